@@ -1,0 +1,66 @@
+# Zhiben — everything an operator or developer runs. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1:8000
+export DJANGO_SETTINGS_MODULE ?= zhiben.config.settings.local
+
+.DEFAULT_GOAL := help
+.PHONY: help install run setup demo serve test test-fast test-browser lint format check vendor bench clean
+
+help: ## List every target
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PYTHON)，可用 make PYTHON=python3 ...）"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install Zhiben with its development tools
+
+setup: install ## Migrate the SQLite database and load the reference data
+	$(BIN)/zhiben setup
+
+demo: setup ## Load the demo accounts and data (idempotent)
+	$(BIN)/zhiben demo
+
+run: demo ## Install, migrate, load reference + demo data and serve http://127.0.0.1:8000
+	@echo "治本已启动：http://$(HOST)/  （Ctrl+C 停止）"
+	$(BIN)/zhiben serve $(HOST)
+
+serve: install ## Serve without touching the data
+	$(BIN)/zhiben serve $(HOST)
+
+test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+	DJANGO_SETTINGS_MODULE=zhiben.config.settings.test $(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+test-fast: install ## Run the tests except the real-browser ones
+	DJANGO_SETTINGS_MODULE=zhiben.config.settings.test $(BIN)/python -m pytest -n 2 -q -m "not browser"
+
+test-browser: install ## Run only the real-browser tests (needs Debian chromium)
+	DJANGO_SETTINGS_MODULE=zhiben.config.settings.test $(BIN)/python -m pytest -q -m browser
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+
+format: install ## ruff format + autofix
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format src tests bench
+
+check: install ## Django system checks and the missing-migrations check
+	$(BIN)/zhiben check
+	$(BIN)/zhiben makemigrations --check --dry-run
+
+vendor: ## Refresh the vendored front-end packages from the npm registry (package.json)
+	npm install --no-audit --no-fund
+	bash scripts/vendor.sh
+
+bench: install ## Run the benchmarks in bench/ (see bench/RESULTS.md)
+	DJANGO_SETTINGS_MODULE=zhiben.config.settings.test $(BIN)/python bench/run.py
+
+clean: ## Remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var

@@ -1,0 +1,3 @@
+from zhiben.cli import main
+
+main()

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only for superusers."""
+
+    list_display = ["id", "created_at", "actor_name", "action", "object_type", "object_repr"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "object_repr", "request_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,27 @@
+"""Production settings: everything sensitive comes from the environment.
+
+Required: ZHIBEN_SECRET_KEY, ZHIBEN_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL).
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = False
+if not SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F405
+    raise ImproperlyConfigured("ZHIBEN_SECRET_KEY must be set to a random string of at least 50 characters.")
+if not ALLOWED_HOSTS:  # noqa: F405
+    raise ImproperlyConfigured("ZHIBEN_ALLOWED_HOSTS must list the host names Zhiben is served on.")
+
+ZHIBEN_REQUIRE_ADMIN_2FA = env_bool("ZHIBEN_REQUIRE_ADMIN_2FA", True)
+
+SECURE_SSL_REDIRECT = env_bool("ZHIBEN_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("ZHIBEN_HSTS_SECONDS", 31536000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True

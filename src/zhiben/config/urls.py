@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from zhiben.api.base import api
+from zhiben.api import routers  # noqa: F401  (mounts the routers)
+
+urlpatterns = [
+    path("accounts/", include("zhiben.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+    path("", include("zhiben.web.urls")),
+]
+
+handler400 = "zhiben.web.views.error_400"
+handler403 = "zhiben.web.views.error_403"
+handler404 = "zhiben.web.views.error_404"
+handler500 = "zhiben.web.views.error_500"

@@ -1,0 +1,32 @@
+"""Fetching single objects within the user's scope.
+
+Out-of-scope objects answer 404 (not 403) so that their existence is not
+revealed; the attempt is still written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db import models
+from django.http import Http404
+
+M = TypeVar("M", bound=models.Model)
+
+
+def get_scoped_or_404(model: type[M], user, action: str = "view", **lookup) -> M:
+    try:
+        return model._default_manager.restrict(user, action).get(**lookup)
+    except (model.DoesNotExist, ValueError, TypeError):
+        pass
+    except model.MultipleObjectsReturned:  # pragma: no cover - lookups are unique
+        raise Http404 from None
+    try:
+        existing = model._default_manager.filter(**lookup).first()
+    except (ValueError, TypeError):
+        existing = None
+    if existing is not None:
+        from zhiben.audit.services import audit_record
+
+        audit_record(action="access.denied", actor=user, obj=existing, after={"attempted": f"{action}"})
+    raise Http404("对象不存在或您无权访问")

@@ -1,0 +1,107 @@
+"""Who sees what: the one place that decides read and write scope.
+
+Every scoped model declares a :class:`ScopeSpec` naming the fields that tie a
+record to an owning organization, a 街道 and a unit, and uses
+:class:`RestrictedQuerySet`. ``Model.objects.restrict(user, action)`` returns
+exactly the rows the user may see ("view") or act on ("change").
+
+Rules (a user may hold several memberships; their scopes are united):
+
+* superusers and 区安委办管理员 (district_admin): everything;
+* 部门领导 / 部门经办人 (dept_leader / dept_officer): records owned by their
+  organization or any organization below it;
+* 街道经办人 (street_officer): records located in their 街道, plus records
+  owned by the 街道's own organization subtree;
+* 企业用户 (enterprise): records of their own unit only;
+* 第三方专家 (expert) and 只读 (readonly): like a department member for
+  "view", nothing for "change" (experts act only on records assigned to them,
+  which the owning app grants explicitly).
+
+Anonymous and inactive users see nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from zhiben.org.models import User
+
+Action = Literal["view", "change"]
+ACTIONS: tuple[str, ...] = ("view", "change")
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    """Field paths that tie a model's rows to scope.
+
+    ``org``: FK path to the owning Organization (subtree match on its
+    ``path``); ``street``: FK path to the 街道 Organization; ``unit``: FK path to
+    the Unit; ``self_org``: the model *is* an Organization.
+    """
+
+    org: str | None = None
+    street: str | None = None
+    unit: str | None = None
+    self_org: bool = False
+    distinct: bool = False  # set when a path crosses a to-many relation
+
+
+def _subtree(prefix: str, path: str) -> Q:
+    return Q(**{f"{prefix}path__startswith": path})
+
+
+def scope_q(user: User, action: str, spec: ScopeSpec) -> Q | None:
+    """The filter for ``user`` doing ``action``; ``None`` means "no filter"
+    (sees everything); an empty ``Q(pk__in=[])`` means nothing."""
+    from zhiben.org.choices import Role
+
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    nothing = Q(pk__in=[])
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return nothing
+    if user.is_superuser:
+        return None
+    memberships = user.active_memberships()
+    if any(m.role == Role.DISTRICT_ADMIN for m in memberships):
+        return None
+
+    q = nothing
+    for m in memberships:
+        if action == "change" and m.role in (Role.READONLY, Role.EXPERT):
+            continue
+        org_prefix = "" if spec.self_org else (f"{spec.org}__" if spec.org else None)
+        if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.READONLY, Role.EXPERT):
+            if org_prefix is not None:
+                q |= _subtree(org_prefix, m.organization.path)
+        elif m.role == Role.STREET_OFFICER:
+            if org_prefix is not None:
+                q |= _subtree(org_prefix, m.organization.path)
+            if spec.street:
+                q |= Q(**{spec.street: m.organization_id})
+        elif m.role == Role.ENTERPRISE:
+            if spec.unit and m.unit_id:
+                q |= Q(**{spec.unit: m.unit_id})
+    return q
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """QuerySet with ``restrict(user, action)``; the model must define
+    ``scope_spec``."""
+
+    def restrict(self, user: User, action: Action = "view") -> RestrictedQuerySet:
+        spec: ScopeSpec = self.model.scope_spec
+        q = scope_q(user, action, spec)
+        if q is None:
+            return self.all()
+        return self.filter(q).distinct() if spec.distinct else self.filter(q)
+
+
+def can(user: User, action: Action, obj: models.Model) -> bool:
+    """Whether ``user`` may ``action`` this object (same rules as restrict)."""
+    return type(obj)._default_manager.restrict(user, action).filter(pk=obj.pk).exists()

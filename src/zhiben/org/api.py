@@ -1,0 +1,175 @@
+"""API: the current user, organizations (scoped) and users (administrators)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+from ninja import Router, Schema
+from pydantic import Field
+
+from zhiben.api.base import StrictSchema, paginate_by_id
+from zhiben.core.access import get_scoped_or_404
+from zhiben.core.errors import PermissionDeniedError
+from zhiben.registry.models import Unit
+
+from . import services
+from .models import Membership, Organization, User
+
+router = Router(tags=["组织与用户"])
+
+
+class OrganizationOut(Schema):
+    id: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    kind_label: str = Field(alias="get_kind_display")
+    parent_id: int | None
+    depth: int
+    is_active: bool
+
+
+class OrganizationPage(Schema):
+    items: list[OrganizationOut]
+    next_cursor: str | None
+
+
+class MembershipOut(Schema):
+    id: int
+    organization: OrganizationOut
+    role: str
+    role_label: str = Field(alias="get_role_display")
+    unit_id: int | None
+    unit_name: str | None
+    title: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_unit_name(obj: Membership) -> str | None:
+        return obj.unit.name if obj.unit_id else None
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    email: str
+    phone: str
+    is_active: bool
+    last_login: datetime | None
+    memberships: list[MembershipOut]
+
+    @staticmethod
+    def resolve_memberships(obj: User) -> list[Membership]:
+        return [m for m in obj.memberships.all() if m.is_active]
+
+
+class MeOut(UserOut):
+    is_district_admin: bool
+
+
+class UserPage(Schema):
+    items: list[UserOut]
+    next_cursor: str | None
+
+
+class UserCreateIn(StrictSchema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str
+    display_name: str = ""
+    phone: str = ""
+    email: str = ""
+    organization_id: int
+    role: str
+    unit_id: int | None = None
+    title: str = ""
+
+
+class UserActiveIn(StrictSchema):
+    active: bool
+    reason: str = ""
+
+
+def _user_qs():
+    return User.objects.prefetch_related("memberships__organization", "memberships__unit")
+
+
+@router.get("/me", response=MeOut, summary="当前用户")
+def me(request):
+    return _user_qs().get(pk=request.auth.pk)
+
+
+@router.get("/organizations", response=OrganizationPage, summary="组织列表（按权限范围）")
+def organization_list(request, kind: str | None = None, q: str | None = None, cursor: str | None = None,
+                      limit: int = 100):
+    qs = Organization.objects.restrict(request.auth, "view")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(aliases__alias__icontains=q)).distinct()
+    items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/organizations/{org_id}", response=OrganizationOut, summary="组织详情")
+def organization_detail(request, org_id: int):
+    return get_scoped_or_404(Organization, request.auth, "view", pk=org_id)
+
+
+def _require_admin(request) -> None:
+    if not services.can_manage_users(request.auth):
+        raise PermissionDeniedError("仅区安委办管理员可管理用户")
+
+
+@router.get("/users", response=UserPage, summary="用户列表（管理员）")
+def user_list(request, q: str | None = None, organization_id: int | None = None, role: str | None = None,
+              active: bool | None = None, cursor: str | None = None, limit: int = 50):
+    _require_admin(request)
+    qs = _user_qs()
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    if organization_id:
+        qs = qs.filter(memberships__organization_id=organization_id, memberships__is_active=True)
+    if role:
+        qs = qs.filter(memberships__role=role, memberships__is_active=True)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    items, next_cursor = paginate_by_id(qs.distinct(), cursor=cursor, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/users/{user_id}", response=UserOut, summary="用户详情（管理员）")
+def user_detail(request, user_id: int):
+    if not services.can_manage_users(request.auth):
+        get_scoped_or_404(User, request.auth, "change", pk=user_id)  # audits the attempt, then 404
+    return get_scoped_or_404(User, request.auth, "view", pk=user_id)
+
+
+@router.post("/users", response={201: UserOut}, summary="创建用户（管理员）")
+def user_create(request, payload: UserCreateIn):
+    _require_admin(request)
+    organization = get_scoped_or_404(Organization, request.auth, "view", pk=payload.organization_id)
+    unit = get_scoped_or_404(Unit, request.auth, "view", pk=payload.unit_id) if payload.unit_id else None
+    user = services.user_create(
+        actor=request.auth,
+        username=payload.username,
+        password=payload.password,
+        display_name=payload.display_name,
+        phone=payload.phone,
+        email=payload.email,
+        organization=organization,
+        role=payload.role,
+        unit=unit,
+        title=payload.title,
+    )
+    return 201, _user_qs().get(pk=user.pk)
+
+
+@router.post("/users/{user_id}/active", response=UserOut, summary="启用/停用用户（管理员）")
+def user_set_active(request, user_id: int, payload: UserActiveIn):
+    _require_admin(request)
+    user = get_scoped_or_404(User, request.auth, "change", pk=user_id)
+    services.user_set_active(actor=request.auth, user=user, active=payload.active, reason=payload.reason)
+    return _user_qs().get(pk=user.pk)

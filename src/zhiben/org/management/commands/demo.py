@@ -1,0 +1,86 @@
+"""`zhiben demo`: demo accounts for every role across departments and 街道,
+and a few units, created through the same services as production.
+
+Idempotent: existing accounts and units are kept as they are.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from zhiben.core.validators import uscc_check_char
+from zhiben.org.choices import Role
+from zhiben.org.models import Organization, User
+from zhiben.org.services import organizations_load_file, user_bootstrap_admin, user_create
+from zhiben.registry.models import Unit
+from zhiben.registry.services import unit_create
+
+DEMO_PASSWORD = "Zhiben@2024"
+
+# (first 17 characters of the 统一社会信用代码, name, address, 街道 code, owning department code)
+DEMO_UNITS = [
+    ("91310109MA1G5Y0A0", "上海北外滩商业广场有限公司", "东大名路1000号", "hk-bwt", "hk-swj"),
+    ("91310109MA1G5Y0B0", "上海虹口三角地农贸市场经营管理有限公司", "四川北路1588号", "hk-scbl", "hk-swj"),
+    ("91310109MA1G5Y0C0", "上海江湾建设工程有限公司", "江湾镇街道场中路200号", "hk-jwz", "hk-jgw"),
+]
+
+# (username, display name, role, organization code, unit index or None, title)
+DEMO_USERS = [
+    ("admin", "王安委", Role.DISTRICT_ADMIN, "hk-awb", None, "区安委办主任"),
+    ("swj_leader", "李商务", Role.DEPT_LEADER, "hk-swj", None, "分管副主任"),
+    ("swj_officer", "张市场", Role.DEPT_OFFICER, "hk-swj-scglk", None, "市场管理科科员"),
+    ("jgw_officer", "赵建管", Role.DEPT_OFFICER, "hk-jgw", None, "安全监督员"),
+    ("sthjj_officer", "钱生态", Role.DEPT_OFFICER, "hk-sthjj-fsyjk", None, "辐射与应急管理科科员"),
+    ("gdb_officer", "孙国动", Role.DEPT_OFFICER, "hk-gdb-fhgck", None, "防护工程科科员"),
+    ("street_scbl", "周街道", Role.STREET_OFFICER, "hk-scbl", None, "平安办安全干事"),
+    ("street_jwz", "吴街道", Role.STREET_OFFICER, "hk-jwz", None, "平安办安全干事"),
+    ("qiye_bwt", "郑企业", Role.ENTERPRISE, "hk-swj", 0, "安全管理员"),
+    ("qiye_jianshe", "冯企业", Role.ENTERPRISE, "hk-jgw", 2, "项目安全员"),
+    ("expert", "陈专家", Role.EXPERT, "hk-jgw", None, "第三方安全专家"),
+    ("readonly", "褚只读", Role.READONLY, "hk-sthjj", None, "督查员"),
+]
+
+
+class Command(BaseCommand):
+    help = "创建演示账号与演示数据（可重复执行，已有数据保持不变）"
+
+    def handle(self, *args, **options):
+        organizations_load_file()
+        orgs = {o.code: o for o in Organization.objects.all()}
+        needed = {u[3] for u in DEMO_USERS} | {u[3] for u in DEMO_UNITS} | {u[4] for u in DEMO_UNITS}
+        missing = needed - set(orgs)
+        if missing:
+            raise CommandError(f"参考数据缺少组织：{', '.join(sorted(missing))}")
+
+        admin = User.objects.filter(username="admin").first()
+        if admin is None:
+            admin = user_bootstrap_admin(username="admin", password=DEMO_PASSWORD, display_name="王安委")
+
+        units = []
+        for first17, name, address, street, owner in DEMO_UNITS:
+            uscc = first17 + uscc_check_char(first17)
+            unit = Unit.objects.filter(uscc=uscc).first() or unit_create(
+                actor=admin, name=name, uscc=uscc, address=address, street=orgs[street], owner=orgs[owner]
+            )
+            units.append(unit)
+
+        created = 0
+        for username, display_name, role, org_code, unit_index, title in DEMO_USERS:
+            if User.objects.filter(username=username).exists():
+                continue
+            user_create(
+                actor=admin,
+                username=username,
+                password=DEMO_PASSWORD,
+                display_name=display_name,
+                organization=orgs[org_code],
+                role=role,
+                unit=units[unit_index] if unit_index is not None else None,
+                title=title,
+            )
+            created += 1
+
+        self.stdout.write(self.style.SUCCESS(f"演示数据就绪（本次新建账号 {created} 个）。演示账号（密码均为 {DEMO_PASSWORD}）："))
+        for username, display_name, role, org_code, unit_index, _ in DEMO_USERS:
+            where = orgs[org_code].display_name + (f" / {units[unit_index].name}" if unit_index is not None else "")
+            self.stdout.write(f"  {username:<14} {Role(role).label:<8} {display_name}  {where}")

@@ -1,0 +1,127 @@
+"""Forms for system administration pages."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from zhiben.audit.models import AuditEvent
+from zhiben.org.choices import OrgKind, Role
+from zhiben.org.models import Organization, User
+from zhiben.registry.models import Unit
+
+
+def _bootstrap(form: forms.Form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        widget.attrs.setdefault("class", css)
+
+
+class OrganizationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organization) -> str:
+        return "　" * max(obj.depth, 0) + obj.display_name
+
+
+class BootstrapMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class UserCreateForm(BootstrapMixin, forms.Form):
+    username = forms.CharField(label="登录账号", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="联系电话", max_length=30, required=False)
+    email = forms.EmailField(label="电子邮箱", required=False)
+    organization = OrganizationChoiceField(label="所属组织", queryset=Organization.objects.filter(is_active=True))
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    unit = forms.ModelChoiceField(label="绑定单位（企业用户）", queryset=Unit.objects.all(), required=False)
+    title = forms.CharField(label="职务", max_length=50, required=False)
+    password = forms.CharField(label="初始密码", strip=False, widget=forms.PasswordInput,
+                               help_text="至少10位，包含大写字母、小写字母、数字、特殊符号中的至少3类，且不含账号。")
+
+
+class MembershipForm(BootstrapMixin, forms.Form):
+    organization = OrganizationChoiceField(label="组织", queryset=Organization.objects.filter(is_active=True))
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    unit = forms.ModelChoiceField(label="绑定单位（企业用户）", queryset=Unit.objects.all(), required=False)
+    title = forms.CharField(label="职务", max_length=50, required=False)
+
+
+class UserProfileForm(BootstrapMixin, forms.Form):
+    display_name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="联系电话", max_length=30, required=False)
+    email = forms.EmailField(label="电子邮箱", required=False)
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PasswordResetForm(BootstrapMixin, forms.Form):
+    new_password = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput)
+
+
+class UserFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="账号/姓名", method="filter_q")
+    organization = django_filters.ModelChoiceFilter(
+        label="组织", queryset=Organization.objects.all(), method="filter_organization"
+    )
+    role = django_filters.ChoiceFilter(label="角色", choices=Role.choices, method="filter_role")
+    is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=[("", "全部"), ("true", "启用"), ("false", "停用")]))
+
+    class Meta:
+        model = User
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self.form)
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(username__icontains=value) | Q(display_name__icontains=value))
+
+    def filter_organization(self, qs, name, value):
+        return qs.filter(memberships__organization__path__startswith=value.path, memberships__is_active=True).distinct()
+
+    def filter_role(self, qs, name, value):
+        return qs.filter(memberships__role=value, memberships__is_active=True).distinct()
+
+
+class OrganizationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="名称/别名", method="filter_q")
+    kind = django_filters.ChoiceFilter(label="类型", choices=OrgKind.choices)
+
+    class Meta:
+        model = Organization
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self.form)
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(aliases__alias__icontains=value)).distinct()
+
+
+class AuditFilterSet(django_filters.FilterSet):
+    action = django_filters.CharFilter(label="事件", lookup_expr="startswith")
+    actor_name = django_filters.CharFilter(label="操作人账号", lookup_expr="icontains")
+    object_type = django_filters.CharFilter(label="对象类型")
+    object_id = django_filters.CharFilter(label="对象ID")
+    since = django_filters.DateFilter(label="起始日期", field_name="created_at", lookup_expr="date__gte",
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    until = django_filters.DateFilter(label="截止日期", field_name="created_at", lookup_expr="date__lte",
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = AuditEvent
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self.form)

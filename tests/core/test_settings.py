@@ -1,0 +1,67 @@
+"""Settings: SQLite tuning, locale, production hardening."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+
+@pytest.mark.django_db
+def test_sqlite_pragmas_are_effective():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] >= 5000
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
+    assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_locale_and_time_zone():
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ is True
+
+
+def _run_with_production_settings(*args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "zhiben.config.settings.production",
+        "ZHIBEN_SECRET_KEY": "p" * 20 + "roduction-secret-key-for-the-deploy-check-0123456789",
+        "ZHIBEN_ALLOWED_HOSTS": "zhiben.hongkou.gov.cn",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite:////tmp/zhiben-deploy-check.sqlite3"),
+    }
+    return subprocess.run([sys.executable, "-m", "zhiben", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_check_deploy():
+    result = _run_with_production_settings("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_requires_admin_second_factor_and_strong_hashing():
+    result = _run_with_production_settings(
+        "shell", "-c",
+        "from django.conf import settings; print(settings.ZHIBEN_REQUIRE_ADMIN_2FA, settings.PASSWORD_HASHERS[0])",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["True", "django.contrib.auth.hashers.Argon2PasswordHasher"]
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zhiben.config.settings.production"}
+    env.pop("ZHIBEN_SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-m", "zhiben", "check"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "ZHIBEN_SECRET_KEY" in result.stderr
