@@ -8,11 +8,12 @@ import os
 import pytest
 from django.test import Client
 
-from zhiben.core.testing import make_user, make_uscc
+from zhiben.core.testing import make_uscc, make_user
 from zhiben.org.choices import Role
 from zhiben.org.models import Organization, User
 from zhiben.org.services import organizations_load_file
 from zhiben.registry.models import Unit
+
 
 @pytest.fixture
 def orgs(db) -> dict[str, Organization]:

@@ -1,10 +1,10 @@
 """The `zhiben` command: Django's management commands with friendlier names.
 
-    zhiben serve [addr:port]   run the web app (development server)
-    zhiben setup               migrate and load reference data
-    zhiben demo                demo accounts and data (idempotent)
-    zhiben audit verify        check the audit hash chain
-    zhiben <any manage.py command>
+zhiben serve [addr:port]   run the web app (development server)
+zhiben setup               migrate and load reference data
+zhiben demo                demo accounts and data (idempotent)
+zhiben audit verify        check the audit hash chain
+zhiben <any manage.py command>
 """
 
 from __future__ import annotations

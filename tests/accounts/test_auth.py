@@ -17,10 +17,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zhiben.accounts.middleware import SESSION_AUTH_AT, SESSION_SEEN
 from zhiben.audit.models import AuditEvent
+from zhiben.core.testing import PASSWORD
 from zhiben.org.models import User
 from zhiben.org.services import user_set_active
-
-from zhiben.core.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -232,8 +231,11 @@ def test_csrf_is_enforced_on_forms_and_api(users):
     assert response.status_code == 403
     assert "CSRF" in response.content.decode()
     client.force_login(users["admin"])
-    api = client.post(f"/api/v1/users/{users['officer'].pk}/active", data={"active": False, "reason": "x"},
-                      content_type="application/json")
+    api = client.post(
+        f"/api/v1/users/{users['officer'].pk}/active",
+        data={"active": False, "reason": "x"},
+        content_type="application/json",
+    )
     assert api.status_code in (401, 403)
     users["officer"].refresh_from_db()
     assert users["officer"].is_active

@@ -16,8 +16,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def chain(users):
     for i in range(5):
-        audit_record(action="test.event", actor=users["admin"], object_type="test", object_id=str(i),
-                     before={"n": i}, after={"n": i + 1}, reason=f"第{i}次")
+        audit_record(
+            action="test.event",
+            actor=users["admin"],
+            object_type="test",
+            object_id=str(i),
+            before={"n": i},
+            after={"n": i + 1},
+            reason=f"第{i}次",
+        )
     return list(AuditEvent.objects.filter(action="test.event").order_by("id"))
 
 
@@ -96,7 +103,7 @@ def test_events_carry_who_what_when_where(chain, users):
 def test_request_id_and_ip_come_from_the_request(users, login):
     client = login(users["admin"])
     response = client.post(
-        "/api/v1/users/%d/active" % users["officer"].pk,
+        f"/api/v1/users/{users['officer'].pk}/active",
         data={"active": False, "reason": "调离"},
         content_type="application/json",
         HTTP_X_REQUEST_ID="req-abcdef123456",

@@ -33,8 +33,17 @@ def scoped_units(orgs, units):
     }
 
 
-ALL = {"enterprise_unit", "other_unit", "own_org", "child_org", "parent_org", "sibling_org", "own_street",
-       "other_street", "ecology"}
+ALL = {
+    "enterprise_unit",
+    "other_unit",
+    "own_org",
+    "child_org",
+    "parent_org",
+    "sibling_org",
+    "own_street",
+    "other_street",
+    "ecology",
+}
 DEPT = {"enterprise_unit", "own_org", "child_org"}
 JGW = {"other_unit", "sibling_org", "own_street", "other_street"}
 

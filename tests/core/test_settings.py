@@ -34,8 +34,11 @@ def test_locale_and_time_zone():
 
 
 def _run_with_production_settings(*args: str) -> subprocess.CompletedProcess:
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE in this process;
+    # a deployment never has it.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **base,
         "DJANGO_SETTINGS_MODULE": "zhiben.config.settings.production",
         "ZHIBEN_SECRET_KEY": "p" * 20 + "roduction-secret-key-for-the-deploy-check-0123456789",
         "ZHIBEN_ALLOWED_HOSTS": "zhiben.hongkou.gov.cn",
@@ -52,16 +55,22 @@ def test_production_settings_pass_check_deploy():
 
 def test_production_requires_admin_second_factor_and_strong_hashing():
     result = _run_with_production_settings(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from django.conf import settings; print(settings.ZHIBEN_REQUIRE_ADMIN_2FA, settings.PASSWORD_HASHERS[0])",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["True", "django.contrib.auth.hashers.Argon2PasswordHasher"]
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "True",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
 
 
 def test_production_refuses_to_start_without_a_secret_key():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zhiben.config.settings.production"}
     env.pop("ZHIBEN_SECRET_KEY", None)
-    result = subprocess.run([sys.executable, "-m", "zhiben", "check"], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "zhiben", "check"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "ZHIBEN_SECRET_KEY" in result.stderr

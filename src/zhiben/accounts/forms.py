@@ -3,8 +3,12 @@ from django.contrib.auth.forms import AuthenticationForm
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label="账号", max_length=150, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label="账号", max_length=150, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
+    )
+    password = forms.CharField(
+        label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
     error_messages = {
         "invalid_login": "账号或密码错误。连续 5 次错误将锁定 15 分钟。",
@@ -23,8 +27,12 @@ class OTPTokenForm(forms.Form):
 
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label="原密码", strip=False, widget=forms.PasswordInput)
-    new_password = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput,
-                                   help_text="至少10位，包含大写字母、小写字母、数字、特殊符号中的至少3类，且不含账号。")
+    new_password = forms.CharField(
+        label="新密码",
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text="至少10位，包含大写字母、小写字母、数字、特殊符号中的至少3类，且不含账号。",
+    )
     new_password2 = forms.CharField(label="确认新密码", strip=False, widget=forms.PasswordInput)
 
     def clean(self):

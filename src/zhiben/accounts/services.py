@@ -55,7 +55,7 @@ def token_authenticate(raw: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
     if not raw.startswith(TOKEN_PREFIX) or raw.count("_") < 2:
         return None
-    key, _, secret = raw[len(TOKEN_PREFIX):].partition("_")
+    key, _, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     token = PersonalAccessToken.objects.select_related("user").filter(key=key).first()
     if token is None or not token.is_usable or not token.matches(secret) or not token.user.is_active:
         return None

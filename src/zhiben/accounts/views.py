@@ -39,7 +39,9 @@ def lockout_response(request, original_response=None, credentials=None):
         "accounts/login.html",
         {
             "form": LoginForm(request, initial={"username": (credentials or {}).get("username", "")}),
-            "lockout_message": f"该账号在此地址连续 {settings.AXES_FAILURE_LIMIT} 次登录失败，已锁定 {minutes} 分钟，请稍后再试。",
+            "lockout_message": (
+                f"该账号在此地址连续 {settings.AXES_FAILURE_LIMIT} 次登录失败，已锁定 {minutes} 分钟，请稍后再试。"
+            ),
         },
         status=403,
     )
@@ -173,7 +175,9 @@ def token_create(request):
     form = TokenCreateForm(request.POST)
     if form.is_valid():
         try:
-            _, full = services.token_create(actor=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+            _, full = services.token_create(
+                actor=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:

@@ -96,12 +96,20 @@ def _service_error(request, exc: ServiceError):
     return error_response(request, exc.status, exc.code, exc.message, exc.details)
 
 
+def _field_name(loc) -> str:
+    """("body", "payload", "role") -> "role"; ("query", "limit") -> "limit"."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[2:] or parts[1:]
+    elif parts and parts[0] in {"query", "path", "header", "cookie", "form", "file"}:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request, exc: ValidationError):
     details = [
-        {"field": ".".join(str(p) for p in e.get("loc", [])[1:] or e.get("loc", [])), "message": e.get("msg"),
-         "type": e.get("type")}
-        for e in exc.errors
+        {"field": _field_name(e.get("loc", [])), "message": e.get("msg"), "type": e.get("type")} for e in exc.errors
     ]
     return error_response(request, 422, "validation_failed", "请求参数有误", details)
 
@@ -118,6 +126,8 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if exc.status_code == 400 and isinstance(exc.__cause__, InvalidJSON):
+        return error_response(request, 400, "invalid_json", "请求体不是合法的 JSON")
     if exc.status_code == 400:
         return error_response(request, 400, "bad_request", "请求有误", str(exc))
     if exc.status_code == 429:
@@ -138,7 +148,9 @@ def _forbidden(request, exc):
 @api.exception_handler(Exception)
 def _server_error(request, exc):
     logger.exception("API error", exc_info=exc)
-    return error_response(request, 500, "server_error", "服务器内部错误，请联系管理员", {"request_id": context.current().request_id})
+    return error_response(
+        request, 500, "server_error", "服务器内部错误，请联系管理员", {"request_id": context.current().request_id}
+    )
 
 
 # --- Cursor pagination -----------------------------------------------------------------

@@ -41,8 +41,15 @@ class AuditPage(Schema):
 
 
 @router.get("/audit", response=AuditPage, summary="审计记录（管理员，只读，新的在前）")
-def audit_list(request, action: str | None = None, actor_id: int | None = None, object_type: str | None = None,
-               object_id: str | None = None, cursor: str | None = None, limit: int = 100):
+def audit_list(
+    request,
+    action: str | None = None,
+    actor_id: int | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
+):
     if not can_manage_users(request.auth):
         raise PermissionDeniedError("仅区安委办管理员可查看审计记录")
     qs = AuditEvent.objects.restrict(request.auth, "view")

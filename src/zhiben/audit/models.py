@@ -39,8 +39,13 @@ class AuditEvent(models.Model):
     id = models.BigIntegerField("序号", primary_key=True)
     created_at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name="操作人", db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作人",
+        db_constraint=False,
     )
     actor_name = models.CharField("操作人账号", max_length=150, blank=True)
     action = models.CharField("事件", max_length=64, db_index=True)
@@ -90,3 +95,6 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = "审计链头"
         verbose_name_plural = "审计链头"
+
+    def __str__(self) -> str:
+        return f"#{self.last_id} {self.last_hash[:12]}"

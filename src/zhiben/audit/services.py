@@ -141,7 +141,9 @@ def verify_chain(batch_size: int = 2000) -> Iterator[ChainProblem]:
                 yield ChainProblem(expected_id, f"第 {expected_id} 条审计记录缺失（下一条为第 {event.pk} 条）")
                 return
             if event.prev_hash != expected_prev:
-                yield ChainProblem(event.pk, f"第 {event.pk} 条审计记录的前序哈希与上一条不符（上一条被改动、删除或调换）")
+                yield ChainProblem(
+                    event.pk, f"第 {event.pk} 条审计记录的前序哈希与上一条不符（上一条被改动、删除或调换）"
+                )
                 return
             if compute_hash(event) != event.hash:
                 yield ChainProblem(event.pk, f"第 {event.pk} 条审计记录内容与其哈希不符（记录被篡改）")

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from zhiben.api.base import api
 from zhiben.api import routers  # noqa: F401  (mounts the routers)
+from zhiben.api.base import api
 
 urlpatterns = [
     path("accounts/", include("zhiben.accounts.urls")),

@@ -84,9 +84,8 @@ def scope_q(user: User, action: str, spec: ScopeSpec) -> Q | None:
                 q |= _subtree(org_prefix, m.organization.path)
             if spec.street:
                 q |= Q(**{spec.street: m.organization_id})
-        elif m.role == Role.ENTERPRISE:
-            if spec.unit and m.unit_id:
-                q |= Q(**{spec.unit: m.unit_id})
+        elif m.role == Role.ENTERPRISE and spec.unit and m.unit_id:
+            q |= Q(**{spec.unit: m.unit_id})
     return q
 
 

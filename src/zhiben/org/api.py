@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from ninja import Router, Schema
+from ninja.responses import Status
 from pydantic import Field
 
 from zhiben.api.base import StrictSchema, paginate_by_id
@@ -102,8 +103,9 @@ def me(request):
 
 
 @router.get("/organizations", response=OrganizationPage, summary="组织列表（按权限范围）")
-def organization_list(request, kind: str | None = None, q: str | None = None, cursor: str | None = None,
-                      limit: int = 100):
+def organization_list(
+    request, kind: str | None = None, q: str | None = None, cursor: str | None = None, limit: int = 100
+):
     qs = Organization.objects.restrict(request.auth, "view")
     if kind:
         qs = qs.filter(kind=kind)
@@ -124,8 +126,15 @@ def _require_admin(request) -> None:
 
 
 @router.get("/users", response=UserPage, summary="用户列表（管理员）")
-def user_list(request, q: str | None = None, organization_id: int | None = None, role: str | None = None,
-              active: bool | None = None, cursor: str | None = None, limit: int = 50):
+def user_list(
+    request,
+    q: str | None = None,
+    organization_id: int | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+):
     _require_admin(request)
     qs = _user_qs()
     if q:
@@ -164,7 +173,7 @@ def user_create(request, payload: UserCreateIn):
         unit=unit,
         title=payload.title,
     )
-    return 201, _user_qs().get(pk=user.pk)
+    return Status(201, _user_qs().get(pk=user.pk))
 
 
 @router.post("/users/{user_id}/active", response=UserOut, summary="启用/停用用户（管理员）")

@@ -9,8 +9,14 @@ class OrgKind(ColoredChoices):
     STREET = "street", "街道"
     EXTERNAL = "external", "外部单位"
 
-    __colors__ = {"district": "dark", "office": "danger", "department": "primary", "section": "info",
-                  "street": "success", "external": "secondary"}
+    __colors__ = {
+        "district": "dark",
+        "office": "danger",
+        "department": "primary",
+        "section": "info",
+        "street": "success",
+        "external": "secondary",
+    }
 
 
 class Role(ColoredChoices):
@@ -22,5 +28,12 @@ class Role(ColoredChoices):
     EXPERT = "expert", "第三方专家"
     READONLY = "readonly", "只读"
 
-    __colors__ = {"district_admin": "danger", "dept_leader": "primary", "dept_officer": "info",
-                  "street_officer": "success", "enterprise": "warning", "expert": "secondary", "readonly": "light"}
+    __colors__ = {
+        "district_admin": "danger",
+        "dept_leader": "primary",
+        "dept_officer": "info",
+        "street_officer": "success",
+        "enterprise": "warning",
+        "expert": "secondary",
+        "readonly": "light",
+    }

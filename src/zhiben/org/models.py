@@ -73,14 +73,6 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    @property
-    def display_name(self) -> str:
-        return self.short_name or self.name
-
-    @property
-    def kind_color(self) -> str:
-        return OrgKind.color_of(self.kind)
-
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         expected_path = f"{self.parent.path if self.parent_id else ''}{self.pk:06d}/"
@@ -94,9 +86,17 @@ class Organization(models.Model):
 
     def _move_descendants(self, old_path: str, new_path: str) -> None:
         for child in type(self).objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-            child.path = new_path + child.path[len(old_path):]
+            child.path = new_path + child.path[len(old_path) :]
             child.depth = child.path.count("/") - 1
             type(self).objects.filter(pk=child.pk).update(path=child.path, depth=child.depth)
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def kind_color(self) -> str:
+        return OrgKind.color_of(self.kind)
 
     def ancestors(self) -> OrganizationQuerySet:
         prefixes = [self.path[: i + PATH_STEP] for i in range(0, len(self.path) - PATH_STEP, PATH_STEP)]
@@ -189,7 +189,11 @@ class Membership(models.Model):
     )
     role = models.CharField("角色", max_length=20, choices=Role.choices)
     unit = models.ForeignKey(
-        "registry.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships",
+        "registry.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
         verbose_name="所属单位",
     )
     title = models.CharField("职务", max_length=50, blank=True)
@@ -203,7 +207,8 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role"),
             models.CheckConstraint(
-                condition=Q(role=Role.ENTERPRISE, unit__isnull=False) | (~Q(role=Role.ENTERPRISE) & Q(unit__isnull=True)),
+                condition=Q(role=Role.ENTERPRISE, unit__isnull=False)
+                | (~Q(role=Role.ENTERPRISE) & Q(unit__isnull=True)),
                 name="membership_unit_iff_enterprise",
             ),
         ]

@@ -159,9 +159,9 @@ def user_create(
     require(can_manage_users(actor))
     username = username.strip()
     if not username:
-        raise ValidationFailed("请填写登录账号", details={"username": "必填"})
+        raise ValidationFailed("请填写登录账号", details={"username": "请填写登录账号"})
     if User.objects.filter(username=username).exists():
-        raise ValidationFailed(f"账号“{username}”已存在", details={"username": "已存在"})
+        raise ValidationFailed(f"账号“{username}”已存在", details={"username": f"账号“{username}”已存在"})
     user = User(username=username, display_name=display_name.strip(), phone=phone.strip(), email=email.strip())
     _validate_password(password, user)
     _validate_membership(organization=organization, role=role, unit=unit)
@@ -184,9 +184,10 @@ def user_bootstrap_admin(*, username: str, password: str, display_name: str = "�
     line, where there is no actor yet). Refused once any administrator exists."""
     if Membership.objects.filter(role=Role.DISTRICT_ADMIN, is_active=True).exists():
         raise ConflictError("系统已有区安委办管理员，请由管理员在“用户管理”中创建账号", code="admin_exists")
-    office = Organization.objects.filter(kind=OrgKind.OFFICE, code="hk-awb").first() or Organization.objects.filter(
-        kind=OrgKind.DISTRICT
-    ).first()
+    office = (
+        Organization.objects.filter(kind=OrgKind.OFFICE, code="hk-awb").first()
+        or Organization.objects.filter(kind=OrgKind.DISTRICT).first()
+    )
     if office is None:
         raise ConflictError("尚未加载组织机构，请先运行 zhiben setup", code="no_organizations")
     user = User(username=username.strip(), display_name=display_name)
@@ -222,7 +223,7 @@ def user_set_active(*, actor: User, user: User, active: bool, reason: str = "") 
     if actor.pk == user.pk and not active:
         raise ConflictError("不能停用自己的账号", code="cannot_disable_self")
     if not active and not reason.strip():
-        raise ValidationFailed("停用账号须填写原因", details={"reason": "必填"})
+        raise ValidationFailed("停用账号须填写原因", details={"reason": "停用账号须填写原因"})
     user = User.objects.select_for_update().get(pk=user.pk)
     before = snapshot(user, USER_FIELDS)
     user.is_active = active
@@ -276,7 +277,7 @@ def membership_add(
     _validate_membership(organization=organization, role=role, unit=unit)
     existing = Membership.objects.select_for_update().filter(user=user, organization=organization, role=role).first()
     if existing is not None and existing.is_active:
-        raise ValidationFailed("该用户已在此组织担任此角色", details={"role": "重复"})
+        raise ValidationFailed("该用户已在此组织担任此角色", details={"role": "该用户已在此组织担任此角色"})
     if existing is not None:
         before = snapshot(existing, MEMBERSHIP_FIELDS)
         existing.is_active, existing.unit, existing.title = True, unit, title
@@ -284,9 +285,7 @@ def membership_add(
         membership = existing
     else:
         before = None
-        membership = Membership.objects.create(
-            user=user, organization=organization, role=role, unit=unit, title=title
-        )
+        membership = Membership.objects.create(user=user, organization=organization, role=role, unit=unit, title=title)
     audit_record(
         action="membership.add", actor=actor, obj=user, before=before, after=snapshot(membership, MEMBERSHIP_FIELDS)
     )

@@ -22,11 +22,20 @@ class Unit(models.Model):
     )
     address = models.CharField("地址", max_length=255, blank=True)
     street = models.ForeignKey(
-        "org.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="units_in_street",
-        verbose_name="所属街道", limit_choices_to={"kind": "street"},
+        "org.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units_in_street",
+        verbose_name="所属街道",
+        limit_choices_to={"kind": "street"},
     )
     owner = models.ForeignKey(
-        "org.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="owned_units",
+        "org.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_units",
         verbose_name="行业主管部门",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

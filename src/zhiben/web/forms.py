@@ -41,8 +41,12 @@ class UserCreateForm(BootstrapMixin, forms.Form):
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     unit = forms.ModelChoiceField(label="绑定单位（企业用户）", queryset=Unit.objects.all(), required=False)
     title = forms.CharField(label="职务", max_length=50, required=False)
-    password = forms.CharField(label="初始密码", strip=False, widget=forms.PasswordInput,
-                               help_text="至少10位，包含大写字母、小写字母、数字、特殊符号中的至少3类，且不含账号。")
+    password = forms.CharField(
+        label="初始密码",
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text="至少10位，包含大写字母、小写字母、数字、特殊符号中的至少3类，且不含账号。",
+    )
 
 
 class MembershipForm(BootstrapMixin, forms.Form):
@@ -72,7 +76,9 @@ class UserFilterSet(django_filters.FilterSet):
         label="组织", queryset=Organization.objects.all(), method="filter_organization"
     )
     role = django_filters.ChoiceFilter(label="角色", choices=Role.choices, method="filter_role")
-    is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=[("", "全部"), ("true", "启用"), ("false", "停用")]))
+    is_active = django_filters.BooleanFilter(
+        label="状态", widget=forms.Select(choices=[("", "全部"), ("true", "启用"), ("false", "停用")])
+    )
 
     class Meta:
         model = User
@@ -105,7 +111,9 @@ class OrganizationFilterSet(django_filters.FilterSet):
         _bootstrap(self.form)
 
     def filter_q(self, qs, name, value):
-        return qs.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(aliases__alias__icontains=value)).distinct()
+        return qs.filter(
+            Q(name__icontains=value) | Q(short_name__icontains=value) | Q(aliases__alias__icontains=value)
+        ).distinct()
 
 
 class AuditFilterSet(django_filters.FilterSet):
@@ -113,10 +121,18 @@ class AuditFilterSet(django_filters.FilterSet):
     actor_name = django_filters.CharFilter(label="操作人账号", lookup_expr="icontains")
     object_type = django_filters.CharFilter(label="对象类型")
     object_id = django_filters.CharFilter(label="对象ID")
-    since = django_filters.DateFilter(label="起始日期", field_name="created_at", lookup_expr="date__gte",
-                                      widget=forms.DateInput(attrs={"type": "date"}))
-    until = django_filters.DateFilter(label="截止日期", field_name="created_at", lookup_expr="date__lte",
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+    since = django_filters.DateFilter(
+        label="起始日期",
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        label="截止日期",
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     class Meta:
         model = AuditEvent

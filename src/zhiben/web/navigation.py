@@ -58,7 +58,11 @@ def menu_for(user, path: str) -> list[dict]:
         if not groups or groups[-1]["name"] != item.group:
             groups.append({"name": item.group, "items": []})
         groups[-1]["items"].append(
-            {"label": item.label, "url": item.url(), "icon": item.icon,
-             "active": bool(item.match_prefix) and path.startswith(item.match_prefix)}
+            {
+                "label": item.label,
+                "url": item.url(),
+                "icon": item.icon,
+                "active": bool(item.match_prefix) and path.startswith(item.match_prefix),
+            }
         )
     return groups

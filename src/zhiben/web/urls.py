@@ -19,7 +19,11 @@ urlpatterns = [
     path("admin-users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
     path("admin-users/<int:pk>/totp/remove/", views.user_remove_totp, name="user_remove_totp"),
     path("admin-users/<int:pk>/memberships/", views.membership_add, name="membership_add"),
-    path("admin-users/<int:pk>/memberships/<int:membership_id>/remove/", views.membership_remove, name="membership_remove"),
+    path(
+        "admin-users/<int:pk>/memberships/<int:membership_id>/remove/",
+        views.membership_remove,
+        name="membership_remove",
+    ),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),

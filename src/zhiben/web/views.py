@@ -102,8 +102,13 @@ def organization_detail(request, pk: int):
     return render(
         request,
         "web/organization_detail.html",
-        {"org": org, "children": children, "members": members, "aliases": org.aliases.all(),
-         "ancestors": org.ancestors().order_by("depth")},
+        {
+            "org": org,
+            "children": children,
+            "members": members,
+            "aliases": org.aliases.all(),
+            "ancestors": org.ancestors().order_by("depth"),
+        },
     )
 
 
@@ -178,8 +183,12 @@ def _user_action(request, pk: int, form_class, form_key: str, perform, success: 
 @require_POST
 def user_update(request, pk: int):
     return _user_action(
-        request, pk, UserProfileForm, "profile_form",
-        lambda u, d: org_services.user_update(actor=request.user, user=u, **d), "资料已保存。",
+        request,
+        pk,
+        UserProfileForm,
+        "profile_form",
+        lambda u, d: org_services.user_update(actor=request.user, user=u, **d),
+        "资料已保存。",
     )
 
 
@@ -187,7 +196,10 @@ def user_update(request, pk: int):
 @require_POST
 def user_disable(request, pk: int):
     return _user_action(
-        request, pk, ReasonForm, "reason_form",
+        request,
+        pk,
+        ReasonForm,
+        "reason_form",
         lambda u, d: org_services.user_set_active(actor=request.user, user=u, active=False, reason=d["reason"]),
         "账号已停用，其登录会话随即失效。",
     )
@@ -197,7 +209,10 @@ def user_disable(request, pk: int):
 @require_POST
 def user_enable(request, pk: int):
     return _user_action(
-        request, pk, None, "",
+        request,
+        pk,
+        None,
+        "",
         lambda u, d: org_services.user_set_active(actor=request.user, user=u, active=True),
         "账号已启用。",
     )
@@ -207,7 +222,10 @@ def user_enable(request, pk: int):
 @require_POST
 def user_reset_password(request, pk: int):
     return _user_action(
-        request, pk, PasswordResetForm, "password_form",
+        request,
+        pk,
+        PasswordResetForm,
+        "password_form",
         lambda u, d: org_services.user_reset_password(actor=request.user, user=u, new_password=d["new_password"]),
         "密码已重置，该用户的现有会话已失效。",
     )
@@ -217,7 +235,10 @@ def user_reset_password(request, pk: int):
 @require_POST
 def user_remove_totp(request, pk: int):
     return _user_action(
-        request, pk, ReasonForm, "reason_form",
+        request,
+        pk,
+        ReasonForm,
+        "reason_form",
         lambda u, d: totp_remove(actor=request.user, user=u, reason=d["reason"]),
         "已解除该用户的双因素认证，其下次登录时可重新绑定。",
     )
@@ -227,8 +248,12 @@ def user_remove_totp(request, pk: int):
 @require_POST
 def membership_add(request, pk: int):
     return _user_action(
-        request, pk, MembershipForm, "membership_form",
-        lambda u, d: org_services.membership_add(actor=request.user, user=u, **d), "已添加任职。",
+        request,
+        pk,
+        MembershipForm,
+        "membership_form",
+        lambda u, d: org_services.membership_add(actor=request.user, user=u, **d),
+        "已添加任职。",
     )
 
 
@@ -242,8 +267,12 @@ def membership_remove(request, pk: int, membership_id: int):
 
         raise Http404("任职不存在")
     return _user_action(
-        request, pk, None, "",
-        lambda u, d: org_services.membership_remove(actor=request.user, membership=membership), "已撤销任职。",
+        request,
+        pk,
+        None,
+        "",
+        lambda u, d: org_services.membership_remove(actor=request.user, membership=membership),
+        "已撤销任职。",
     )
 
 
@@ -254,7 +283,9 @@ def membership_remove(request, pk: int, membership_id: int):
 def audit_list(request):
     require_admin(request)
     filterset = AuditFilterSet(request.GET, queryset=AuditEvent.objects.restrict(request.user, "view"))
-    return render(request, "web/audit_list.html", {"filter": filterset, **paginate(request, filterset.qs.order_by("-id"))})
+    return render(
+        request, "web/audit_list.html", {"filter": filterset, **paginate(request, filterset.qs.order_by("-id"))}
+    )
 
 
 @login_required
@@ -292,14 +323,25 @@ def error_404(request, exception=None):
 
 def error_403(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"code": "permission_denied", "message": "您没有执行此操作的权限", "details": None}, status=403)
-    return render(request, "web/error.html", {"status": 403, "message": str(exception or "") or "您没有执行此操作的权限。"}, status=403)
+        return JsonResponse(
+            {"code": "permission_denied", "message": "您没有执行此操作的权限", "details": None}, status=403
+        )
+    return render(
+        request,
+        "web/error.html",
+        {"status": 403, "message": str(exception or "") or "您没有执行此操作的权限。"},
+        status=403,
+    )
 
 
 def error_500(request):
     if _wants_json(request):
-        return JsonResponse({"code": "server_error", "message": "服务器内部错误，请联系管理员", "details": None}, status=500)
-    return render(request, "web/error.html", {"status": 500, "message": "服务器内部错误，请稍后再试或联系管理员。"}, status=500)
+        return JsonResponse(
+            {"code": "server_error", "message": "服务器内部错误，请联系管理员", "details": None}, status=500
+        )
+    return render(
+        request, "web/error.html", {"status": 500, "message": "服务器内部错误，请稍后再试或联系管理员。"}, status=500
+    )
 
 
 def error_400(request, exception=None):
@@ -310,5 +352,12 @@ def error_400(request, exception=None):
 
 def csrf_failure(request, reason: str = ""):
     if _wants_json(request):
-        return JsonResponse({"code": "csrf_failed", "message": "CSRF 校验失败，请刷新页面后重试", "details": None}, status=403)
-    return render(request, "web/error.html", {"status": 403, "message": "页面已过期或来源不可信（CSRF 校验失败），请刷新页面后重试。"}, status=403)
+        return JsonResponse(
+            {"code": "csrf_failed", "message": "CSRF 校验失败，请刷新页面后重试", "details": None}, status=403
+        )
+    return render(
+        request,
+        "web/error.html",
+        {"status": 403, "message": "页面已过期或来源不可信（CSRF 校验失败），请刷新页面后重试。"},
+        status=403,
+    )

@@ -80,7 +80,9 @@ class Command(BaseCommand):
             )
             created += 1
 
-        self.stdout.write(self.style.SUCCESS(f"演示数据就绪（本次新建账号 {created} 个）。演示账号（密码均为 {DEMO_PASSWORD}）："))
+        self.stdout.write(
+            self.style.SUCCESS(f"演示数据就绪（本次新建账号 {created} 个）。演示账号（密码均为 {DEMO_PASSWORD}）：")
+        )
         for username, display_name, role, org_code, unit_index, _ in DEMO_USERS:
             where = orgs[org_code].display_name + (f" / {units[unit_index].name}" if unit_index is not None else "")
             self.stdout.write(f"  {username:<14} {Role(role).label:<8} {display_name}  {where}")
