@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "zhiben.audit",
     "zhiben.org",
     "zhiben.registry",
+    "zhiben.files",
     "zhiben.accounts",
     "zhiben.api",
     "zhiben.web",
@@ -213,6 +214,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Evidence uploads (photos and PDFs): size limit per file.
+ZHIBEN_UPLOAD_MAX_BYTES = int(os.environ.get("ZHIBEN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Logging ----------------------------------------------------------------------
 
