@@ -1,9 +1,11 @@
 """Mounts every app's router on the one API (imported by the URLconf)."""
 
 from zhiben.audit.api import router as audit_router
+from zhiben.hazards.api import router as hazard_router
 from zhiben.org.api import router as org_router
 
 from .base import api
 
 api.add_router("", org_router)
 api.add_router("", audit_router)
+api.add_router("", hazard_router)

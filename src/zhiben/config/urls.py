@@ -8,6 +8,10 @@ urlpatterns = [
     path("accounts/", include("zhiben.accounts.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    path("inbox/", include("zhiben.notify.urls")),
+    path("imports/", include("zhiben.imports.urls")),
+    path("", include("zhiben.hazards.urls")),
+    path("", include("zhiben.hazards.urls_xlsx")),
     path("", include("zhiben.web.urls")),
 ]
 

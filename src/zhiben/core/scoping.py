@@ -39,12 +39,12 @@ ACTIONS: tuple[str, ...] = ("view", "change")
 class ScopeSpec:
     """Field paths that tie a model's rows to scope.
 
-    ``org``: FK path to the owning Organization (subtree match on its
-    ``path``); ``street``: FK path to the 街道 Organization; ``unit``: FK path to
+    ``org``: FK path (or several) to the owning Organization (subtree match
+    on its ``path``); ``street``: FK path to the 街道 Organization; ``unit``: FK path to
     the Unit; ``self_org``: the model *is* an Organization.
     """
 
-    org: str | None = None
+    org: str | tuple[str, ...] | None = None
     street: str | None = None
     unit: str | None = None
     self_org: bool = False
@@ -71,17 +71,22 @@ def scope_q(user: User, action: str, spec: ScopeSpec) -> Q | None:
     if any(m.role == Role.DISTRICT_ADMIN for m in memberships):
         return None
 
+    if spec.self_org:
+        org_prefixes = [""]
+    elif isinstance(spec.org, tuple):
+        org_prefixes = [f"{path}__" for path in spec.org]
+    else:
+        org_prefixes = [f"{spec.org}__"] if spec.org else []
     q = nothing
     for m in memberships:
         if action == "change" and m.role in (Role.READONLY, Role.EXPERT):
             continue
-        org_prefix = "" if spec.self_org else (f"{spec.org}__" if spec.org else None)
         if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.READONLY, Role.EXPERT):
-            if org_prefix is not None:
-                q |= _subtree(org_prefix, m.organization.path)
+            for prefix in org_prefixes:
+                q |= _subtree(prefix, m.organization.path)
         elif m.role == Role.STREET_OFFICER:
-            if org_prefix is not None:
-                q |= _subtree(org_prefix, m.organization.path)
+            for prefix in org_prefixes:
+                q |= _subtree(prefix, m.organization.path)
             if spec.street:
                 q |= Q(**{spec.street: m.organization_id})
         elif m.role == Role.ENTERPRISE and spec.unit and m.unit_id:

@@ -13,6 +13,31 @@ from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
 from zhiben.core.validators import validate_uscc
 
 
+class Sector(models.Model):
+    """行业领域 (商务, 建筑施工, 生态环境 …), from data/sectors.yaml."""
+
+    code = models.SlugField("编码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=50)
+    owner = models.ForeignKey(
+        "org.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sectors",
+        verbose_name="行业主管部门",
+    )
+    plan_file = models.CharField("行动方案文件", max_length=100, blank=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "行业领域"
+        verbose_name_plural = "行业领域"
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Unit(models.Model):
     """生产经营单位."""
 

@@ -9,7 +9,7 @@ from zhiben.core.validators import uscc_problem
 from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
 
-from .models import Unit
+from .models import Sector, Unit
 
 UNIT_FIELDS = ["name", "uscc", "address", "street", "owner"]
 
@@ -56,3 +56,27 @@ def unit_create(
     unit = Unit.objects.create(name=name, uscc=uscc, address=address.strip(), street=street, owner=owner)
     audit_record(action="unit.create", actor=actor, obj=unit, after=snapshot(unit, UNIT_FIELDS))
     return unit
+
+
+@service("sector.load_reference")
+def sectors_load(*, rows: list[dict], actor: User | None = None) -> int:
+    """Create or update sectors from reference data (by code); returns how
+    many changed."""
+    changed = 0
+    for index, row in enumerate(rows):
+        owner = Organization.objects.filter(code=row["owner"]).first() if row.get("owner") else None
+        defaults = {"name": row["name"], "owner": owner, "plan_file": row.get("plan") or "", "sort_order": index}
+        sector = Sector.objects.filter(code=row["code"]).first()
+        if sector is None:
+            Sector.objects.create(code=row["code"], **defaults)
+            changed += 1
+        elif any(getattr(sector, k) != v for k, v in defaults.items()):
+            for k, v in defaults.items():
+                setattr(sector, k, v)
+            sector.save()
+            changed += 1
+    if changed:
+        audit_record(
+            action="sector.load_reference", actor=actor, object_type="registry.sector", after={"changed": changed}
+        )
+    return changed

@@ -20,7 +20,16 @@ class Command(BaseCommand):
 def reference_loaders():
     """(label, callable) for each kind of reference data, in load order.
     Apps with reference data add theirs here."""
-    return [("组织机构", lambda: _describe(organizations_load_file()))]
+    from zhiben.hazards.reference import load_files as hazard_reference
+
+    def sectors_and_categories() -> str:
+        sectors, categories = hazard_reference()
+        return f"行业领域变更 {sectors}，隐患类别变更 {categories}"
+
+    return [
+        ("组织机构", lambda: _describe(organizations_load_file())),
+        ("行业领域与隐患类别", sectors_and_categories),
+    ]
 
 
 def _describe(result) -> str:

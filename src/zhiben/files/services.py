@@ -1,0 +1,390 @@
+"""Storing uploaded evidence files (photos and PDFs).
+
+``store_upload`` accepts a file only by what its bytes are (magic bytes, then
+a full decode for images), never by its name or the client's content type.
+Everything is checked before anything is written: a refused file leaves no
+row and no storage object behind. Accepted files are stored once per content
+(SHA-256) in the default storage, through the Storage API only, so the
+backend may be a local directory or an object store.
+
+Supported: JPEG, PNG, WebP and HEIC/HEIF photos, and PDF. Images get a WebP
+thumbnail (at most 320 px on the long side, EXIF orientation applied); PDFs
+get none.
+
+A file is held in memory while it is checked (at most the size limit, 20 MB
+by default; ``store_uploads`` holds the whole batch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import struct
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, default_storage
+from django.db import IntegrityError, transaction
+from PIL import Image, ImageOps
+
+from zhiben.core.errors import ValidationFailed
+
+from .models import EXTENSIONS, FileKind, StoredFile, blob_path, thumb_path
+
+try:  # HEIC/HEIF decoding (iPhone photos); optional at import time.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    HEIF_SUPPORTED = False
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 80_000_000
+THUMB_SIZE = 320
+READ_CHUNK = 64 * 1024
+
+# ISO BMFF ``ftyp`` brands of HEIF images. The HEVC ones are "HEIC" proper.
+HEIC_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx"})
+HEIF_BRANDS = HEIC_BRANDS | {b"mif1", b"msf1"}
+
+SUPPORTED_HINT = "仅支持 JPEG、PNG、WebP、HEIC 照片和 PDF 文件"
+
+
+class Upload(Protocol):
+    """What ``store_upload`` needs: a Django UploadedFile or any file-like
+    with ``name`` and ``read`` (``size`` is used when present)."""
+
+    name: str | None
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class _Format:
+    content_type: str
+    kind: str
+    pillow_format: str | None  # None: not an image
+
+
+JPEG = _Format("image/jpeg", FileKind.IMAGE, "JPEG")
+PNG = _Format("image/png", FileKind.IMAGE, "PNG")
+WEBP = _Format("image/webp", FileKind.IMAGE, "WEBP")
+HEIC = _Format("image/heic", FileKind.IMAGE, "HEIF")
+HEIF = _Format("image/heif", FileKind.IMAGE, "HEIF")
+PDF = _Format("application/pdf", FileKind.PDF, None)
+
+
+@dataclass
+class _Checked:
+    """A file that passed every check, ready to be written."""
+
+    name: str
+    data: bytes
+    sha256: str
+    fmt: _Format
+    width: int | None = None
+    height: int | None = None
+    thumbnail: bytes | None = None
+
+
+class _Refused(Exception):
+    """One file failed a check (``message`` names it)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- limits -------------------------------------------------------------------
+
+
+def upload_max_bytes() -> int:
+    """The per-file size limit: ``settings.ZHIBEN_UPLOAD_MAX_BYTES`` (20 MB)."""
+    return int(getattr(settings, "ZHIBEN_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def upload_max_pixels() -> int:
+    """The image size limit: ``settings.ZHIBEN_UPLOAD_MAX_PIXELS`` (80 megapixels)."""
+    return int(getattr(settings, "ZHIBEN_UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+def format_size(n: int) -> str:
+    """``20 MB``, ``1.5 MB``, ``300 KB``, ``512 字节``."""
+    if n >= 1024 * 1024:
+        return f"{round(n / (1024 * 1024), 1):g} MB"
+    if n >= 1024:
+        return f"{round(n / 1024, 1):g} KB"
+    return f"{n} 字节"
+
+
+def clean_filename(name: str | None, default: str = "未命名文件") -> str:
+    """The client's file name made safe to keep and show: no directory part,
+    no control characters, NFC-normalized, at most 255 characters (the
+    extension is kept when shortening)."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".").strip()
+    if not name:
+        return default
+    if len(name) > 255:
+        stem, dot, ext = name.rpartition(".")
+        keep_ext = bool(dot) and 0 < len(ext) <= 16
+        name = stem[: 255 - len(ext) - 1] + "." + ext if keep_ext else name[:255]
+    return name
+
+
+# --- checks -------------------------------------------------------------------
+
+
+def _read_limited(upload: Any, name: str, max_bytes: int) -> bytes:
+    """Read the upload, refusing it once it exceeds ``max_bytes`` (reads at
+    most ``max_bytes + 1`` bytes)."""
+    too_big = f"文件“{name}”超过大小上限 {format_size(max_bytes)}"
+    declared = getattr(upload, "size", None)
+    if isinstance(declared, int) and declared > max_bytes:
+        raise _Refused(too_big)
+    if hasattr(upload, "seek"):
+        with contextlib.suppress(OSError, ValueError):  # not seekable: read from where it is
+            upload.seek(0)
+    buf = bytearray()
+    limit = max_bytes + 1
+    while len(buf) < limit:
+        chunk = upload.read(min(READ_CHUNK, limit - len(buf)))
+        if not chunk:
+            break
+        if isinstance(chunk, str):
+            raise TypeError("store_upload needs a binary file")
+        buf += chunk
+    if len(buf) > max_bytes:
+        raise _Refused(too_big)
+    return bytes(buf)
+
+
+def _heif_brands(data: bytes) -> set[bytes] | None:
+    """The major and compatible brands of a leading ISO BMFF ``ftyp`` box,
+    or ``None`` when the data does not start with one."""
+    if len(data) < 16 or data[4:8] != b"ftyp":
+        return None
+    (box_size,) = struct.unpack(">I", data[:4])
+    if box_size < 16 or box_size > len(data) or box_size % 4:
+        return None
+    brands = {data[8:12]}
+    brands.update(data[i : i + 4] for i in range(16, box_size, 4))
+    return brands
+
+
+def detect_format(data: bytes) -> _Format | None:
+    """The supported format the bytes start with, or ``None``."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return WEBP
+    if data.startswith(b"%PDF-"):
+        return PDF
+    brands = _heif_brands(data)
+    if brands is not None and data[8:12] in HEIF_BRANDS:
+        return HEIC if brands & HEIC_BRANDS else HEIF
+    return None
+
+
+def _check_pdf(data: bytes, name: str) -> None:
+    # A complete PDF ends with "%%EOF" (readers allow junk in the last 1 KB).
+    if b"%%EOF" not in data[-1024:]:
+        raise _Refused(f"文件“{name}”已损坏或不完整，无法识别为PDF")
+
+
+def _display_size(im: Image.Image) -> tuple[int, int]:
+    """The image's width and height as shown (after EXIF orientation)."""
+    width, height = im.size
+    try:
+        orientation = im.getexif().get(0x0112)
+    except Exception:
+        orientation = None
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def _thumbnail(im: Image.Image) -> bytes:
+    im = ImageOps.exif_transpose(im)
+    im.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+    has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
+    im = im.convert("RGBA" if has_alpha else "RGB")
+    out = io.BytesIO()
+    im.save(out, format="WEBP", quality=80, method=4)
+    return out.getvalue()
+
+
+def _check_image(data: bytes, name: str, fmt: _Format) -> tuple[int, int, bytes]:
+    """Open, verify and fully decode the image; return its displayed size and
+    its thumbnail. Refuses fakes, truncated files and decompression bombs."""
+    corrupt = f"文件“{name}”已损坏，无法识别为图片"
+    if fmt.pillow_format == "HEIF" and not HEIF_SUPPORTED:
+        raise _Refused(f"文件“{name}”是HEIC照片，但系统暂不能处理HEIC格式，请转换为JPEG后上传")
+    max_pixels = upload_max_pixels()
+    formats = [fmt.pillow_format]
+    try:
+        with Image.open(io.BytesIO(data), formats=formats) as im:
+            width, height = im.size
+            if width * height > max_pixels:
+                raise _Refused(
+                    f"文件“{name}”的图片尺寸过大（{width}×{height} 像素，"
+                    f"上限 {max_pixels / 10_000:g} 万像素），请缩小后再上传"
+                )
+            im.verify()
+        # verify() leaves the image unusable and checks little for JPEG and
+        # HEIF: decode it all (this also catches truncation).
+        with Image.open(io.BytesIO(data), formats=formats) as im:
+            display = _display_size(im)
+            if fmt.pillow_format == "JPEG":
+                im.draft("RGB", (THUMB_SIZE * 2, THUMB_SIZE * 2))  # decode at reduced scale
+            im.load()
+            thumbnail = _thumbnail(im)
+    except _Refused:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise _Refused(f"文件“{name}”的图片尺寸过大，请缩小后再上传") from exc
+    except Exception as exc:  # any decoder failure on untrusted bytes means "not a valid image"
+        logger.info("image refused: %s: %s", name, exc)
+        raise _Refused(corrupt) from exc
+    return display[0], display[1], thumbnail
+
+
+def _check(upload: Any, max_bytes: int) -> _Checked:
+    name = clean_filename(getattr(upload, "name", None))
+    data = _read_limited(upload, name, max_bytes)
+    if not data:
+        raise _Refused(f"文件“{name}”是空文件")
+    fmt = detect_format(data)
+    if fmt is None:
+        raise _Refused(f"文件“{name}”不是支持的图片或PDF（{SUPPORTED_HINT}）")
+    checked = _Checked(name=name, data=data, sha256=hashlib.sha256(data).hexdigest(), fmt=fmt)
+    if fmt.kind == FileKind.PDF:
+        _check_pdf(data, name)
+    else:
+        checked.width, checked.height, checked.thumbnail = _check_image(data, name, fmt)
+    return checked
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def _put(storage: Storage, name: str, data: bytes) -> None:
+    """Write ``data`` at ``name`` unless it is there already (content
+    addressed: an existing object holds the same bytes)."""
+    if storage.exists(name):
+        return
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:
+        # A concurrent upload of the same content got there first and the
+        # backend chose another name for ours: drop the duplicate.
+        storage.delete(saved)
+
+
+def _write(checked: _Checked) -> StoredFile:
+    storage = default_storage
+    sha = checked.sha256
+    existing = StoredFile.objects.filter(sha256=sha).first()
+    if existing is not None:
+        # Same content stored before: reuse it (and restore missing objects).
+        _put(storage, existing.path, checked.data)
+        if checked.thumbnail is not None:
+            _put(storage, thumb_path(sha), checked.thumbnail)
+            if not existing.has_thumbnail:
+                existing.has_thumbnail = True
+                existing.save(update_fields=["has_thumbnail"])
+        return existing
+    extension = EXTENSIONS[checked.fmt.content_type]
+    _put(storage, blob_path(sha, extension), checked.data)
+    if checked.thumbnail is not None:
+        _put(storage, thumb_path(sha), checked.thumbnail)
+    try:
+        with transaction.atomic():
+            return StoredFile.objects.create(
+                sha256=sha,
+                size=len(checked.data),
+                content_type=checked.fmt.content_type,
+                kind=checked.fmt.kind,
+                width=checked.width,
+                height=checked.height,
+                has_thumbnail=checked.thumbnail is not None,
+            )
+    except IntegrityError:
+        return StoredFile.objects.get(sha256=sha)  # stored concurrently
+
+
+def _refuse(messages: list[str]) -> ValidationFailed:
+    message = messages[0] if len(messages) == 1 else f"{len(messages)} 个文件未通过检查：" + "；".join(messages)
+    return ValidationFailed(message, details={"file": message, "files": messages})
+
+
+# --- public API ---------------------------------------------------------------
+
+
+def check_upload(upload: Upload, *, max_bytes: int | None = None) -> None:
+    """Run every check ``store_upload`` runs, without storing anything.
+
+    Raises ValidationFailed (details ``{"file": message}``) when refused.
+    """
+    try:
+        _check(upload, upload_max_bytes() if max_bytes is None else max_bytes)
+    except _Refused as exc:
+        raise _refuse([exc.message]) from None
+
+
+def store_upload(upload: Upload, *, max_bytes: int | None = None) -> StoredFile:
+    """Check an uploaded photo or PDF by its content and store it once.
+
+    ``upload`` is a Django UploadedFile or any binary file-like with ``name``
+    and ``read``. ``max_bytes`` overrides ``settings.ZHIBEN_UPLOAD_MAX_BYTES``.
+    Returns the (possibly already existing) StoredFile for its content.
+    Raises ValidationFailed with a Chinese message naming the file, and
+    ``details={"file": message}``; nothing is written then.
+    """
+    return store_uploads([upload], max_bytes=max_bytes)[0]
+
+
+def store_uploads(uploads: Iterable[Upload], *, max_bytes: int | None = None) -> list[StoredFile]:
+    """Check all files, then store all of them, or none.
+
+    Returns the StoredFiles in the order given (the same content given twice
+    gives the same row twice). When any file is refused, raises
+    ValidationFailed whose message names every refused file (details:
+    ``"file"``: that message, ``"files"``: one message per refused file) and
+    writes nothing.
+    """
+    limit = upload_max_bytes() if max_bytes is None else max_bytes
+    checked: list[_Checked] = []
+    problems: list[str] = []
+    for upload in uploads:
+        try:
+            checked.append(_check(upload, limit))
+        except _Refused as exc:
+            problems.append(exc.message)
+    if problems:
+        raise _refuse(problems)
+    with transaction.atomic():
+        return [_write(item) for item in checked]
+
+
+def open_stored(stored: StoredFile, variant: str = "original"):
+    """Open the original (or ``"thumb"``) of a stored file for reading from
+    the default storage. Raises FileNotFoundError when it is not there."""
+    if variant == "thumb":
+        if not stored.has_thumbnail:
+            raise FileNotFoundError(f"{stored} has no thumbnail")
+        name = thumb_path(stored.sha256)
+    elif variant == "original":
+        name = stored.path
+    else:
+        raise ValueError(f"unknown variant {variant!r}")
+    return default_storage.open(name, "rb")

@@ -1,0 +1,425 @@
+"""API of the hazard ledger: list (filters, cursor), detail, create, one
+endpoint per transition (each honouring ``Idempotency-Key``), evidence
+upload and the figures.
+
+No ``from __future__ import annotations`` here: django-ninja reads the
+endpoint signatures through the ``@idempotent`` wrapper, whose module cannot
+resolve string annotations."""
+
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import QueryDict
+from django.urls import reverse
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from zhiben.api.base import StrictSchema, paginate_by_id
+from zhiben.api.idempotency import idempotent
+from zhiben.core.access import get_scoped_or_404
+from zhiben.core.errors import ValidationFailed
+from zhiben.org.models import Organization
+from zhiben.registry.models import Sector, Unit
+
+from . import services, workflow
+from .choices import DeadlineKind, Difficulty, HazardLevel, HazardSource
+from .figures import hazard_figures
+from .filters import HazardFilterSet
+from .models import GovernancePlan, Hazard, HazardCategory, Supervision
+
+router = Router(tags=["隐患台账"])
+
+LIST_RELATED = ("category", "owner", "street", "sector", "assignee", "pending_owner")
+
+
+class OrgRef(Schema):
+    id: int
+    name: str
+
+
+class HazardOut(Schema):
+    id: int
+    code: str
+    status: str
+    status_label: str
+    level: str
+    level_label: str
+    sector: str
+    category: str
+    category_id: int
+    source: str
+    difficulty: str
+    title: str
+    unit_name: str
+    unit_id: int | None
+    unit_uscc: str
+    street: OrgRef | None
+    owner: OrgRef
+    pending_owner: OrgRef | None
+    assignee_id: int | None
+    found_on: dt.date
+    is_stock: bool
+    deadline_kind: str
+    deadline: dt.date | None
+    is_overdue: bool
+    supervision: str | None
+    closed_at: dt.datetime | None
+    version: int
+
+    @staticmethod
+    def resolve_status_label(obj: Hazard) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_level_label(obj: Hazard) -> str:
+        return obj.get_level_display()
+
+    @staticmethod
+    def resolve_sector(obj: Hazard) -> str:
+        return obj.sector.code
+
+    @staticmethod
+    def resolve_category(obj: Hazard) -> str:
+        return obj.category.name
+
+    @staticmethod
+    def resolve_is_overdue(obj: Hazard) -> bool:
+        return obj.is_overdue()
+
+    @staticmethod
+    def resolve_supervision(obj: Hazard) -> str | None:
+        active = getattr(obj, "active_supervisions", None)
+        if active is None:
+            active = [s for s in obj.supervisions.all() if s.is_active]
+        return f"{active[0].get_level_display()}{active[0].get_kind_display()}" if active else None
+
+
+class EvidenceOut(Schema):
+    id: int
+    phase: str
+    original_name: str
+    content_type: str
+    url: str
+
+
+class SupervisionOut(Schema):
+    id: int
+    kind: str
+    level: str
+    deadline: dt.date
+    is_active: bool
+    requirement: str
+
+
+class HazardDetailOut(HazardOut):
+    description: str
+    location: str
+    requirement: str
+    address: str
+    responsible_person: str
+    rectification_note: str
+    reopen_count: int
+    plan: dict[str, str] | None
+    plan_complete: bool | None
+    evidence: list[EvidenceOut]
+    supervisions: list[SupervisionOut]
+    allowed_transitions: list[str]
+
+
+class HazardPage(Schema):
+    items: list[HazardOut]
+    next_cursor: str | None
+
+
+class HazardCreateIn(StrictSchema):
+    sector: str
+    category: str
+    level: str = HazardLevel.GENERAL
+    source: str
+    difficulty: str = Difficulty.EASY
+    found_on: dt.date
+    finder_name: str = ""
+    title: str
+    description: str
+    location: str = ""
+    unit_id: int | None = None
+    unit_name: str = ""
+    unit_uscc: str = ""
+    address: str = ""
+    street_id: int | None = None
+    owner_id: int
+    responsible_person: str = ""
+    responsible_phone: str = ""
+    requirement: str = ""
+    deadline_kind: str = DeadlineKind.DATE
+    deadline: dt.date | None = None
+    allow_duplicate: bool = False
+
+
+class VersionIn(StrictSchema):
+    expected_version: int | None = None
+
+
+class ConfirmIn(VersionIn):
+    requirement: str
+    deadline_kind: str
+    deadline: dt.date | None = None
+    difficulty: str | None = None
+    level: str | None = None
+    responsible_person: str | None = None
+
+
+class SubmitIn(VersionIn):
+    note: str
+
+
+class NoteIn(VersionIn):
+    note: str = ""
+
+
+class ReasonIn(VersionIn):
+    reason: str
+
+
+class TransferIn(VersionIn):
+    to_org_id: int
+    reason: str
+
+
+class FiguresOut(Schema):
+    as_of: dt.date
+    total: int
+    closed: int
+    voided: int
+    open: int
+    overdue: int
+    major_stock_total: int
+    major_stock_remaining: int
+    major_increment_found: int
+    major_increment_closed: int
+    major_open: int
+    relapses: int
+    rectification_rate: float | None
+    by_department: list[dict[str, Any]]
+    by_street: list[dict[str, Any]]
+
+
+def _detail(hazard: Hazard, user) -> dict:
+    hazard = (
+        Hazard.objects.select_related(*LIST_RELATED, "category__parent")
+        .prefetch_related("supervisions")
+        .get(pk=hazard.pk)
+    )
+    plan = GovernancePlan.objects.filter(hazard=hazard).first()
+    data = HazardOut.from_orm(hazard).model_dump(mode="json")
+    data.update(
+        {
+            "description": hazard.description,
+            "location": hazard.location,
+            "requirement": hazard.requirement,
+            "address": hazard.address,
+            "responsible_person": hazard.responsible_person,
+            "rectification_note": hazard.rectification_note,
+            "reopen_count": hazard.reopen_count,
+            "plan": {name: getattr(plan, name) for name, _ in GovernancePlan.PARTS} if plan else None,
+            "plan_complete": plan.is_complete if plan else None,
+            "evidence": [
+                {
+                    "id": e.pk,
+                    "phase": e.phase,
+                    "original_name": e.original_name,
+                    "content_type": e.file.content_type,
+                    "url": reverse("hazards:evidence", args=[hazard.pk, e.pk]),
+                }
+                for e in hazard.evidence.select_related("file")
+            ],
+            "supervisions": [SupervisionOut.from_orm(s).model_dump(mode="json") for s in hazard.supervisions.all()],
+            "allowed_transitions": [t.name for t in workflow.allowed_transitions(user, hazard)],
+        }
+    )
+    return data
+
+
+def _scoped(request, pk: int, action: str = "view") -> Hazard:
+    return get_scoped_or_404(Hazard, request.auth, action, pk=pk)
+
+
+@router.get("/hazards", response=HazardPage, summary="隐患列表（筛选，游标分页，新的在前）")
+def hazard_list(request, cursor: str | None = None, limit: int = 50):
+    params = QueryDict(mutable=True)
+    params.update(request.GET)
+    for key in ("cursor", "limit"):
+        params.pop(key, None)
+    filterset = HazardFilterSet(params, queryset=Hazard.objects.restrict(request.auth, "view"), user=request.auth)
+    if not filterset.is_valid():
+        raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
+    qs = filterset.qs.select_related(*LIST_RELATED).prefetch_related(
+        Prefetch("supervisions", queryset=Supervision.objects.filter(is_active=True), to_attr="active_supervisions")
+    )
+    items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit, descending=True)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/hazards/figures", response=FiguresOut, summary="隐患统计（存量、增量、逾期、整改率、返潮）")
+def figures(request, as_of: dt.date | None = None):
+    return hazard_figures(request.auth, as_of).as_dict()
+
+
+@router.get("/hazards/{pk}", response=HazardDetailOut, summary="隐患详情")
+def hazard_detail(request, pk: int):
+    return _detail(_scoped(request, pk), request.auth)
+
+
+@router.post("/hazards", response={201: HazardDetailOut}, summary="隐患上账")
+@idempotent
+def hazard_create(request, payload: HazardCreateIn):
+    data = payload.model_dump()
+    allow_duplicate = data.pop("allow_duplicate")
+    errors = {}
+    sector = Sector.objects.filter(code=data.pop("sector")).first()
+    category = HazardCategory.objects.filter(code=data.pop("category")).first()
+    if sector is None:
+        errors["sector"] = "行业领域编码不存在"
+    if category is None:
+        errors["category"] = "隐患类别编码不存在"
+    for choice, values in (
+        ("level", HazardLevel.values),
+        ("source", HazardSource.values),
+        ("difficulty", Difficulty.values),
+        ("deadline_kind", DeadlineKind.values),
+    ):
+        if data[choice] not in values:
+            errors[choice] = f"取值应为：{'、'.join(values)}"
+    if errors:
+        raise ValidationFailed("隐患信息有误", details=errors)
+    # Any department may be named as owner; the service decides whether the
+    # actor may create for it.
+    owner = Organization.objects.filter(pk=data.pop("owner_id")).first()
+    if owner is None:
+        raise ValidationFailed("行业主管部门不存在", details={"owner_id": "不存在"})
+    street_id, unit_id = data.pop("street_id"), data.pop("unit_id")
+    data.update(
+        {
+            "sector": sector,
+            "category": category,
+            "owner": owner,
+            "street": Organization.objects.filter(pk=street_id).first() if street_id else None,
+            "unit": get_scoped_or_404(Unit, request.auth, "view", pk=unit_id) if unit_id else None,
+        }
+    )
+    hazard = services.hazard_create(actor=request.auth, data=data, allow_duplicate=allow_duplicate)
+    return Status(201, _detail(hazard, request.auth))
+
+
+def _transition(request, pk: int, call) -> dict:
+    hazard = _scoped(request, pk)
+    call(hazard)
+    return _detail(hazard, request.auth)
+
+
+@router.post("/hazards/{pk}/confirm", response=HazardDetailOut, summary="确认上账")
+@idempotent
+def confirm(request, pk: int, payload: ConfirmIn):
+    data = payload.model_dump()
+    return _transition(request, pk, lambda h: services.hazard_confirm(actor=request.auth, hazard=h, **data))
+
+
+@router.post("/hazards/{pk}/submit", response=HazardDetailOut, summary="提交整改（先上传整改后材料）")
+@idempotent
+def submit(request, pk: int, payload: SubmitIn):
+    return _transition(
+        request,
+        pk,
+        lambda h: services.hazard_submit(
+            actor=request.auth, hazard=h, note=payload.note, expected_version=payload.expected_version
+        ),
+    )
+
+
+@router.post("/hazards/{pk}/verify-pass", response=HazardDetailOut, summary="验收通过，销号")
+@idempotent
+def verify_pass(request, pk: int, payload: NoteIn):
+    return _transition(
+        request,
+        pk,
+        lambda h: services.hazard_verify_pass(
+            actor=request.auth, hazard=h, note=payload.note, expected_version=payload.expected_version
+        ),
+    )
+
+
+@router.post("/hazards/{pk}/verify-fail", response=HazardDetailOut, summary="验收不通过")
+@idempotent
+def verify_fail(request, pk: int, payload: ReasonIn):
+    return _transition(
+        request,
+        pk,
+        lambda h: services.hazard_verify_fail(
+            actor=request.auth, hazard=h, reason=payload.reason, expected_version=payload.expected_version
+        ),
+    )
+
+
+@router.post("/hazards/{pk}/transfer", response=HazardDetailOut, summary="移交")
+@idempotent
+def transfer(request, pk: int, payload: TransferIn):
+    to_org = Organization.objects.filter(pk=payload.to_org_id).first()
+    if to_org is None:
+        raise ValidationFailed("接收部门不存在", details={"to_org_id": "不存在"})
+    return _transition(
+        request,
+        pk,
+        lambda h: services.hazard_transfer(
+            actor=request.auth,
+            hazard=h,
+            to_org=to_org,
+            reason=payload.reason,
+            expected_version=payload.expected_version,
+        ),
+    )
+
+
+@router.post("/hazards/{pk}/transfer-accept", response=HazardDetailOut, summary="接收移交")
+@idempotent
+def transfer_accept(request, pk: int, payload: VersionIn):
+    return _transition(
+        request,
+        pk,
+        lambda h: services.hazard_transfer_accept(
+            actor=request.auth, hazard=h, expected_version=payload.expected_version
+        ),
+    )
+
+
+@router.post("/hazards/{pk}/transfer-return", response=HazardDetailOut, summary="退回移交")
+@idempotent
+def transfer_return(request, pk: int, payload: ReasonIn):
+    return _transition(
+        request,
+        pk,
+        lambda h: services.hazard_transfer_return(
+            actor=request.auth, hazard=h, reason=payload.reason, expected_version=payload.expected_version
+        ),
+    )
+
+
+@router.post("/hazards/{pk}/void", response=HazardDetailOut, summary="作废")
+@idempotent
+def void(request, pk: int, payload: ReasonIn):
+    return _transition(
+        request,
+        pk,
+        lambda h: services.hazard_void(
+            actor=request.auth, hazard=h, reason=payload.reason, expected_version=payload.expected_version
+        ),
+    )
+
+
+@router.post("/hazards/{pk}/evidence", response={201: HazardDetailOut}, summary="上传整改前/后照片或PDF")
+def evidence(request, pk: int, phase: Form[str], files: File[list[UploadedFile]]):
+    hazard = _scoped(request, pk)
+    services.hazard_add_evidence(actor=request.auth, hazard=hazard, phase=phase, files=files)
+    return Status(201, _detail(hazard, request.auth))

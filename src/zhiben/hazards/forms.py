@@ -1,0 +1,220 @@
+"""Forms of the hazard pages. They only parse input; rules live in services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from zhiben.org.choices import OrgKind
+from zhiben.org.models import Organization, User
+from zhiben.registry.models import Sector, Unit
+
+from .choices import DeadlineKind, Difficulty, HazardLevel, HazardSource, SupervisionKind, SupervisionLevel
+from .models import GovernancePlan, HazardCategory
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several photos/PDFs in one input (checked by content in the service)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf", "multiple": True}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [f for f in data if f]
+        return [data] if data else []
+
+
+def style(form: forms.Form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        else:
+            widget.attrs.setdefault("class", "form-control")
+
+
+class Styled:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+
+class CategoryField(forms.ModelChoiceField):
+    """Leaf categories grouped under their root."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=HazardCategory.objects.filter(is_active=True, children__isnull=True)
+            .select_related("parent")
+            .order_by("sort_order"),
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+    def group(self) -> None:
+        """Show the leaves under their root (call when the form is built)."""
+        groups: dict[str, list] = {}
+        for category in self.queryset:
+            groups.setdefault(category.parent.name if category.parent_id else "其他", []).append(
+                (category.pk, category.name)
+            )
+        self.choices = [("", "请选择隐患类别"), *groups.items()]
+
+
+def owner_queryset():
+    return Organization.objects.filter(
+        is_active=True, kind__in=[OrgKind.DEPARTMENT, OrgKind.OFFICE, OrgKind.SECTION, OrgKind.STREET]
+    ).order_by("path")
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return ("　" * max(obj.depth - 1, 0)) + obj.name
+
+
+class HazardForm(Styled, forms.Form):
+    sector = forms.ModelChoiceField(label="行业领域", queryset=Sector.objects.all(), empty_label="请选择")
+    category = CategoryField(label="隐患类别")
+    level = forms.ChoiceField(label="隐患等级", choices=HazardLevel.choices)
+    source = forms.ChoiceField(label="来源", choices=HazardSource.choices)
+    difficulty = forms.ChoiceField(
+        label="整改难度",
+        choices=Difficulty.choices,
+        help_text="易整改：单位即知即改；较难整改：部门督促整改；难整改：区安委办（区地空联办）牵头协调",
+    )
+    found_on = forms.DateField(label="发现日期", widget=forms.DateInput(attrs={"type": "date"}))
+    finder_name = forms.CharField(label="发现人/单位", max_length=100, required=False, help_text="留空则记为登记人")
+    title = forms.CharField(label="隐患简述", max_length=120)
+    description = forms.CharField(label="隐患内容", widget=forms.Textarea(attrs={"rows": 3}))
+    location = forms.CharField(label="具体位置", max_length=200, required=False)
+    unit = forms.ModelChoiceField(
+        label="责任单位（已登记）",
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label="未登记的单位请在下方填写名称",
+    )
+    unit_name = forms.CharField(label="责任单位名称", max_length=200, required=False)
+    unit_uscc = forms.CharField(label="统一社会信用代码", max_length=18, required=False)
+    address = forms.CharField(label="地址", max_length=255, required=False)
+    street = forms.ModelChoiceField(
+        label="所属街道",
+        queryset=Organization.objects.filter(kind=OrgKind.STREET),
+        required=False,
+        empty_label="请选择",
+    )
+    owner = OrgChoiceField(label="行业主管部门", queryset=owner_queryset(), empty_label="请选择")
+    responsible_person = forms.CharField(label="责任人", max_length=50, required=False)
+    responsible_phone = forms.CharField(label="责任人电话", max_length=30, required=False)
+    requirement = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    deadline_kind = forms.ChoiceField(label="整改时限", choices=DeadlineKind.choices, initial=DeadlineKind.DATE)
+    deadline = forms.DateField(label="整改期限", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    before_files = MultipleFileField(label="整改前照片/材料")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].group()
+        if user is not None:
+            self.fields["unit"].queryset = Unit.objects.restrict(user, "view").order_by("name")
+        self.fields["found_on"].initial = timezone.localdate()
+
+    def service_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "before_files"}
+        if not data.get("unit_name") and data.get("unit"):
+            data["unit_name"] = data["unit"].name
+        return data
+
+
+class HazardEditForm(HazardForm):
+    before_files = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("before_files", None)
+        self.fields["owner"].disabled = True
+        self.fields["owner"].help_text = "更换主管部门请使用“移交”"
+
+
+class ConfirmForm(Styled, forms.Form):
+    requirement = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 2}))
+    deadline_kind = forms.ChoiceField(label="整改时限", choices=DeadlineKind.choices)
+    deadline = forms.DateField(label="整改期限", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    level = forms.ChoiceField(label="隐患等级", choices=HazardLevel.choices)
+    difficulty = forms.ChoiceField(label="整改难度", choices=Difficulty.choices)
+    responsible_person = forms.CharField(label="责任人", max_length=50, required=False)
+
+
+class SubmitForm(Styled, forms.Form):
+    note = forms.CharField(label="整改情况", widget=forms.Textarea(attrs={"rows": 3}))
+    files = MultipleFileField(label="整改后照片/材料")
+
+
+class ReasonForm(Styled, forms.Form):
+    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerifyPassForm(Styled, forms.Form):
+    note = forms.CharField(label="验收意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TransferForm(Styled, forms.Form):
+    to_org = OrgChoiceField(label="移交给", queryset=owner_queryset(), empty_label="请选择部门或街道")
+    reason = forms.CharField(label="移交理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PlanForm(Styled, forms.ModelForm):
+    class Meta:
+        model = GovernancePlan
+        fields = [name for name, _ in GovernancePlan.PARTS]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name, _ in GovernancePlan.PARTS}
+
+
+class SupervisionForm(Styled, forms.Form):
+    kind = forms.ChoiceField(label="督办方式", choices=SupervisionKind.choices)
+    level = forms.ChoiceField(label="层级", choices=SupervisionLevel.choices)
+    deadline = forms.DateField(label="督办期限", widget=forms.DateInput(attrs={"type": "date"}))
+    requirement = forms.CharField(label="督办要求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TextForm(Styled, forms.Form):
+    text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvidenceForm(Styled, forms.Form):
+    phase = forms.ChoiceField(label="阶段", choices=[("before", "整改前"), ("after", "整改后")])
+    files = MultipleFileField(label="照片/材料", required=True)
+
+
+class BulkAssignForm(forms.Form):
+    hazards = forms.CharField(widget=forms.MultipleHiddenInput, required=False)
+    assignee = forms.ModelChoiceField(label="经办人", queryset=User.objects.filter(is_active=True), required=False)
+
+
+class RecheckDrawForm(Styled, forms.Form):
+    organization = OrgChoiceField(label="抽查部门", queryset=owner_queryset())
+    period_start = forms.DateField(label="销号日期起", widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label="销号日期止", widget=forms.DateInput(attrs={"type": "date"}))
+    percent = forms.IntegerField(label="抽查比例(%)", min_value=1, max_value=100, initial=10)
+    seed = forms.CharField(
+        label="随机种子（可留空）",
+        required=False,
+        max_length=64,
+        help_text="留空时由部门和期间生成，同样条件抽取结果相同，可复核",
+    )
+
+
+class RecheckRecordForm(Styled, forms.Form):
+    passed = forms.TypedChoiceField(
+        label="复查结果", coerce=lambda v: v == "1", choices=[("1", "复查合格"), ("0", "返潮（重新整改）")]
+    )
+    note = forms.CharField(label="复查情况", widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,546 @@
+"""Pages of the hazard ledger."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from zhiben.audit.models import AuditEvent
+from zhiben.core.access import get_scoped_or_404
+from zhiben.core.errors import ServiceError
+from zhiben.files.views import serve_file
+from zhiben.org.models import User
+from zhiben.web.views import _apply_service_error
+
+from . import services, workflow
+from .choices import EvidencePhase, HazardLevel, HazardStatus, SupervisionKind
+from .figures import hazard_figures
+from .filters import HazardFilterSet, ordering_from
+from .forms import (
+    BulkAssignForm,
+    ConfirmForm,
+    EvidenceForm,
+    HazardEditForm,
+    HazardForm,
+    PlanForm,
+    ReasonForm,
+    RecheckDrawForm,
+    RecheckRecordForm,
+    SubmitForm,
+    SupervisionForm,
+    TextForm,
+    TransferForm,
+    VerifyPassForm,
+)
+from .models import GovernancePlan, Hazard, HazardEvidence, RecheckBatch, RecheckItem, Supervision
+
+PAGE_SIZE = 50
+LIST_RELATED = ("category", "category__parent", "owner", "street", "sector", "assignee")
+
+
+def visible_hazards(user):
+    return Hazard.objects.restrict(user, "view")
+
+
+def _page(request, qs, per_page=PAGE_SIZE) -> dict:
+    page_obj = Paginator(qs, per_page).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return {"page_obj": page_obj, "querystring_without_page": f"{encoded}&" if encoded else ""}
+
+
+def filtered_hazards(request):
+    """The user's hazards narrowed by the list's filters and ordered."""
+    filterset = HazardFilterSet(request.GET or None, queryset=visible_hazards(request.user), user=request.user)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return filterset, qs.order_by(ordering_from(request.GET.get("order")), "-id")
+
+
+@login_required
+def hazard_list(request):
+    filterset, qs = filtered_hazards(request)
+    status_counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    context = {
+        "filter": filterset,
+        "status_counts": [(s, status_counts.get(s.value, 0)) for s in HazardStatus],
+        "total": sum(status_counts.values()),
+        "today": timezone.localdate(),
+        "can_create": _can_create_any(request.user),
+        "assign_form": BulkAssignForm(),
+        "assignees": _assignable_users(request.user),
+        **_page(
+            request,
+            qs.select_related(*LIST_RELATED).prefetch_related(
+                Prefetch(
+                    "supervisions", queryset=Supervision.objects.filter(is_active=True), to_attr="active_supervisions"
+                )
+            ),
+        ),
+    }
+    if request.htmx:
+        return render(request, "hazards/_list_table.html", context)
+    return render(request, "hazards/list.html", context)
+
+
+def _can_create_any(user) -> bool:
+    from zhiben.org.choices import Role
+
+    return user.is_district_admin or user.has_role(
+        Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER, Role.ENTERPRISE, Role.EXPERT
+    )
+
+
+def _assignable_users(user):
+    from zhiben.org.choices import Role
+
+    if user.is_district_admin:
+        return (
+            User.objects.filter(
+                is_active=True,
+                memberships__is_active=True,
+                memberships__role__in=[Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER],
+            )
+            .distinct()
+            .order_by("username")
+        )
+    paths = [m.organization.path for m in user.active_memberships() if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER)]
+    if not paths:
+        return User.objects.none()
+    from django.db.models import Q
+
+    q = Q()
+    for path in paths:
+        q |= Q(memberships__organization__path__startswith=path)
+    return User.objects.filter(q, is_active=True, memberships__is_active=True).distinct().order_by("username")
+
+
+@login_required
+def hazard_listed(request):
+    """挂牌督办晾晒: every logged-in department user sees all listed hazards."""
+    supervisions = (
+        Supervision.objects.filter(is_active=True, kind=SupervisionKind.LISTED)
+        .select_related("hazard", "hazard__owner", "hazard__street", "hazard__category")
+        .order_by("deadline")
+    )
+    return render(request, "hazards/listed.html", {"supervisions": supervisions, "today": timezone.localdate()})
+
+
+@login_required
+def hazard_create(request):
+    form = HazardForm(request.POST or None, request.FILES or None, user=request.user)
+    duplicates = None
+    if request.method == "POST":
+        link_to = request.POST.get("link_to")
+        if link_to and form.is_valid():
+            target = get_scoped_or_404(Hazard, request.user, "view", pk=link_to)
+            try:
+                services.hazard_link_duplicate(
+                    actor=request.user,
+                    hazard=target,
+                    text=f"{form.cleaned_data['found_on']} {form.cleaned_data['title']}：{form.cleaned_data['description']}",
+                )
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"已作为重复发现记入隐患 {target.code}，未新建隐患。")
+                return redirect("hazards:detail", pk=target.pk)
+        elif form.is_valid():
+            try:
+                hazard = services.hazard_create(
+                    actor=request.user,
+                    data=form.service_data(),
+                    before_files=form.cleaned_data["before_files"],
+                    allow_duplicate=bool(request.POST.get("allow_duplicate")),
+                )
+            except services.PossibleDuplicate as exc:
+                duplicates = exc.details
+                messages.warning(request, exc.message)
+            except ServiceError as exc:
+                _apply_service_error(form, exc)
+            else:
+                messages.success(request, f"隐患 {hazard.code} 已上账，待主管部门确认。")
+                return redirect("hazards:detail", pk=hazard.pk)
+    status = 422 if form.errors else 200
+    return render(
+        request, "hazards/form.html", {"form": form, "duplicates": duplicates, "creating": True}, status=status
+    )
+
+
+@login_required
+def hazard_edit(request, pk: int):
+    hazard = get_scoped_or_404(Hazard, request.user, "change", pk=pk)
+    initial = {f: getattr(hazard, f) for f in services.EDITABLE_FIELDS}
+    form = HazardEditForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        data["owner"] = hazard.owner
+        try:
+            services.hazard_update(actor=request.user, hazard=hazard, data=data, reason=request.POST.get("reason", ""))
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, "隐患信息已修改。")
+            return redirect("hazards:detail", pk=hazard.pk)
+    return render(
+        request,
+        "hazards/form.html",
+        {"form": form, "hazard": hazard, "creating": False},
+        status=422 if form.errors else 200,
+    )
+
+
+TRANSITION_FORMS = {
+    "confirm": ConfirmForm,
+    "submit": SubmitForm,
+    "verify_pass": VerifyPassForm,
+    "verify_fail": ReasonForm,
+    "transfer": TransferForm,
+    "transfer_accept": None,
+    "transfer_return": ReasonForm,
+    "void": ReasonForm,
+}
+
+
+def _detail_context(request, hazard: Hazard, **forms) -> dict:
+    allowed = [t for t in workflow.allowed_transitions(request.user, hazard) if t.name in TRANSITION_FORMS]
+    transition_forms = []
+    for t in allowed:
+        form_class = TRANSITION_FORMS[t.name]
+        form = forms.get(t.name)
+        if form is None and form_class is not None:
+            initial = {}
+            if t.name == "confirm":
+                initial = {
+                    "requirement": hazard.requirement,
+                    "deadline_kind": hazard.deadline_kind,
+                    "deadline": hazard.deadline,
+                    "level": hazard.level,
+                    "difficulty": hazard.difficulty,
+                    "responsible_person": hazard.responsible_person,
+                }
+            form = form_class(initial=initial)
+        transition_forms.append((t, form))
+    parties = workflow.parties(request.user, hazard)
+    evidence = list(hazard.evidence.select_related("file", "uploaded_by"))
+    events = AuditEvent.objects.filter(object_type="hazards.hazard", object_id=str(hazard.pk)).order_by("id")
+    plan = GovernancePlan.objects.filter(hazard=hazard).first()
+    supervisions = hazard.supervisions.prefetch_related("feedback__author").select_related("opened_by")
+    return {
+        "hazard": hazard,
+        "today": timezone.localdate(),
+        "transition_forms": transition_forms,
+        "blocked": [(t, msg) for t, ok, msg in _blocked(request.user, hazard)],
+        "parties": parties,
+        "is_party": bool(parties),
+        "can_edit": bool(parties & {workflow.Party.ADMIN, workflow.Party.OWNER_STAFF})
+        and hazard.status in (HazardStatus.PENDING, HazardStatus.RECTIFYING),
+        "can_plan": hazard.level == HazardLevel.MAJOR
+        and hazard.is_open
+        and bool(parties & {workflow.Party.ADMIN, workflow.Party.OWNER_STAFF, workflow.Party.UNIT}),
+        "can_supervise": request.user.is_district_admin and hazard.is_open,
+        "before": [e for e in evidence if e.phase == EvidencePhase.BEFORE],
+        "after": [e for e in evidence if e.phase == EvidencePhase.AFTER],
+        "events": events,
+        "plan": plan,
+        "plan_form": forms.get("plan") or PlanForm(instance=plan or GovernancePlan(hazard=hazard)),
+        "supervisions": supervisions,
+        "supervision_form": forms.get("supervise") or SupervisionForm(),
+        "feedback_form": TextForm(),
+        "note_form": forms.get("note") or TextForm(),
+        "evidence_form": forms.get("evidence") or EvidenceForm(),
+        "transfers": hazard.transfers.select_related("from_org", "to_org", "requested_by", "decided_by"),
+        "notes": hazard.notes.select_related("author"),
+        "rechecks": hazard.rechecks.select_related("batch", "checked_by"),
+    }
+
+
+def _blocked(user, hazard):
+    """Transitions the user is a party to but whose guard holds them back
+    (shown so that people know what is missing)."""
+    for t in workflow.TRANSITION_LIST:
+        ok, code, message = workflow.check(t, user, hazard)
+        if not ok and code == "guard_failed":
+            yield t, ok, message
+
+
+def _hazard_for_detail(request, pk: int) -> Hazard:
+    hazard = get_scoped_or_404(Hazard, request.user, "view", pk=pk)
+    return Hazard.objects.select_related(
+        "category",
+        "category__parent",
+        "owner",
+        "street",
+        "sector",
+        "unit",
+        "assignee",
+        "verified_by",
+        "created_by",
+        "finder",
+        "pending_owner",
+    ).get(pk=hazard.pk)
+
+
+@login_required
+def hazard_detail(request, pk: int):
+    hazard = _hazard_for_detail(request, pk)
+    return render(request, "hazards/detail.html", _detail_context(request, hazard))
+
+
+def _rerender(request, hazard: Hazard, key: str, form, exc: ServiceError | None = None):
+    if exc is not None:
+        _apply_service_error(form, exc)
+        messages.error(request, exc.message)
+    return render(request, "hazards/detail.html", _detail_context(request, hazard, **{key: form}), status=422)
+
+
+@login_required
+def hazard_transition(request, pk: int, name: str):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if name not in TRANSITION_FORMS:
+        raise Http404("没有这个操作")
+    hazard = _hazard_for_detail(request, pk)
+    form_class = TRANSITION_FORMS[name]
+    form = form_class(request.POST, request.FILES) if form_class else None
+    if form is not None and not form.is_valid():
+        return _rerender(request, hazard, name, form)
+    data = form.cleaned_data if form is not None else {}
+    actor = request.user
+    version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None
+    calls = {
+        "confirm": lambda: services.hazard_confirm(actor=actor, hazard=hazard, expected_version=version, **data),
+        "submit": lambda: services.hazard_submit(
+            actor=actor, hazard=hazard, note=data["note"], files=data["files"], expected_version=version
+        ),
+        "verify_pass": lambda: services.hazard_verify_pass(
+            actor=actor, hazard=hazard, note=data.get("note", ""), expected_version=version
+        ),
+        "verify_fail": lambda: services.hazard_verify_fail(
+            actor=actor, hazard=hazard, reason=data["reason"], expected_version=version
+        ),
+        "transfer": lambda: services.hazard_transfer(
+            actor=actor, hazard=hazard, to_org=data["to_org"], reason=data["reason"], expected_version=version
+        ),
+        "transfer_accept": lambda: services.hazard_transfer_accept(
+            actor=actor, hazard=hazard, expected_version=version
+        ),
+        "transfer_return": lambda: services.hazard_transfer_return(
+            actor=actor, hazard=hazard, reason=data["reason"], expected_version=version
+        ),
+        "void": lambda: services.hazard_void(
+            actor=actor, hazard=hazard, reason=data["reason"], expected_version=version
+        ),
+    }
+    try:
+        calls[name]()
+    except ServiceError as exc:
+        return _rerender(request, hazard, name, form or ReasonForm(), exc)
+    messages.success(request, f"已{workflow.TRANSITIONS[name].label}。")
+    if not Hazard.objects.restrict(request.user, "view").filter(pk=pk).exists():
+        return redirect("hazards:list")  # e.g. returned a transfer the user only saw as its target
+    return redirect("hazards:detail", pk=pk)
+
+
+def _simple_post(request, pk: int, key: str, form_class, perform, success: str):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    hazard = _hazard_for_detail(request, pk)
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return _rerender(request, hazard, key, form)
+    try:
+        perform(hazard, form.cleaned_data)
+    except ServiceError as exc:
+        return _rerender(request, hazard, key, form, exc)
+    messages.success(request, success)
+    return redirect("hazards:detail", pk=pk)
+
+
+@login_required
+def hazard_plan(request, pk: int):
+    return _simple_post(
+        request,
+        pk,
+        "plan",
+        PlanForm,
+        lambda h, d: services.governance_plan_save(actor=request.user, hazard=h, parts=d),
+        "治理方案已保存。",
+    )
+
+
+@login_required
+def hazard_supervise(request, pk: int):
+    return _simple_post(
+        request,
+        pk,
+        "supervise",
+        SupervisionForm,
+        lambda h, d: services.supervision_open(actor=request.user, hazard=h, **d),
+        "已督办。",
+    )
+
+
+@login_required
+def hazard_note(request, pk: int):
+    return _simple_post(
+        request,
+        pk,
+        "note",
+        TextForm,
+        lambda h, d: services.hazard_add_note(actor=request.user, hazard=h, text=d["text"]),
+        "备注已添加。",
+    )
+
+
+@login_required
+def hazard_evidence_add(request, pk: int):
+    return _simple_post(
+        request,
+        pk,
+        "evidence",
+        EvidenceForm,
+        lambda h, d: services.hazard_add_evidence(actor=request.user, hazard=h, phase=d["phase"], files=d["files"]),
+        "材料已上传。",
+    )
+
+
+@login_required
+@require_POST
+def supervision_feedback(request, pk: int, supervision_id: int):
+    hazard = _hazard_for_detail(request, pk)
+    supervision = Supervision.objects.filter(pk=supervision_id, hazard=hazard).first()
+    if supervision is None:
+        raise Http404
+    form = TextForm(request.POST)
+    if not form.is_valid():
+        return _rerender(request, hazard, "feedback", form)
+    try:
+        services.supervision_feedback_add(actor=request.user, supervision=supervision, text=form.cleaned_data["text"])
+    except ServiceError as exc:
+        return _rerender(request, hazard, "feedback", form, exc)
+    messages.success(request, "督办反馈已提交。")
+    return redirect("hazards:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def supervision_close(request, pk: int, supervision_id: int):
+    hazard = _hazard_for_detail(request, pk)
+    supervision = Supervision.objects.filter(pk=supervision_id, hazard=hazard).first()
+    if supervision is None:
+        raise Http404
+    try:
+        services.supervision_close(actor=request.user, supervision=supervision, reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已解除督办。")
+    return redirect("hazards:detail", pk=pk)
+
+
+@login_required
+def evidence_file(request, pk: int, evidence_id: int, variant: str = "original"):
+    """A hazard's photo or PDF, for users who may see the hazard."""
+    hazard = get_scoped_or_404(Hazard, request.user, "view", pk=pk)
+    evidence = HazardEvidence.objects.filter(pk=evidence_id, hazard=hazard).select_related("file").first()
+    if evidence is None:
+        raise Http404("材料不存在")
+    return serve_file(
+        request,
+        evidence.file,
+        variant=variant,
+        filename=evidence.original_name,
+        as_attachment=request.GET.get("download") == "1",
+    )
+
+
+@login_required
+@require_POST
+def hazard_bulk_assign(request):
+    ids = [int(x) for x in request.POST.getlist("hazards") if x.isdigit()]
+    assignee_id = request.POST.get("assignee") or None
+    hazards = list(Hazard.objects.restrict(request.user, "change").filter(pk__in=ids))
+    if len(hazards) != len(set(ids)) or not ids:
+        messages.error(request, "请选择您有权管理的隐患")
+        return redirect(request.POST.get("next") or "hazards:list")
+    assignee = _assignable_users(request.user).filter(pk=assignee_id).first() if assignee_id else None
+    if assignee_id and assignee is None:
+        messages.error(request, "经办人无效")
+        return redirect(request.POST.get("next") or "hazards:list")
+    try:
+        count = services.hazard_assign(actor=request.user, hazards=hazards, assignee=assignee)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已为 {count} 条隐患指定经办人：{assignee or '（清除）'}")
+    next_url = request.POST.get("next") or ""
+    return redirect(next_url if next_url.startswith("/hazards/") else reverse("hazards:list"))
+
+
+@login_required
+def hazard_figures_view(request):
+    _, qs = filtered_hazards(request)
+    as_of = timezone.localdate()
+    figures = hazard_figures(request.user, as_of, base=qs)
+    return render(request, "hazards/figures.html", {"figures": figures})
+
+
+# --- 回头看 -------------------------------------------------------------------------------------------
+
+
+@login_required
+def recheck_list(request):
+    batches = (
+        RecheckBatch.objects.restrict(request.user, "view")
+        .select_related("organization", "drawn_by")
+        .annotate(sampled=Count("items"))
+    )
+    form = RecheckDrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.recheck_draw(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, f"已从 {batch.population} 条已销号隐患中抽取 {batch.items.count()} 条。")
+            return redirect("hazards:recheck_detail", pk=batch.pk)
+    return render(
+        request, "hazards/recheck_list.html", {"batches": batches, "form": form}, status=422 if form.errors else 200
+    )
+
+
+@login_required
+def recheck_detail(request, pk: int):
+    batch = get_scoped_or_404(RecheckBatch, request.user, "view", pk=pk)
+    items = batch.items.select_related("hazard", "hazard__owner", "checked_by")
+    return render(
+        request, "hazards/recheck_detail.html", {"batch": batch, "items": items, "record_form": RecheckRecordForm()}
+    )
+
+
+@login_required
+@require_POST
+def recheck_record(request, pk: int, item_id: int):
+    batch = get_scoped_or_404(RecheckBatch, request.user, "view", pk=pk)
+    item = get_scoped_or_404(RecheckItem, request.user, "view", pk=item_id, batch=batch)
+    form = RecheckRecordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.recheck_record(actor=request.user, item=item, **form.cleaned_data)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, "复查结果已记录。" if form.cleaned_data["passed"] else "已记为返潮，隐患重新整改。"
+            )
+    else:
+        messages.error(request, "请填写复查情况")
+    return redirect("hazards:recheck_detail", pk=pk)

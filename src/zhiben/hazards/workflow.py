@@ -1,0 +1,254 @@
+"""The hazard workflow, declared once.
+
+Each :class:`Transition` names its source states, its target, who may make it
+and its guard. Services look transitions up here (``TRANSITIONS[name]``),
+the pages show only ``allowed_transitions(user, hazard)``, and
+``zhiben hazards workflow-doc`` draws docs/hazard-workflow.md from this table.
+
+Roles (``Party``) are decided against the hazard:
+
+* ADMIN — 区安委办管理员 (or superuser);
+* OWNER_LEADER / OWNER_STAFF — 部门领导 / any 部门领导 or 部门经办人 of the owning
+  department's subtree;
+* STREET — 街道经办人 of the hazard's 街道;
+* UNIT — 企业用户 of the responsible unit;
+* TARGET_STAFF — 部门领导/经办人 of the department a pending 移交 is addressed to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from zhiben.org.choices import Role
+
+from .choices import Difficulty, HazardLevel, HazardStatus
+
+S = HazardStatus
+
+
+class Party(StrEnum):
+    ADMIN = "ADMIN"
+    OWNER_LEADER = "OWNER_LEADER"
+    OWNER_STAFF = "OWNER_STAFF"
+    STREET = "STREET"
+    UNIT = "UNIT"
+    TARGET_STAFF = "TARGET_STAFF"
+
+    @property
+    def label(self) -> str:
+        return PARTY_LABELS[self]
+
+
+PARTY_LABELS = {
+    Party.ADMIN: "区安委办",
+    Party.OWNER_LEADER: "主管部门领导",
+    Party.OWNER_STAFF: "主管部门人员",
+    Party.STREET: "属地街道",
+    Party.UNIT: "责任单位",
+    Party.TARGET_STAFF: "接收部门人员",
+}
+
+
+def parties(user, hazard) -> set[Party]:
+    """Which parties ``user`` is for ``hazard``."""
+    found: set[Party] = set()
+    if not user.is_authenticated or not user.is_active:
+        return found
+    if user.is_district_admin:
+        found.add(Party.ADMIN)
+    pending_owner = hazard.pending_owner if hazard.pending_owner_id else None
+    for m in user.active_memberships():
+        org = m.organization
+        if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER):
+            if hazard.owner.path.startswith(org.path):
+                found.add(Party.OWNER_STAFF)
+                if m.role == Role.DEPT_LEADER:
+                    found.add(Party.OWNER_LEADER)
+            if pending_owner is not None and pending_owner.path.startswith(org.path):
+                found.add(Party.TARGET_STAFF)
+        elif m.role == Role.STREET_OFFICER:
+            if hazard.street_id == org.pk or hazard.owner.path.startswith(org.path):
+                found.add(Party.STREET)
+        elif m.role == Role.ENTERPRISE and hazard.unit_id and m.unit_id == hazard.unit_id:
+            found.add(Party.UNIT)
+    return found
+
+
+# --- Guards: return None when the transition may go ahead, else a Chinese reason -------------
+
+
+def _verifiers_guard(user_parties: set[Party], hazard) -> str | None:
+    if hazard.difficulty == Difficulty.VERY_HARD and Party.ADMIN not in user_parties:
+        return "难整改隐患由区安委办（区地空联办）牵头验收"
+    if hazard.level == HazardLevel.MAJOR and not user_parties & {Party.ADMIN, Party.OWNER_LEADER}:
+        return "重大隐患须由主管部门领导或区安委办验收"
+    return None
+
+
+def guard_submit(user_parties: set[Party], hazard) -> str | None:
+    if hazard.level == HazardLevel.MAJOR:
+        plan = getattr(hazard, "plan", None)  # RelatedObjectDoesNotExist is an AttributeError
+        if plan is None:
+            return "重大隐患须先编制治理方案（目标和任务、方法和措施、经费和物资、负责治理的机构和人员、时限和要求、安全措施和应急预案）"
+        missing = plan.missing_parts()
+        if missing:
+            return "治理方案不完整，缺少：" + "、".join(missing)
+    return None
+
+
+def guard_none(user_parties: set[Party], hazard) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str | None  # None: back to the state before a 移交
+    who: frozenset[Party]
+    guard: Callable[[set[Party], object], str | None] = guard_none
+    needs_reason: bool = False
+    description: str = ""
+
+    def target_label(self) -> str:
+        return HazardStatus(self.target).label if self.target else "移交前状态"
+
+
+def _t(name, label, sources, target, who, guard=guard_none, needs_reason=False, description=""):
+    return Transition(name, label, tuple(sources), target, frozenset(who), guard, needs_reason, description)
+
+
+STAFF = {Party.ADMIN, Party.OWNER_STAFF}
+
+TRANSITION_LIST: list[Transition] = [
+    _t(
+        "confirm",
+        "确认上账",
+        [S.PENDING],
+        S.RECTIFYING,
+        STAFF,
+        description="核实隐患，明确整改要求、整改时限和责任单位，纳入台账督促整改",
+    ),
+    _t(
+        "submit",
+        "提交整改",
+        [S.RECTIFYING],
+        S.AWAITING_VERIFICATION,
+        {Party.ADMIN, Party.OWNER_STAFF, Party.STREET, Party.UNIT},
+        guard_submit,
+        description="上传整改后照片/材料并说明整改情况；重大隐患须有完整治理方案",
+    ),
+    _t(
+        "verify_pass",
+        "验收通过（销号）",
+        [S.AWAITING_VERIFICATION],
+        S.CLOSED,
+        STAFF,
+        _verifiers_guard,
+        description="现场或材料验收合格，闭环销号；难整改隐患由区安委办验收，重大隐患由部门领导或区安委办验收",
+    ),
+    _t(
+        "verify_fail",
+        "验收不通过",
+        [S.AWAITING_VERIFICATION],
+        S.RECTIFYING,
+        STAFF,
+        _verifiers_guard,
+        True,
+        description="退回继续整改，须写明原因",
+    ),
+    _t(
+        "transfer",
+        "移交",
+        [S.PENDING, S.RECTIFYING],
+        S.TRANSFERRING,
+        STAFF,
+        needs_reason=True,
+        description="移交其他部门，接收部门须接收或说明理由退回",
+    ),
+    _t(
+        "transfer_accept",
+        "接收移交",
+        [S.TRANSFERRING],
+        None,
+        {Party.ADMIN, Party.TARGET_STAFF},
+        description="接收后主管部门变更为接收部门，回到移交前状态，历史记录保留",
+    ),
+    _t(
+        "transfer_return",
+        "退回移交",
+        [S.TRANSFERRING],
+        None,
+        {Party.ADMIN, Party.TARGET_STAFF},
+        needs_reason=True,
+        description="主管部门不变，回到移交前状态，须写明理由",
+    ),
+    _t(
+        "void",
+        "作废",
+        [S.PENDING, S.RECTIFYING, S.AWAITING_VERIFICATION],
+        S.VOID,
+        {Party.ADMIN, Party.OWNER_LEADER},
+        needs_reason=True,
+        description="误报、重复等情形，仅主管部门领导或区安委办可作废，须写明原因",
+    ),
+    _t(
+        "reopen",
+        "回头看返潮",
+        [S.CLOSED],
+        S.RECTIFYING,
+        STAFF,
+        needs_reason=True,
+        description="回头看复查不合格，重新打开整改（计入返潮）",
+    ),
+]
+
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in TRANSITION_LIST}
+
+
+def check(transition: Transition, user, hazard) -> tuple[bool, str, str]:
+    """(allowed, code, message) for ``user`` making ``transition`` now."""
+    if hazard.status not in transition.sources:
+        return False, "invalid_transition", (f"当前状态为“{HazardStatus(hazard.status).label}”，不能{transition.label}")
+    user_parties = parties(user, hazard)
+    if not user_parties & transition.who:
+        return False, "permission_denied", f"您无权对该隐患执行“{transition.label}”"
+    problem = transition.guard(user_parties, hazard)
+    if problem:
+        return False, "guard_failed", problem
+    return True, "", ""
+
+
+def allowed_transitions(user, hazard) -> list[Transition]:
+    return [t for t in TRANSITION_LIST if check(t, user, hazard)[0]]
+
+
+def mermaid() -> str:
+    """The state diagram (Mermaid) drawn from the table."""
+    lines = ["stateDiagram-v2", "    [*] --> pending: 上账"]
+    for t in TRANSITION_LIST:
+        who = "、".join(sorted(p.label for p in t.who))
+        for source in t.sources:
+            target = t.target or "previous"
+            lines.append(f"    {source} --> {target}: {t.label}（{who}）")
+    lines.append("    previous: 移交前状态")
+    for status in HazardStatus:
+        lines.append(f"    {status.value}: {status.label}")
+    lines.append("    closed --> [*]")
+    lines.append("    void --> [*]")
+    return "\n".join(lines)
+
+
+def markdown_table() -> str:
+    rows = ["| 操作 | 从 | 到 | 谁可以 | 条件 / 说明 |", "| --- | --- | --- | --- | --- |"]
+    for t in TRANSITION_LIST:
+        sources = "、".join(HazardStatus(s).label for s in t.sources)
+        who = "、".join(p.label for p in sorted(t.who, key=lambda p: p.value))
+        rows.append(
+            f"| {t.label} (`{t.name}`) | {sources} | {t.target_label()} | {who} | "
+            f"{t.description}{'（须填写原因）' if t.needs_reason else ''} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,26 @@
+from django import template
+
+from zhiben.audit.labels import action_label as _action_label
+
+register = template.Library()
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return _action_label(action)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def sort_url(context, field: str) -> str:
+    """?…&order=field, toggling direction when already sorted by it."""
+    request = context["request"]
+    params = request.GET.copy()
+    current = params.get("order", "")
+    params["order"] = f"-{field}" if current == field else field
+    params.pop("page", None)
+    return "?" + params.urlencode()
