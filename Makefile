@@ -35,14 +35,17 @@ run: demo ## Install, migrate, load reference + demo data and serve http://127.0
 serve: install ## Serve without touching the data
 	$(BIN)/zhiben serve $(HOST)
 
+# Each run gets its own scratch directory (SQLite test database, media files).
+TEST_ENV = DJANGO_SETTINGS_MODULE=zhiben.config.settings.test ZHIBEN_TEST_TMP=$${ZHIBEN_TEST_TMP:-$$(mktemp -d)}
+
 test: install ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
-	DJANGO_SETTINGS_MODULE=zhiben.config.settings.test $(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 test-fast: install ## Run the tests except the real-browser ones
-	DJANGO_SETTINGS_MODULE=zhiben.config.settings.test $(BIN)/python -m pytest -n 2 -q -m "not browser"
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -q -m "not browser"
 
 test-browser: install ## Run only the real-browser tests (needs Debian chromium)
-	DJANGO_SETTINGS_MODULE=zhiben.config.settings.test $(BIN)/python -m pytest -q -m browser
+	$(TEST_ENV) $(BIN)/python -m pytest -q -m browser
 
 lint: install ## ruff
 	$(BIN)/ruff check .

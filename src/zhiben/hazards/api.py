@@ -6,7 +6,6 @@ No ``from __future__ import annotations`` here: django-ninja reads the
 endpoint signatures through the ``@idempotent`` wrapper, whose module cannot
 resolve string annotations."""
 
-
 import datetime as dt
 from typing import Any
 
@@ -69,32 +68,45 @@ class HazardOut(Schema):
     closed_at: dt.datetime | None
     version: int
 
-    @staticmethod
-    def resolve_status_label(obj: Hazard) -> str:
-        return obj.get_status_display()
 
-    @staticmethod
-    def resolve_level_label(obj: Hazard) -> str:
-        return obj.get_level_display()
+def _org(org) -> dict | None:
+    return {"id": org.pk, "name": org.name} if org is not None else None
 
-    @staticmethod
-    def resolve_sector(obj: Hazard) -> str:
-        return obj.sector.code
 
-    @staticmethod
-    def resolve_category(obj: Hazard) -> str:
-        return obj.category.name
-
-    @staticmethod
-    def resolve_is_overdue(obj: Hazard) -> bool:
-        return obj.is_overdue()
-
-    @staticmethod
-    def resolve_supervision(obj: Hazard) -> str | None:
-        active = getattr(obj, "active_supervisions", None)
-        if active is None:
-            active = [s for s in obj.supervisions.all() if s.is_active]
-        return f"{active[0].get_level_display()}{active[0].get_kind_display()}" if active else None
+def summary(h: Hazard) -> dict:
+    """The list representation (plain data; the schema above documents it)."""
+    active = getattr(h, "active_supervisions", None)
+    if active is None:
+        active = [s for s in h.supervisions.all() if s.is_active]
+    return {
+        "id": h.pk,
+        "code": h.code,
+        "status": h.status,
+        "status_label": h.get_status_display(),
+        "level": h.level,
+        "level_label": h.get_level_display(),
+        "sector": h.sector.code,
+        "category": h.category.name,
+        "category_id": h.category_id,
+        "source": h.source,
+        "difficulty": h.difficulty,
+        "title": h.title,
+        "unit_name": h.unit_name,
+        "unit_id": h.unit_id,
+        "unit_uscc": h.unit_uscc,
+        "street": _org(h.street),
+        "owner": _org(h.owner),
+        "pending_owner": _org(h.pending_owner),
+        "assignee_id": h.assignee_id,
+        "found_on": h.found_on,
+        "is_stock": h.is_stock,
+        "deadline_kind": h.deadline_kind,
+        "deadline": h.deadline,
+        "is_overdue": h.is_overdue(),
+        "closed_at": h.closed_at,
+        "version": h.version,
+        "supervision": f"{active[0].get_level_display()}{active[0].get_kind_display()}" if active else None,
+    }
 
 
 class EvidenceOut(Schema):
@@ -214,7 +226,7 @@ def _detail(hazard: Hazard, user) -> dict:
         .get(pk=hazard.pk)
     )
     plan = GovernancePlan.objects.filter(hazard=hazard).first()
-    data = HazardOut.from_orm(hazard).model_dump(mode="json")
+    data = summary(hazard)
     data.update(
         {
             "description": hazard.description,
@@ -236,7 +248,17 @@ def _detail(hazard: Hazard, user) -> dict:
                 }
                 for e in hazard.evidence.select_related("file")
             ],
-            "supervisions": [SupervisionOut.from_orm(s).model_dump(mode="json") for s in hazard.supervisions.all()],
+            "supervisions": [
+                {
+                    "id": s.pk,
+                    "kind": s.kind,
+                    "level": s.level,
+                    "deadline": s.deadline,
+                    "is_active": s.is_active,
+                    "requirement": s.requirement,
+                }
+                for s in hazard.supervisions.all()
+            ],
             "allowed_transitions": [t.name for t in workflow.allowed_transitions(user, hazard)],
         }
     )
@@ -260,7 +282,7 @@ def hazard_list(request, cursor: str | None = None, limit: int = 50):
         Prefetch("supervisions", queryset=Supervision.objects.filter(is_active=True), to_attr="active_supervisions")
     )
     items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit, descending=True)
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": [summary(h) for h in items], "next_cursor": next_cursor}
 
 
 @router.get("/hazards/figures", response=FiguresOut, summary="隐患统计（存量、增量、逾期、整改率、返潮）")

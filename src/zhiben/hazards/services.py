@@ -420,7 +420,7 @@ def hazard_assign(*, actor: User, hazards: Sequence[Hazard], assignee: User | No
     refuses the whole batch."""
     if assignee is not None and not assignee.is_active:
         raise ValidationFailed("经办人账号已停用", details={"assignee": "经办人账号已停用"})
-    locked = list(Hazard.objects.select_for_update().select_related("owner").filter(pk__in=[h.pk for h in hazards]))
+    locked = list(Hazard.objects.select_for_update(of=("self",)).select_related("owner", "pending_owner").filter(pk__in=[h.pk for h in hazards]))
     if not locked:
         raise ValidationFailed("请选择隐患", details={"hazards": "请选择隐患"})
     for hazard in locked:
@@ -463,7 +463,12 @@ def hazard_assign(*, actor: User, hazards: Sequence[Hazard], assignee: User | No
 
 def _lock(hazard: Hazard | int) -> Hazard:
     pk = hazard if isinstance(hazard, int) else hazard.pk
-    locked = Hazard.objects.select_for_update().select_related("owner", "street", "unit", "pending_owner").get(pk=pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins.
+    locked = (
+        Hazard.objects.select_for_update(of=("self",))
+        .select_related("owner", "street", "unit", "pending_owner")
+        .get(pk=pk)
+    )
     locked._pending_transfer = (
         Transfer.objects.select_related("to_org").filter(hazard=locked, status=TransferStatus.PENDING).first()
     )

@@ -80,8 +80,15 @@ class Command(BaseCommand):
             )
             created += 1
 
+        from zhiben.hazards.demo import create_demo_hazards
+        from zhiben.hazards.reference import load_files
+
+        load_files()
+        hazards = create_demo_hazards()
         self.stdout.write(
-            self.style.SUCCESS(f"演示数据就绪（本次新建账号 {created} 个）。演示账号（密码均为 {DEMO_PASSWORD}）：")
+            self.style.SUCCESS(
+                f"演示数据就绪（本次新建账号 {created} 个、隐患 {hazards} 条）。演示账号（密码均为 {DEMO_PASSWORD}）："
+            )
         )
         for username, display_name, role, org_code, unit_index, _ in DEMO_USERS:
             where = orgs[org_code].display_name + (f" / {units[unit_index].name}" if unit_index is not None else "")
