@@ -3,9 +3,13 @@
 from zhiben.audit.api import router as audit_router
 from zhiben.hazards.api import router as hazard_router
 from zhiben.org.api import router as org_router
+from zhiben.plans.api import router as plan_router
+from zhiben.registry.api import router as registry_router
 
 from .base import api
 
 api.add_router("", org_router)
 api.add_router("", audit_router)
 api.add_router("", hazard_router)
+api.add_router("", plan_router)
+api.add_router("", registry_router)

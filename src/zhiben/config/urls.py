@@ -10,6 +10,8 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("inbox/", include("zhiben.notify.urls")),
     path("imports/", include("zhiben.imports.urls")),
+    path("", include("zhiben.plans.urls")),
+    path("", include("zhiben.registry.urls")),
     path("", include("zhiben.hazards.urls")),
     path("", include("zhiben.hazards.urls_xlsx")),
     path("", include("zhiben.web.urls")),

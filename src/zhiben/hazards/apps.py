@@ -6,6 +6,20 @@ class HazardsConfig(AppConfig):
     label = "hazards"
     verbose_name = "隐患台账"
 
+    def reference_data(self):
+        from .reference import load_files
+
+        def load() -> str:
+            sectors, categories = load_files()
+            return f"行业领域变更 {sectors}，隐患类别变更 {categories}"
+
+        return [("行业领域与隐患类别", load)]
+
+    def demo_data(self) -> str:
+        from .demo import create_demo_hazards
+
+        return f"隐患 {create_demo_hazards()} 条"
+
     def ready(self) -> None:
         from zhiben.web.navigation import NavItem, register
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "zhiben.notify",
     "zhiben.hazards",
     "zhiben.imports",
+    "zhiben.plans",
     "zhiben.accounts",
     "zhiben.api",
     "zhiben.web",

@@ -1,9 +1,14 @@
-"""`zhiben setup`: migrate the database and load the reference data."""
+"""`zhiben setup`: migrate the database and load the reference data.
 
+Each app that ships reference data gives its AppConfig a ``reference_data()``
+method returning ``[(label, loader), ...]``; loaders are idempotent and return
+a short Chinese description of what changed. Apps are visited in
+INSTALLED_APPS order.
+"""
+
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-
-from zhiben.org.services import organizations_load_file
 
 
 class Command(BaseCommand):
@@ -13,24 +18,13 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("数据库已迁移到最新结构。")
         for label, loader in reference_loaders():
-            result = loader()
-            self.stdout.write(f"{label}：{result}")
+            self.stdout.write(f"{label}：{loader()}")
 
 
 def reference_loaders():
-    """(label, callable) for each kind of reference data, in load order.
-    Apps with reference data add theirs here."""
-    from zhiben.hazards.reference import load_files as hazard_reference
-
-    def sectors_and_categories() -> str:
-        sectors, categories = hazard_reference()
-        return f"行业领域变更 {sectors}，隐患类别变更 {categories}"
-
-    return [
-        ("组织机构", lambda: _describe(organizations_load_file())),
-        ("行业领域与隐患类别", sectors_and_categories),
-    ]
-
-
-def _describe(result) -> str:
-    return f"新增 {result.created}，更新 {result.updated}，新增别名 {result.aliases}"
+    loaders = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "reference_data", None)
+        if callable(hook):
+            loaders.extend(hook())
+    return loaders

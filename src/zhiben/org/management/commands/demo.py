@@ -6,12 +6,14 @@ Idempotent: existing accounts and units are kept as they are.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from zhiben.core.validators import uscc_check_char
 from zhiben.org.choices import Role
 from zhiben.org.models import Organization, User
-from zhiben.org.services import organizations_load_file, user_bootstrap_admin, user_create
+from zhiben.core.management.commands.setup import reference_loaders
+from zhiben.org.services import user_bootstrap_admin, user_create
 from zhiben.registry.models import Unit
 from zhiben.registry.services import unit_create
 
@@ -45,7 +47,8 @@ class Command(BaseCommand):
     help = "创建演示账号与演示数据（可重复执行，已有数据保持不变）"
 
     def handle(self, *args, **options):
-        organizations_load_file()
+        for _, loader in reference_loaders():  # demo data needs the reference data
+            loader()
         orgs = {o.code: o for o in Organization.objects.all()}
         needed = {u[3] for u in DEMO_USERS} | {u[3] for u in DEMO_UNITS} | {u[4] for u in DEMO_UNITS}
         missing = needed - set(orgs)
@@ -80,14 +83,16 @@ class Command(BaseCommand):
             )
             created += 1
 
-        from zhiben.hazards.demo import create_demo_hazards
-        from zhiben.hazards.reference import load_files
-
-        load_files()
-        hazards = create_demo_hazards()
+        # Each app adds its own demo content through AppConfig.demo_data()
+        # (idempotent, through the services), in INSTALLED_APPS order.
+        extras = []
+        for config in apps.get_app_configs():
+            hook = getattr(config, "demo_data", None)
+            if callable(hook):
+                extras.append(f"{config.verbose_name}：{hook()}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"演示数据就绪（本次新建账号 {created} 个、隐患 {hazards} 条）。演示账号（密码均为 {DEMO_PASSWORD}）："
+                f"演示数据就绪（本次新建账号 {created} 个；{'；'.join(extras)}）。演示账号（密码均为 {DEMO_PASSWORD}）："
             )
         )
         for username, display_name, role, org_code, unit_index, _ in DEMO_USERS:
