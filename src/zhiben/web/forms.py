@@ -19,6 +19,8 @@ def _bootstrap(form: forms.Form) -> None:
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
         widget.attrs.setdefault("class", css)
+        if isinstance(widget, forms.TextInput):
+            widget.attrs.setdefault("placeholder", field.label)
 
 
 class OrganizationChoiceField(forms.ModelChoiceField):
@@ -73,9 +75,9 @@ class PasswordResetForm(BootstrapMixin, forms.Form):
 class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="账号/姓名", method="filter_q")
     organization = django_filters.ModelChoiceFilter(
-        label="组织", queryset=Organization.objects.all(), method="filter_organization"
+        label="组织", queryset=Organization.objects.all(), method="filter_organization", empty_label="全部组织"
     )
-    role = django_filters.ChoiceFilter(label="角色", choices=Role.choices, method="filter_role")
+    role = django_filters.ChoiceFilter(label="角色", choices=Role.choices, method="filter_role", empty_label="全部角色")
     is_active = django_filters.BooleanFilter(
         label="状态", widget=forms.Select(choices=[("", "全部"), ("true", "启用"), ("false", "停用")])
     )
@@ -100,7 +102,7 @@ class UserFilterSet(django_filters.FilterSet):
 
 class OrganizationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="名称/别名", method="filter_q")
-    kind = django_filters.ChoiceFilter(label="类型", choices=OrgKind.choices)
+    kind = django_filters.ChoiceFilter(label="类型", choices=OrgKind.choices, empty_label="全部类型")
 
     class Meta:
         model = Organization
