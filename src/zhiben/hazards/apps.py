@@ -20,6 +20,11 @@ class HazardsConfig(AppConfig):
 
         return f"隐患 {create_demo_hazards()} 条"
 
+    def workspace_panel(self, request):
+        from .panels import workspace_panel
+
+        return workspace_panel(request)
+
     def ready(self) -> None:
         from zhiben.web.navigation import NavItem, register
 

@@ -5,4 +5,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_groups": menu_for(user, request.path)}
+    from zhiben.notify.models import Notification
+
+    return {
+        "nav_groups": menu_for(user, request.path),
+        "unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+    }

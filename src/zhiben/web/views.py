@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -72,6 +73,14 @@ def workspace(request):
         "has_totp": totp_confirmed_device(user) is not None,
         "is_admin": org_services.can_manage_users(user),
     }
+    # Apps add their own panels: AppConfig.workspace_panel(request) -> (template, context) or None.
+    panels = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "workspace_panel", None)
+        panel = hook(request) if callable(hook) else None
+        if panel:
+            panels.append(panel)
+    context["panels"] = panels
     if context["is_admin"]:
         context["user_total"] = User.objects.filter(is_active=True).count()
         context["audit_head"] = AuditChainHead.objects.filter(pk=1).first()
