@@ -112,7 +112,8 @@ class HazardFilterSet(django_filters.FilterSet):
         )
 
     def filter_category(self, qs, name, value):
-        return qs.filter(Q(category=value) | Q(category__parent=value))
+        # A group matches its descendants (three levels at most).
+        return qs.filter(Q(category=value) | Q(category__parent=value) | Q(category__parent__parent=value))
 
     def filter_owner(self, qs, name, value):
         return qs.filter(owner__path__startswith=value.path)

@@ -54,7 +54,7 @@ class CategoryField(forms.ModelChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
             queryset=HazardCategory.objects.filter(is_active=True, children__isnull=True)
-            .select_related("parent")
+            .select_related("parent__parent")
             .order_by("sort_order"),
             **kwargs,
         )
@@ -66,9 +66,10 @@ class CategoryField(forms.ModelChoiceField):
         """Show the leaves under their root (call when the form is built)."""
         groups: dict[str, list] = {}
         for category in self.queryset:
-            groups.setdefault(category.parent.name if category.parent_id else "其他", []).append(
-                (category.pk, category.name)
-            )
+            root = category.root
+            group = root.name if root.pk != category.pk else "其他"
+            label = category.name if category.parent_id == root.pk else f"{category.parent.name} / {category.name}"
+            groups.setdefault(group, []).append((category.pk, label))
         self.choices = [("", "请选择隐患类别"), *groups.items()]
 
 

@@ -58,6 +58,14 @@ class HazardCategory(models.Model):
     def __str__(self) -> str:
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
+    @property
+    def root(self) -> HazardCategory:
+        """The top group (the taxonomy is up to three levels deep)."""
+        node = self
+        while node.parent_id:
+            node = node.parent
+        return node
+
 
 class HazardCodeSequence(models.Model):
     """The last number given out per year (locked while numbering)."""

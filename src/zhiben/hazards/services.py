@@ -144,7 +144,7 @@ def can_create_for(actor: User, owner: Organization, unit: Unit | None, street: 
 
 
 def category_allowed(category: HazardCategory, sector: Sector) -> bool:
-    root = category.parent or category
+    root = category.root
     return root.for_all_sectors or root.sectors.filter(pk=sector.pk).exists()
 
 
@@ -420,7 +420,11 @@ def hazard_assign(*, actor: User, hazards: Sequence[Hazard], assignee: User | No
     refuses the whole batch."""
     if assignee is not None and not assignee.is_active:
         raise ValidationFailed("经办人账号已停用", details={"assignee": "经办人账号已停用"})
-    locked = list(Hazard.objects.select_for_update(of=("self",)).select_related("owner", "pending_owner").filter(pk__in=[h.pk for h in hazards]))
+    locked = list(
+        Hazard.objects.select_for_update(of=("self",))
+        .select_related("owner", "pending_owner")
+        .filter(pk__in=[h.pk for h in hazards])
+    )
     if not locked:
         raise ValidationFailed("请选择隐患", details={"hazards": "请选择隐患"})
     for hazard in locked:

@@ -1,0 +1,83 @@
+"""Import jobs: one uploaded spreadsheet being checked and loaded in the
+background, with its progress and, at the end, its result or every bad row."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .choices import RUNNING_STATUSES, ImportStatus
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportJobQuerySet:
+        """A user sees their own jobs; 区安委办管理员 and superusers see all."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_district_admin:
+            return self.all()
+        return self.filter(created_by=user)
+
+
+class ImportJob(models.Model):
+    """一次导入: the file is kept in the default storage (``stored_name``)
+    until the job finishes. ``errors`` lists every bad row as
+    ``{"row": 12, "column": "发现日期", "message": "…"}`` (Excel row numbers,
+    header = row 1)."""
+
+    kind = models.CharField("导入类型", max_length=32)
+    status = models.CharField("状态", max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+        verbose_name="导入人",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    original_name = models.CharField("文件名", max_length=255)
+    stored_name = models.CharField("存储位置", max_length=255, blank=True, help_text="任务结束后文件即删除")
+    total_rows = models.PositiveIntegerField("数据行数", default=0, help_text="校验完成前为估计值")
+    processed_rows = models.PositiveIntegerField("已校验行数", default=0)
+    created_count = models.PositiveIntegerField("导入条数", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+    message = models.TextField("结果说明", blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="import_job_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def kind_label(self) -> str:
+        from .registry import get_importer
+
+        try:
+            return get_importer(self.kind).label
+        except (LookupError, ImportError):
+            return self.kind
+
+    @property
+    def status_color(self) -> str:
+        return ImportStatus.color_of(self.status)
+
+    @property
+    def percent(self) -> int:
+        """Validation progress 0–100 (100 once writing starts)."""
+        if self.status in (ImportStatus.IMPORTING, ImportStatus.DONE):
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.processed_rows * 100 // self.total_rows)

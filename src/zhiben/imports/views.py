@@ -1,0 +1,72 @@
+"""Pages of import jobs: the job page polls its progress partial every
+second (htmx) until the job is done or failed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from zhiben.audit.services import audit_record
+
+from .models import ImportJob
+from .registry import get_importer
+
+# A running job that has not moved for this long was probably cut off (a
+# restart kills its thread); the page says so.
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def get_job_or_404(user, pk: int) -> ImportJob:
+    """The user's own job (any job for 区安委办管理员); otherwise 404, and the
+    attempt is audited."""
+    job = ImportJob.objects.visible_to(user).select_related("created_by").filter(pk=pk).first()
+    if job is None:
+        existing = ImportJob.objects.filter(pk=pk).first()
+        if existing is not None:
+            audit_record(action="access.denied", actor=user, obj=existing, after={"attempted": "view"})
+        raise Http404("导入任务不存在或您无权查看")
+    return job
+
+
+def _context(request, job: ImportJob) -> dict:
+    result_url, result_label, upload_url = "", "", ""
+    try:
+        importer = get_importer(job.kind)(job=job, actor=request.user)
+    except (LookupError, ImportError):
+        importer = None
+    if importer is not None:
+        result_url, result_label, upload_url = importer.result_url(), importer.result_label(), importer.upload_url()
+    stale = job.is_running and job.updated_at < timezone.now() - STALE_AFTER
+    return {
+        "job": job,
+        "result_url": result_url,
+        "result_label": result_label,
+        "upload_url": upload_url,
+        "stale": stale,
+    }
+
+
+@login_required
+@require_GET
+def job_list(request):
+    jobs = ImportJob.objects.visible_to(request.user).select_related("created_by")[:100]
+    return render(request, "imports/list.html", {"jobs": jobs})
+
+
+@login_required
+@require_GET
+def job_detail(request, pk: int):
+    job = get_job_or_404(request.user, pk)
+    return render(request, "imports/detail.html", _context(request, job))
+
+
+@login_required
+@require_GET
+def job_progress(request, pk: int):
+    job = get_job_or_404(request.user, pk)
+    return render(request, "imports/_progress.html", _context(request, job))
