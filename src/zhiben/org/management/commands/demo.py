@@ -9,10 +9,10 @@ from __future__ import annotations
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
+from zhiben.core.management.commands.setup import reference_loaders
 from zhiben.core.validators import uscc_check_char
 from zhiben.org.choices import Role
 from zhiben.org.models import Organization, User
-from zhiben.core.management.commands.setup import reference_loaders
 from zhiben.org.services import user_bootstrap_admin, user_create
 from zhiben.registry.models import Unit
 from zhiben.registry.services import unit_create
