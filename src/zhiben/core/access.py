@@ -30,3 +30,21 @@ def get_scoped_or_404(model: type[M], user, action: str = "view", **lookup) -> M
 
         audit_record(action="access.denied", actor=user, obj=existing, after={"attempted": f"{action}"})
     raise Http404("对象不存在或您无权访问")
+
+
+def get_from_or_404(qs, user, **lookup):
+    """Like get_scoped_or_404 for a queryset already narrowed by an app's own
+    access selector: out of scope is 404, and the attempt on an existing
+    object is audited."""
+    obj = qs.filter(**lookup).first()
+    if obj is not None:
+        return obj
+    try:
+        existing = qs.model._default_manager.filter(**lookup).first()
+    except (ValueError, TypeError):
+        existing = None
+    if existing is not None:
+        from zhiben.audit.services import audit_record
+
+        audit_record(action="access.denied", actor=user, obj=existing, after={"attempted": "view"})
+    raise Http404("对象不存在或您无权访问")

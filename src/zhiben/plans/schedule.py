@@ -1,0 +1,106 @@
+"""The compliance calendar: the dated instances of a recurring duty over the
+plan period (pure functions, no database).
+
+Rules (docs/plans.md):
+
+* fixed annual dates (``dates: ["06-30", "12-31"]``): each date each year;
+* week: weeks start on Monday (the Monday on or before the plan start);
+  ``every: 2`` (双周/每两周) makes 14-day periods; due on the period's last
+  day, or on the named weekday (每周一 → Monday) for weekly duties;
+* month: due on ``due_day`` (clamped to the month's length), else the last
+  day of the month; ``ten_day_cycle`` (每旬) → the 10th, 20th and month end;
+* quarter: the quarter's last day; half_year: 6-30 and 12-31;
+* year: 12-31 (``times: 2`` with no dates → 6-30 and 12-31);
+* ``every`` > 1 skips periods; ``from_year`` drops earlier years; only
+  instances due within [start, end] are produced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .models import clamp_day, month_end
+
+QUARTER_NAMES = "一二三四"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    label: str
+    period_start: dt.date
+    due_date: dt.date
+
+
+def _months(start: dt.date, end: dt.date, step: int):
+    year, month = start.year, start.month
+    while dt.date(year, month, 1) <= end:
+        yield year, month
+        month += step
+        while month > 12:
+            month -= 12
+            year += 1
+
+
+def occurrences(
+    *,
+    period: str,
+    start: dt.date,
+    end: dt.date,
+    every: int = 1,
+    times: int = 1,
+    due_day: int | None = None,
+    dates: list[str] | None = None,
+    options: dict | None = None,
+) -> list[Occurrence]:
+    options = options or {}
+    every = max(every or 1, 1)
+    out: list[Occurrence] = []
+    if dates:
+        for year in range(start.year, end.year + 1):
+            previous = dt.date(year, 1, 1)
+            for md in sorted(dates):
+                month, day = int(md[:2]), int(md[3:5])
+                due = clamp_day(year, month, day)
+                out.append(Occurrence(f"{year}年{month}月{day}日", previous, due))
+                previous = due + dt.timedelta(days=1)
+    elif period == "week":
+        step = dt.timedelta(days=7 * every)
+        begin = start - dt.timedelta(days=start.weekday())
+        weekday = options.get("weekday") if every == 1 else None
+        while begin <= end:
+            due = begin + dt.timedelta(days=weekday - 1) if weekday else begin + step - dt.timedelta(days=1)
+            name = "双周" if every == 2 else "周"
+            out.append(Occurrence(f"{begin:%Y-%m-%d}起{name}", begin, due))
+            begin += step
+    elif period == "month":
+        for year, month in _months(start, end, every):
+            first = dt.date(year, month, 1)
+            if options.get("ten_day_cycle"):
+                for name, due in (
+                    ("上旬", dt.date(year, month, 10)),
+                    ("中旬", dt.date(year, month, 20)),
+                    ("下旬", month_end(first)),
+                ):
+                    out.append(Occurrence(f"{year}年{month}月{name}", first, due))
+            else:
+                due = clamp_day(year, month, due_day) if due_day else month_end(first)
+                out.append(Occurrence(f"{year}年{month}月", first, due))
+    elif period == "quarter":
+        first_quarter_month = (start.month - 1) // 3 * 3 + 1
+        for year, month in _months(dt.date(start.year, first_quarter_month, 1), end, 3 * every):
+            first = dt.date(year, month, 1)
+            out.append(
+                Occurrence(
+                    f"{year}年第{QUARTER_NAMES[(month - 1) // 3]}季度", first, month_end(first.replace(month=month + 2))
+                )
+            )
+    elif period == "half_year" or (period == "year" and times == 2):
+        for year in range(start.year, end.year + 1):
+            out.append(Occurrence(f"{year}年上半年", dt.date(year, 1, 1), dt.date(year, 6, 30)))
+            out.append(Occurrence(f"{year}年下半年", dt.date(year, 7, 1), dt.date(year, 12, 31)))
+    elif period == "year":
+        for year in range(start.year, end.year + 1, every):
+            out.append(Occurrence(f"{year}年", dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    from_year = options.get("from_year")
+    return [o for o in out if start <= o.due_date <= end and (not from_year or o.due_date.year >= from_year)]

@@ -1,0 +1,72 @@
+"""Dated instances of recurring duties over the plan period (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from zhiben.plans.schedule import occurrences
+
+START, END = dt.date(2024, 1, 1), dt.date(2026, 12, 31)
+
+
+def dues(**kw) -> list[dt.date]:
+    return [o.due_date for o in occurrences(start=START, end=END, **kw)]
+
+
+def test_monthly_with_due_day_is_that_day_each_month():
+    got = occurrences(period="month", start=START, end=END, due_day=24)
+    assert len(got) == 36
+    assert got[0].due_date == dt.date(2024, 1, 24) and got[0].label == "2024年1月"
+    assert got[-1].due_date == dt.date(2026, 12, 24)
+
+
+def test_monthly_due_day_is_clamped_and_defaults_to_month_end():
+    assert dues(period="month", due_day=31)[1] == dt.date(2024, 2, 29)
+    assert dues(period="month")[1] == dt.date(2024, 2, 29)
+    assert dues(period="month")[0] == dt.date(2024, 1, 31)
+
+
+def test_quarterly_due_at_quarter_end():
+    got = occurrences(period="quarter", start=START, end=END)
+    assert len(got) == 12
+    q3 = next(o for o in got if o.label == "2025年第三季度")
+    assert q3.due_date == dt.date(2025, 9, 30) and q3.period_start == dt.date(2025, 7, 1)
+
+
+def test_half_year_and_year():
+    assert dues(period="half_year")[:2] == [dt.date(2024, 6, 30), dt.date(2024, 12, 31)]
+    assert len(dues(period="half_year")) == 6
+    assert dues(period="year") == [dt.date(2024, 12, 31), dt.date(2025, 12, 31), dt.date(2026, 12, 31)]
+    # 每年至少2轮 with no dates → twice a year
+    assert len(dues(period="year", times=2)) == 6
+
+
+def test_fixed_annual_dates():
+    got = occurrences(period="year", start=START, end=END, times=2, dates=["06-30", "12-31"])
+    assert [o.due_date for o in got][:2] == [dt.date(2024, 6, 30), dt.date(2024, 12, 31)]
+    assert len(got) == 6 and got[0].label == "2024年6月30日"
+
+
+def test_weekly_and_biweekly():
+    weekly = dues(period="week")
+    assert weekly[0] == dt.date(2024, 1, 7)  # 2024-01-01 is a Monday; due Sunday
+    assert all((b - a).days == 7 for a, b in itertools.pairwise(weekly))
+    biweekly = occurrences(period="week", every=2, start=START, end=END)
+    assert biweekly[0].due_date == dt.date(2024, 1, 14) and "双周" in biweekly[0].label
+    assert (biweekly[1].due_date - biweekly[0].due_date).days == 14
+    assert len(biweekly) == 78
+    monday = dues(period="week", options={"weekday": 1})
+    assert monday[0] == dt.date(2024, 1, 1)
+
+
+def test_ten_day_cycle_every_and_from_year():
+    tens = dues(period="month", times=3, options={"ten_day_cycle": True})
+    assert tens[:3] == [dt.date(2024, 1, 10), dt.date(2024, 1, 20), dt.date(2024, 1, 31)]
+    assert dues(period="month", every=2)[:2] == [dt.date(2024, 1, 31), dt.date(2024, 3, 31)]
+    assert dues(period="year", options={"from_year": 2025}) == [dt.date(2025, 12, 31), dt.date(2026, 12, 31)]
+
+
+def test_only_within_the_period():
+    got = occurrences(period="month", start=dt.date(2024, 4, 15), end=dt.date(2024, 6, 10), due_day=24)
+    assert [o.due_date for o in got] == [dt.date(2024, 4, 24), dt.date(2024, 5, 24)]
