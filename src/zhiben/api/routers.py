@@ -2,9 +2,11 @@
 
 from zhiben.audit.api import router as audit_router
 from zhiben.hazards.api import router as hazard_router
+from zhiben.inspections.api import router as inspection_router
 from zhiben.org.api import router as org_router
 from zhiben.plans.api import router as plan_router
 from zhiben.registry.api import router as registry_router
+from zhiben.tips.api import router as tip_router
 
 from .base import api
 
@@ -13,3 +15,5 @@ api.add_router("", audit_router)
 api.add_router("", hazard_router)
 api.add_router("", plan_router)
 api.add_router("", registry_router)
+api.add_router("", inspection_router)
+api.add_router("", tip_router)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("imports/", include("zhiben.imports.urls")),
     path("", include("zhiben.plans.urls")),
     path("", include("zhiben.registry.urls")),
+    path("", include("zhiben.inspections.urls")),
+    path("", include("zhiben.tips.urls")),
     path("", include("zhiben.hazards.urls")),
     path("", include("zhiben.hazards.urls_xlsx")),
     path("", include("zhiben.web.urls")),

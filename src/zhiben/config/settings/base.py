@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "zhiben.hazards",
     "zhiben.imports",
     "zhiben.plans",
+    "zhiben.inspections",
+    "zhiben.tips",
     "zhiben.accounts",
     "zhiben.api",
     "zhiben.web",
