@@ -1,3 +1,350 @@
-from ninja import Router
+"""API of the registry: units and sites (list with filters and cursor,
+detail, create) and risk assessments (create). Phone numbers are masked for
+callers who may not see them, as on the pages."""
 
-router = Router()
+import datetime as dt
+from decimal import Decimal
+
+from django.http import QueryDict
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from zhiben.api.base import StrictSchema, paginate_by_id
+from zhiben.core.access import get_scoped_or_404
+from zhiben.core.errors import ValidationFailed
+from zhiben.org.models import Organization
+
+from . import services
+from .crypto import mask_phone
+from .filters import SiteFilterSet, UnitFilterSet
+from .models import Sector, Site, SiteType, Tag, Unit
+
+router = Router(tags=["单位与场所"])
+
+
+class OrgRef(Schema):
+    id: int
+    name: str
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    uscc: str | None
+    address: str
+    street: OrgRef | None
+    owner: OrgRef | None
+    sector: str | None
+    industry_type: str
+    tags: list[str]
+    risk_level: str
+    risk_assessed_on: dt.date | None
+
+
+class UnitDetailOut(UnitOut):
+    legal_rep_name: str
+    legal_rep_phone: str
+    safety_contact_name: str
+    safety_contact_phone: str
+    phones_masked: bool
+    insurance_status: str
+    insurance_expiry: dt.date | None
+    standardization_level: str
+    license_status: str
+    license_expiry: dt.date | None
+    active_flags: list[dict]
+    site_ids: list[int]
+    note: str
+
+
+class UnitPage(Schema):
+    items: list[UnitOut]
+    next_cursor: str | None
+
+
+class UnitCreateIn(StrictSchema):
+    name: str
+    uscc: str | None = None
+    address: str = ""
+    street_id: int | None = None
+    owner_id: int | None = None
+    sector: str | None = None
+    industry_type: str = ""
+    tags: list[str] = []
+    legal_rep_name: str = ""
+    legal_rep_phone: str = ""
+    safety_contact_name: str = ""
+    safety_contact_phone: str = ""
+    insurance_status: str = "unknown"
+    insurance_expiry: dt.date | None = None
+    standardization_level: str = "none"
+    license_status: str = "unknown"
+    license_expiry: dt.date | None = None
+    note: str = ""
+
+
+class SiteOut(Schema):
+    id: int
+    public_code: str
+    name: str
+    site_type: str
+    site_type_name: str
+    unit_id: int | None
+    address: str
+    street: OrgRef | None
+    owner: OrgRef | None
+    latitude: Decimal | None
+    longitude: Decimal | None
+    attributes: dict
+    is_active: bool
+    risk_level: str
+    risk_assessed_on: dt.date | None
+
+
+class SitePage(Schema):
+    items: list[SiteOut]
+    next_cursor: str | None
+
+
+class SiteCreateIn(StrictSchema):
+    name: str
+    site_type: str
+    unit_id: int | None = None
+    address: str = ""
+    street_id: int | None = None
+    owner_id: int | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    attributes: dict = {}
+    note: str = ""
+
+
+class AssessmentIn(StrictSchema):
+    unit_id: int | None = None
+    site_id: int | None = None
+    method: str
+    inputs: dict[str, str | float | int]
+    assessed_on: dt.date | None = None
+    valid_until: dt.date | None = None
+    note: str = ""
+
+
+class AssessmentOut(Schema):
+    id: int
+    unit_id: int | None
+    site_id: int | None
+    method: str
+    inputs: dict
+    score: Decimal
+    level: str
+    level_label: str
+    assessed_on: dt.date
+    valid_until: dt.date
+    current_level: str
+
+
+def _org(org) -> dict | None:
+    return {"id": org.pk, "name": org.name} if org is not None else None
+
+
+def unit_summary(u: Unit) -> dict:
+    return {
+        "id": u.pk,
+        "name": u.name,
+        "uscc": u.uscc,
+        "address": u.address,
+        "street": _org(u.street),
+        "owner": _org(u.owner),
+        "sector": u.sector.code if u.sector_id else None,
+        "industry_type": u.industry_type,
+        "tags": [t.code for t in u.tags.all()],
+        "risk_level": u.risk_level,
+        "risk_assessed_on": u.risk_assessed_on,
+    }
+
+
+def unit_detail_data(u: Unit, user) -> dict:
+    see = services.can_see_contacts(user, u)
+    data = unit_summary(u)
+    data.update(
+        {
+            "legal_rep_name": u.legal_rep_name,
+            "legal_rep_phone": u.legal_rep_phone if see else mask_phone(u.legal_rep_phone),
+            "safety_contact_name": u.safety_contact_name,
+            "safety_contact_phone": u.safety_contact_phone if see else mask_phone(u.safety_contact_phone),
+            "phones_masked": not see,
+            "insurance_status": u.insurance_status,
+            "insurance_expiry": u.insurance_expiry,
+            "standardization_level": u.standardization_level,
+            "license_status": u.license_status,
+            "license_expiry": u.license_expiry,
+            "active_flags": [
+                {"kind": f.kind, "label": f.get_kind_display(), "start": f.start, "end": f.end, "reason": f.reason}
+                for f in u.active_flags()
+            ],
+            "site_ids": list(Site.objects.restrict(user, "view").filter(unit=u).values_list("pk", flat=True)),
+            "note": u.note,
+        }
+    )
+    return data
+
+
+def site_summary(s: Site) -> dict:
+    return {
+        "id": s.pk,
+        "public_code": s.public_code,
+        "name": s.name,
+        "site_type": s.site_type.code,
+        "site_type_name": s.site_type.name,
+        "unit_id": s.unit_id,
+        "address": s.address,
+        "street": _org(s.street),
+        "owner": _org(s.owner),
+        "latitude": s.latitude,
+        "longitude": s.longitude,
+        "attributes": s.attributes or {},
+        "is_active": s.is_active,
+        "risk_level": s.risk_level,
+        "risk_assessed_on": s.risk_assessed_on,
+    }
+
+
+def _filter_params(request) -> QueryDict:
+    params = QueryDict(mutable=True)
+    params.update(request.GET)
+    for key in ("cursor", "limit"):
+        params.pop(key, None)
+    return params
+
+
+def _filter_errors(filterset) -> ValidationFailed:
+    return ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
+
+
+def _org_or_error(pk: int | None, field: str, errors: dict) -> Organization | None:
+    if pk is None:
+        return None
+    org = Organization.objects.filter(pk=pk).first()
+    if org is None:
+        errors[field] = "不存在"
+    return org
+
+
+@router.get("/units", response=UnitPage, summary="单位列表（筛选，游标分页）")
+def unit_list(request, cursor: str | None = None, limit: int = 50):
+    filterset = UnitFilterSet(
+        _filter_params(request), queryset=Unit.objects.restrict(request.auth, "view"), user=request.auth
+    )
+    if not filterset.is_valid():
+        raise _filter_errors(filterset)
+    qs = filterset.qs.select_related("street", "owner", "sector").prefetch_related("tags")
+    items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
+    return {"items": [unit_summary(u) for u in items], "next_cursor": next_cursor}
+
+
+@router.get("/units/{pk}", response=UnitDetailOut, summary="单位详情（一企一档概要）")
+def unit_detail(request, pk: int):
+    unit = get_scoped_or_404(Unit, request.auth, "view", pk=pk)
+    return unit_detail_data(unit, request.auth)
+
+
+@router.post("/units", response={201: UnitDetailOut}, summary="登记单位")
+def unit_create(request, payload: UnitCreateIn):
+    data = payload.model_dump()
+    errors: dict[str, str] = {}
+    street = _org_or_error(data.pop("street_id"), "street_id", errors)
+    owner = _org_or_error(data.pop("owner_id"), "owner_id", errors)
+    sector_code = data.pop("sector")
+    sector = Sector.objects.filter(code=sector_code).first() if sector_code else None
+    if sector_code and sector is None:
+        errors["sector"] = "行业领域编码不存在"
+    tag_codes = data.pop("tags")
+    tags = list(Tag.objects.filter(code__in=tag_codes))
+    if len(tags) != len(set(tag_codes)):
+        errors["tags"] = "标签编码不存在"
+    if errors:
+        raise ValidationFailed("单位信息有误", details=errors)
+    unit = services.unit_create(
+        actor=request.auth,
+        name=data.pop("name"),
+        uscc=data.pop("uscc"),
+        address=data.pop("address"),
+        street=street,
+        owner=owner,
+        sector=sector,
+        tags=tags,
+        **data,
+    )
+    return Status(201, unit_detail_data(unit, request.auth))
+
+
+@router.get("/sites", response=SitePage, summary="场所列表（筛选，游标分页）")
+def site_list(request, cursor: str | None = None, limit: int = 50):
+    filterset = SiteFilterSet(
+        _filter_params(request), queryset=Site.objects.restrict(request.auth, "view"), user=request.auth
+    )
+    if not filterset.is_valid():
+        raise _filter_errors(filterset)
+    qs = filterset.qs.select_related("site_type", "street", "owner")
+    items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
+    return {"items": [site_summary(s) for s in items], "next_cursor": next_cursor}
+
+
+@router.get("/sites/{pk}", response=SiteOut, summary="场所详情")
+def site_detail(request, pk: int):
+    return site_summary(get_scoped_or_404(Site, request.auth, "view", pk=pk))
+
+
+@router.post("/sites", response={201: SiteOut}, summary="登记场所（未指定负责部门时按分工确定）")
+def site_create(request, payload: SiteCreateIn):
+    data = payload.model_dump()
+    errors: dict[str, str] = {}
+    site_type = SiteType.objects.filter(code=data.pop("site_type"), is_active=True).first()
+    if site_type is None:
+        errors["site_type"] = "场所类型编码不存在"
+    street = _org_or_error(data.pop("street_id"), "street_id", errors)
+    owner = _org_or_error(data.pop("owner_id"), "owner_id", errors)
+    unit_id = data.pop("unit_id")
+    if errors:
+        raise ValidationFailed("场所信息有误", details=errors)
+    unit = get_scoped_or_404(Unit, request.auth, "view", pk=unit_id) if unit_id else None
+    site = services.site_create(
+        actor=request.auth, data={**data, "site_type": site_type, "street": street, "owner": owner, "unit": unit}
+    )
+    return Status(201, site_summary(site))
+
+
+@router.post("/risk-assessments", response={201: AssessmentOut}, summary="记录风险评估（LEC 或 LS）")
+def assessment_create(request, payload: AssessmentIn):
+    if (payload.unit_id is None) == (payload.site_id is None):
+        raise ValidationFailed("请指定 unit_id 或 site_id 之一", details={"unit_id": "单位和场所须且只能指定一个"})
+    subject = (
+        {"unit": get_scoped_or_404(Unit, request.auth, "view", pk=payload.unit_id)}
+        if payload.unit_id
+        else {"site": get_scoped_or_404(Site, request.auth, "view", pk=payload.site_id)}
+    )
+    assessment = services.risk_assess(
+        actor=request.auth,
+        method=payload.method,
+        inputs=payload.inputs,
+        assessed_on=payload.assessed_on,
+        valid_until=payload.valid_until,
+        note=payload.note,
+        **subject,
+    )
+    return Status(
+        201,
+        {
+            "id": assessment.pk,
+            "unit_id": assessment.unit_id,
+            "site_id": assessment.site_id,
+            "method": assessment.method,
+            "inputs": assessment.inputs,
+            "score": assessment.score,
+            "level": assessment.level,
+            "level_label": assessment.get_level_display(),
+            "assessed_on": assessment.assessed_on,
+            "valid_until": assessment.valid_until,
+            "current_level": assessment.subject.risk_level,
+        },
+    )

@@ -5,3 +5,35 @@ class RegistryConfig(AppConfig):
     name = "zhiben.registry"
     label = "registry"
     verbose_name = "单位与场所"
+
+    def reference_data(self):
+        from .reference import load_files
+
+        def load() -> str:
+            result = load_files()
+            return (
+                f"行业领域变更 {result['sectors']}，单位标签新增 {result['tags']}，"
+                f"场所类型（含分工）变更 {result['site_types']}"
+            )
+
+        return [("单位标签、场所类型与分工", load)]
+
+    def demo_data(self) -> str:
+        from .demo import create_demo_registry
+
+        return create_demo_registry()
+
+    def ready(self) -> None:
+        from zhiben.web.navigation import NavItem, register
+
+        group = "单位与场所"
+        for item in (
+            NavItem("生产经营单位", "registry:unit_list", "building", group=group, match_prefix="/units/"),
+            NavItem("场所与点位", "registry:site_list", "geo-alt", group=group, match_prefix="/sites/"),
+            NavItem("网格", "registry:grid_list", "grid-3x3", group=group, match_prefix="/grids/"),
+            NavItem("高风险清单", "registry:high_risk", "fire", group=group, match_prefix="/registry/high-risk/"),
+            NavItem(
+                "监管盲区", "registry:blind_spots", "eye-slash", group=group, match_prefix="/registry/blind-spots/"
+            ),
+        ):
+            register(item, before="基础")

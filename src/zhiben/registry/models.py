@@ -1,16 +1,36 @@
-"""生产经营单位 (units).
-
-For now a unit carries its identity (name, 统一社会信用代码), 街道 and 行业主管部门:
-enough for enterprise users to be bound to one and for records to be scoped
-by it. The full registry (sites, risk grading, 一企一档) builds on this model.
+"""The registry of units and sites: 生产经营单位 (units) with their contacts,
+insurance, licences, tags, flags and documents; 场所/工程/点位 (sites) typed by
+data/site_types.yaml and owned per data/ownership.yaml; 网格 (grids); and
+risk assessments (the current level of a unit or site is its latest one).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
 from zhiben.core.validators import validate_uscc
+from zhiben.files.models import FileLink
+
+from .choices import (
+    RISK_HEX,
+    DocumentKind,
+    FlagKind,
+    InsuranceStatus,
+    LicenseStatus,
+    RiskLevel,
+    RiskMethod,
+    StandardizationLevel,
+)
+from .crypto import EncryptedCharField, mask_phone
+
+EXPIRY_WARNING_DAYS = 30
 
 
 class Sector(models.Model):
@@ -38,7 +58,39 @@ class Sector(models.Model):
         return self.name
 
 
-class Unit(models.Model):
+class Tag(models.Model):
+    """单位标签 (重点单位, 人员密集场所, “三合一” …)."""
+
+    code = models.SlugField("编码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=30)
+    color = models.CharField("颜色", max_length=16, default="secondary")
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "单位标签"
+        verbose_name_plural = "单位标签"
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RiskMixin(models.Model):
+    """The current risk level (a copy of the latest assessment's, kept by
+    the assessment service so that lists can filter on it)."""
+
+    risk_level = models.CharField("风险等级", max_length=10, choices=RiskLevel.choices, blank=True)
+    risk_assessed_on = models.DateField("风险评估日期", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def risk_color(self) -> str:
+        return RISK_HEX.get(self.risk_level, "#6c757d")
+
+
+class Unit(RiskMixin):
     """生产经营单位."""
 
     name = models.CharField("单位名称", max_length=200)
@@ -63,7 +115,29 @@ class Unit(models.Model):
         related_name="owned_units",
         verbose_name="行业主管部门",
     )
+    sector = models.ForeignKey(
+        Sector, null=True, blank=True, on_delete=models.PROTECT, related_name="units", verbose_name="行业领域"
+    )
+    industry_type = models.CharField("行业类型", max_length=60, blank=True, help_text="如：餐饮、危险货物运输")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="units", verbose_name="标签")
+    legal_rep_name = models.CharField("法定代表人", max_length=50, blank=True)
+    legal_rep_phone = EncryptedCharField("法定代表人电话", plain_max_length=30)
+    safety_contact_name = models.CharField("安全管理联系人", max_length=50, blank=True)
+    safety_contact_phone = EncryptedCharField("安全管理联系人电话", plain_max_length=30)
+    insurance_status = models.CharField(
+        "安全生产责任险", max_length=16, choices=InsuranceStatus.choices, default=InsuranceStatus.UNKNOWN
+    )
+    insurance_expiry = models.DateField("安责险到期日", null=True, blank=True)
+    standardization_level = models.CharField(
+        "安全生产标准化等级", max_length=10, choices=StandardizationLevel.choices, default=StandardizationLevel.NONE
+    )
+    license_status = models.CharField(
+        "安全生产许可证", max_length=16, choices=LicenseStatus.choices, default=LicenseStatus.UNKNOWN
+    )
+    license_expiry = models.DateField("许可证有效期至", null=True, blank=True)
+    note = models.CharField("备注", max_length=300, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = RestrictedQuerySet.as_manager()
     scope_spec = ScopeSpec(org="owner", street="street", unit="pk")
@@ -72,6 +146,307 @@ class Unit(models.Model):
         verbose_name = "生产经营单位"
         verbose_name_plural = "生产经营单位"
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["risk_level"], name="unit_risk_level"),
+            models.Index(fields=["sector"], name="unit_sector"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def insurance_expired(self, today: dt.date | None = None) -> bool:
+        return self.insurance_expiry is not None and self.insurance_expiry < (today or timezone.localdate())
+
+    def active_flags(self, today: dt.date | None = None):
+        return self.flags.active(today)
+
+
+class UnitFlagQuerySet(models.QuerySet):
+    def active(self, today: dt.date | None = None):
+        today = today or timezone.localdate()
+        return self.filter(Q(end__isnull=True) | Q(end__gte=today), start__lte=today)
+
+
+class UnitFlag(models.Model):
+    """A restriction or mark on a unit for a period (e.g. 1年内不得评优表彰
+    after a 责任事故); active while start ≤ today ≤ end (no end: until lifted)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="flags", verbose_name="单位")
+    kind = models.CharField("类型", max_length=20, choices=FlagKind.choices)
+    reason = models.CharField("原因", max_length=300)
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="登记人"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = UnitFlagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "单位标记"
+        verbose_name_plural = "单位标记"
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="flag_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_kind_display()}"
+
+    def is_active(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.start <= today and (self.end is None or self.end >= today)
+
+    @property
+    def color(self) -> str:
+        return FlagKind.color_of(self.kind)
+
+
+class UnitDocument(FileLink):
+    """A document of the 一企一档: 证照, 承诺书, 保单 … (a photo or PDF),
+    with an optional expiry date."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="documents", verbose_name="单位")
+    kind = models.CharField("类型", max_length=20, choices=DocumentKind.choices)
+    title = models.CharField("名称", max_length=100)
+    expires_on = models.DateField("有效期至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "单位档案材料"
+        verbose_name_plural = "单位档案材料"
+        ordering = ["kind", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.title}"
+
+    def expiry_state(self, today: dt.date | None = None) -> str:
+        """ "expired", "expiring" (within 30 days) or ""."""
+        if self.expires_on is None:
+            return ""
+        today = today or timezone.localdate()
+        if self.expires_on < today:
+            return "expired"
+        if self.expires_on <= today + dt.timedelta(days=EXPIRY_WARNING_DAYS):
+            return "expiring"
+        return ""
+
+
+class SiteType(models.Model):
+    """场所类型, from data/site_types.yaml; ``owner`` from data/ownership.yaml
+    (None: nobody is assigned, a 盲区)."""
+
+    code = models.SlugField("编码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=50)
+    group = models.CharField("分组", max_length=30, blank=True)
+    sector = models.ForeignKey(
+        Sector, null=True, blank=True, on_delete=models.SET_NULL, related_name="site_types", verbose_name="行业领域"
+    )
+    attributes = models.JSONField("专有字段", default=list, blank=True)
+    owner = models.ForeignKey(
+        "org.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_site_types",
+        verbose_name="负责部门/科室",
+    )
+    owner_is_street = models.BooleanField("属地街道负责", default=False)
+    ownership_source = models.CharField("分工依据", max_length=200, blank=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "场所类型"
+        verbose_name_plural = "场所类型"
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_owner(self) -> bool:
+        return self.owner_id is not None or self.owner_is_street
+
+
+PUBLIC_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+PUBLIC_CODE_LENGTH = 8
+
+
+def new_public_code() -> str:
+    return "CS-" + "".join(secrets.choice(PUBLIC_CODE_ALPHABET) for _ in range(PUBLIC_CODE_LENGTH))
+
+
+class Site(RiskMixin):
+    """场所/工程/点位: a place inspected (a 工地, a 人防工程, a 道路点段 …),
+    optionally belonging to a unit."""
+
+    public_code = models.CharField("场所码", max_length=16, unique=True, editable=False)
+    name = models.CharField("名称", max_length=200)
+    site_type = models.ForeignKey(SiteType, on_delete=models.PROTECT, related_name="sites", verbose_name="类型")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="sites", verbose_name="所属单位"
+    )
+    address = models.CharField("地址", max_length=255, blank=True)
+    street = models.ForeignKey(
+        "org.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sites_in_street",
+        verbose_name="所属街道",
+        limit_choices_to={"kind": "street"},
+    )
+    owner = models.ForeignKey(
+        "org.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_sites",
+        verbose_name="负责部门",
+    )
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    attributes = models.JSONField("专有信息", default=dict, blank=True)
+    is_active = models.BooleanField("在册", default=True)
+    note = models.CharField("备注", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_spec = ScopeSpec(org="owner", street="street", unit="unit")
+
+    class Meta:
+        verbose_name = "场所"
+        verbose_name_plural = "场所"
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["site_type"], name="site_type_idx"),
+            models.Index(fields=["risk_level"], name="site_risk_level"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90, latitude__lte=90) & Q(longitude__gte=-180, longitude__lte=180)),
+                name="site_point_both_or_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def attribute_rows(self) -> list[tuple[str, object]]:
+        """(label, value) of the type's attributes that are filled in."""
+        rows = []
+        for spec in self.site_type.attributes or []:
+            value = (self.attributes or {}).get(spec["key"])
+            if value in (None, ""):
+                continue
+            if spec.get("kind") == "bool":
+                value = "是" if value else "否"
+            rows.append((spec["label"], value))
+        return rows
+
+
+class Grid(models.Model):
+    """网格/片区: a set of 街道 and/or sites with its inspectors."""
+
+    name = models.CharField("名称", max_length=60)
+    owner = models.ForeignKey(
+        "org.Organization", on_delete=models.PROTECT, related_name="grids", verbose_name="负责组织"
+    )
+    streets = models.ManyToManyField(
+        "org.Organization",
+        blank=True,
+        related_name="grids_of_street",
+        verbose_name="包含街道",
+        limit_choices_to={"kind": "street"},
+    )
+    sites = models.ManyToManyField(Site, blank=True, related_name="grids", verbose_name="包含场所")
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="inspected_grids", verbose_name="网格检查员"
+    )
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_spec = ScopeSpec(org="owner", street="streets", distinct=True)
+
+    class Meta:
+        verbose_name = "网格"
+        verbose_name_plural = "网格"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="grid_unique_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def site_q(self, prefix: str = "") -> Q:
+        """Sites (``prefix=""``) in this grid: in one of its 街道 or listed."""
+        street_ids = list(self.streets.values_list("pk", flat=True))
+        site_ids = list(self.sites.values_list("pk", flat=True))
+        return Q(**{f"{prefix}street_id__in": street_ids}) | Q(**{f"{prefix}pk__in": site_ids})
+
+    def unit_q(self) -> Q:
+        """Units in this grid: in one of its 街道, or with a site in the grid."""
+        street_ids = list(self.streets.values_list("pk", flat=True))
+        site_unit_ids = Site.objects.filter(self.site_q()).exclude(unit=None).values("unit_id")
+        return Q(street_id__in=street_ids) | Q(pk__in=site_unit_ids)
+
+
+class RiskAssessment(models.Model):
+    """One risk assessment of a unit or a site (history is kept; the
+    current level is the latest by date, then by entry)."""
+
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="assessments", verbose_name="单位"
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="assessments", verbose_name="场所"
+    )
+    method = models.CharField("评估方法", max_length=4, choices=RiskMethod.choices)
+    inputs = models.JSONField("评估参数")
+    score = models.DecimalField("分值", max_digits=10, decimal_places=2)
+    level = models.CharField("风险等级", max_length=10, choices=RiskLevel.choices)
+    assessed_on = models.DateField("评估日期")
+    valid_until = models.DateField("有效期至")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="评估人"
+    )
+    note = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "风险评估"
+        verbose_name_plural = "风险评估"
+        ordering = ["-assessed_on", "-id"]
+        indexes = [models.Index(fields=["level", "assessed_on"], name="assessment_level_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(unit__isnull=False) & Q(site__isnull=True))
+                | (Q(unit__isnull=True) & Q(site__isnull=False)),
+                name="assessment_one_subject",
+            ),
+            models.CheckConstraint(condition=Q(valid_until__gte=models.F("assessed_on")), name="assessment_validity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.get_level_display()} {self.assessed_on}"
+
+    @property
+    def subject(self) -> Unit | Site:
+        return self.unit if self.unit_id else self.site
+
+    @property
+    def level_color(self) -> str:
+        return RISK_HEX.get(self.level, "#6c757d")
+
+
+def visible_phone(unit: Unit, field: str, user) -> str:
+    """The phone number as ``user`` may see it (masked unless allowed)."""
+    from .services import can_see_contacts
+
+    value = getattr(unit, field)
+    return value if can_see_contacts(user, unit) else mask_phone(value)

@@ -1,2 +1,27 @@
+from django.urls import path
+
+from . import views
+
 app_name = "registry"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("units/", views.unit_list, name="unit_list"),
+    path("units/new/", views.unit_create, name="unit_create"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
+    path("units/<int:pk>/assess/", views.unit_assess, name="unit_assess"),
+    path("units/<int:pk>/flags/", views.unit_flag_add, name="unit_flag_add"),
+    path("units/<int:pk>/flags/<int:flag_id>/lift/", views.unit_flag_lift, name="unit_flag_lift"),
+    path("units/<int:pk>/documents/", views.unit_document_add, name="unit_document_add"),
+    path("units/<int:pk>/documents/<int:document_id>/", views.unit_document_file, name="unit_document"),
+    path("sites/", views.site_list, name="site_list"),
+    path("sites/new/", views.site_create, name="site_create"),
+    path("sites/<int:pk>/", views.site_detail, name="site_detail"),
+    path("sites/<int:pk>/edit/", views.site_edit, name="site_edit"),
+    path("sites/<int:pk>/assess/", views.site_assess, name="site_assess"),
+    path("grids/", views.grid_list, name="grid_list"),
+    path("grids/new/", views.grid_create, name="grid_create"),
+    path("grids/<int:pk>/edit/", views.grid_edit, name="grid_edit"),
+    path("registry/high-risk/", views.high_risk, name="high_risk"),
+    path("registry/blind-spots/", views.blind_spots, name="blind_spots"),
+]

@@ -1,0 +1,465 @@
+"""Pages of the registry: units (list, create, edit, 一企一档 with flags,
+documents and risk), sites, grids, risk assessments, the 高风险 list and the
+盲区 report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from zhiben.audit.models import AuditEvent
+from zhiben.core.access import get_scoped_or_404
+from zhiben.core.errors import ServiceError
+from zhiben.files.views import serve_file
+from zhiben.hazards.models import Hazard
+from zhiben.org.choices import Role
+from zhiben.web.views import _apply_service_error
+
+from . import reports, services
+from .choices import RISK_HEX, InsuranceStatus, RiskLevel
+from .crypto import mask_phone
+from .filters import SiteFilterSet, UnitFilterSet
+from .forms import AssessmentForm, DocumentForm, FlagForm, GridForm, ReasonForm, SiteForm, UnitForm
+from .models import Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
+
+PAGE_SIZE = 50
+
+
+def _page(request, qs, per_page=PAGE_SIZE) -> dict:
+    page_obj = Paginator(qs, per_page).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return {"page_obj": page_obj, "querystring_without_page": f"{encoded}&" if encoded else ""}
+
+
+def _is_staff(user) -> bool:
+    return user.is_district_admin or user.has_role(Role.DEPT_LEADER, Role.DEPT_OFFICER)
+
+
+def _can_register_sites(user) -> bool:
+    return _is_staff(user) or user.has_role(Role.STREET_OFFICER)
+
+
+def _risk_levels() -> list[tuple[str, str, str]]:
+    return [(level.value, level.label, RISK_HEX[level.value]) for level in RiskLevel]
+
+
+# --- Units --------------------------------------------------------------------------------
+
+
+def filtered_units(request):
+    filterset = UnitFilterSet(
+        request.GET or None, queryset=Unit.objects.restrict(request.user, "view"), user=request.user
+    )
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return filterset, qs.order_by("name", "pk")
+
+
+@login_required
+def unit_list(request):
+    filterset, qs = filtered_units(request)
+    context = {
+        "filter": filterset,
+        "total": qs.count(),
+        "can_create": _is_staff(request.user),
+        **_page(request, qs.select_related("owner", "street", "sector").prefetch_related("tags")),
+    }
+    return render(request, "registry/unit_list.html", context)
+
+
+def _unit_form_data(form: UnitForm) -> dict:
+    return dict(form.cleaned_data)
+
+
+@login_required
+def unit_create(request):
+    if not _is_staff(request.user):
+        raise PermissionDenied("只有区安委办和部门人员可以登记单位")
+    form = UnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = _unit_form_data(form)
+        try:
+            unit = services.unit_create(
+                actor=request.user,
+                name=data.pop("name"),
+                uscc=data.pop("uscc"),
+                address=data.pop("address"),
+                street=data.pop("street"),
+                owner=data.pop("owner"),
+                **data,
+            )
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, f"单位“{unit.name}”已登记。")
+            return redirect("registry:unit_detail", pk=unit.pk)
+    return render(
+        request, "registry/unit_form.html", {"form": form, "creating": True}, status=422 if form.errors else 200
+    )
+
+
+@login_required
+def unit_edit(request, pk: int):
+    unit = get_scoped_or_404(Unit, request.user, "change", pk=pk)
+    full = services.can_change_unit(request.user, unit)
+    if not full and not services.is_unit_member(request.user, unit):
+        raise PermissionDenied("只有主管部门或区安委办可以修改单位信息")
+    initial = {f: getattr(unit, f) for f in services.UNIT_FIELDS + services.PHONE_FIELDS}
+    initial["tags"] = list(unit.tags.all())
+    form = UnitForm(request.POST or None, initial=initial, contacts_only=not full)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_update(
+                actor=request.user, unit=unit, data=_unit_form_data(form), reason=request.POST.get("reason", "")
+            )
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, "单位信息已修改。")
+            return redirect("registry:unit_detail", pk=unit.pk)
+    return render(
+        request,
+        "registry/unit_form.html",
+        {"form": form, "unit": unit, "creating": False, "contacts_only": not full},
+        status=422 if form.errors else 200,
+    )
+
+
+def _unit_context(request, unit: Unit, **forms) -> dict:
+    user = request.user
+    today = timezone.localdate()
+    see = services.can_see_contacts(user, unit)
+    documents = list(unit.documents.select_related("file", "uploaded_by"))
+    for document in documents:
+        document.state = document.expiry_state(today)
+    can_change = services.can_change_unit(user, unit)
+    return {
+        "unit": unit,
+        "today": today,
+        "phones": {f: (getattr(unit, f) if see else mask_phone(getattr(unit, f))) for f in services.PHONE_FIELDS},
+        "phones_masked": not see,
+        "sites": unit.sites.select_related("site_type", "owner", "street"),
+        "assessments": unit.assessments.select_related("assessor"),
+        "hazards": Hazard.objects.restrict(user, "view")
+        .filter(unit=unit)
+        .select_related("category", "owner")
+        .order_by("-found_on", "-id")[:100],
+        "hazard_counts": dict(
+            Hazard.objects.restrict(user, "view")
+            .filter(unit=unit)
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        ),
+        "flags": [(f, f.is_active(today)) for f in unit.flags.select_related("created_by")],
+        "documents": documents,
+        "expiry_warnings": [d for d in documents if d.state],
+        "insurance_expired": unit.insurance_expired(today),
+        "insurance_color": InsuranceStatus.color_of(unit.insurance_status),
+        "can_change": can_change,
+        "can_edit": can_change or services.is_unit_member(user, unit),
+        "can_assess": services.can_assess(user, unit),
+        "can_add_document": services.can_add_document(user, unit),
+        "flag_form": forms.get("flag") or FlagForm(initial={"start": today}),
+        "document_form": forms.get("document") or DocumentForm(),
+        "lift_form": ReasonForm(),
+        "events": AuditEvent.objects.filter(object_type="registry.unit", object_id=str(unit.pk)).order_by("-id")[:30],
+    }
+
+
+@login_required
+def unit_detail(request, pk: int):
+    """一企一档."""
+    unit = get_scoped_or_404(Unit, request.user, "view", pk=pk)
+    return render(request, "registry/unit_detail.html", _unit_context(request, unit))
+
+
+@login_required
+@require_POST
+def unit_flag_add(request, pk: int):
+    unit = get_scoped_or_404(Unit, request.user, "view", pk=pk)
+    form = FlagForm(request.POST)
+    if form.is_valid():
+        try:
+            services.flag_add(actor=request.user, unit=unit, **form.cleaned_data)
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, "已添加标记。")
+            return redirect("registry:unit_detail", pk=unit.pk)
+    return render(request, "registry/unit_detail.html", _unit_context(request, unit, flag=form), status=422)
+
+
+@login_required
+@require_POST
+def unit_flag_lift(request, pk: int, flag_id: int):
+    unit = get_scoped_or_404(Unit, request.user, "view", pk=pk)
+    flag = UnitFlag.objects.filter(unit=unit, pk=flag_id).first()
+    if flag is None:
+        raise Http404
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写解除原因。")
+    else:
+        try:
+            services.flag_lift(actor=request.user, flag=flag, reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "标记已解除。")
+    return redirect("registry:unit_detail", pk=unit.pk)
+
+
+@login_required
+@require_POST
+def unit_document_add(request, pk: int):
+    unit = get_scoped_or_404(Unit, request.user, "view", pk=pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.document_add(actor=request.user, unit=unit, **form.cleaned_data)
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, "材料已上传。")
+            return redirect("registry:unit_detail", pk=unit.pk)
+    return render(request, "registry/unit_detail.html", _unit_context(request, unit, document=form), status=422)
+
+
+@login_required
+def unit_document_file(request, pk: int, document_id: int):
+    unit = get_scoped_or_404(Unit, request.user, "view", pk=pk)
+    document = UnitDocument.objects.filter(unit=unit, pk=document_id).select_related("file").first()
+    if document is None:
+        raise Http404
+    return serve_file(request, document.file, filename=document.original_name)
+
+
+# --- Risk assessments ---------------------------------------------------------------------
+
+
+def _assess(request, subject, back: str):
+    form = AssessmentForm(request.POST or None, initial={"assessed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        kwargs = {"unit": subject} if isinstance(subject, Unit) else {"site": subject}
+        try:
+            assessment = services.risk_assess(
+                actor=request.user,
+                method=form.cleaned_data["method"],
+                inputs=form.inputs(),
+                assessed_on=form.cleaned_data["assessed_on"],
+                valid_until=form.cleaned_data["valid_until"],
+                note=form.cleaned_data["note"],
+                **kwargs,
+            )
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, f"评估已记录：{assessment.score} 分，{assessment.get_level_display()}。")
+            return redirect(back, pk=subject.pk)
+    return render(
+        request,
+        "registry/assess_form.html",
+        {"form": form, "subject": subject, "back": back, "bands": services.risk_bands},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def unit_assess(request, pk: int):
+    unit = get_scoped_or_404(Unit, request.user, "view", pk=pk)
+    if not services.can_assess(request.user, unit):
+        raise PermissionDenied("您不能评估该单位的风险")
+    return _assess(request, unit, "registry:unit_detail")
+
+
+@login_required
+def site_assess(request, pk: int):
+    site = get_scoped_or_404(Site, request.user, "view", pk=pk)
+    if not services.can_assess(request.user, site):
+        raise PermissionDenied("您不能评估该场所的风险")
+    return _assess(request, site, "registry:site_detail")
+
+
+@login_required
+def high_risk(request):
+    today = timezone.localdate()
+    month = reports.parse_month(request.GET.get("month"), today)
+    rows = reports.high_risk(request.user, month.year, month.month)
+    kind = request.GET.get("kind")
+    if kind == "unit":
+        rows = [r for r in rows if r.unit_id]
+    elif kind == "site":
+        rows = [r for r in rows if r.site_id]
+    return render(
+        request,
+        "registry/high_risk.html",
+        {"rows": rows, "month": month, "kind": kind or "", "month_value": f"{month:%Y-%m}"},
+    )
+
+
+@login_required
+def blind_spots(request):
+    return render(request, "registry/blind_spots.html", {"report": reports.blind_spots(request.user)})
+
+
+# --- Sites --------------------------------------------------------------------------------
+
+
+def filtered_sites(request):
+    filterset = SiteFilterSet(
+        request.GET or None, queryset=Site.objects.restrict(request.user, "view"), user=request.user
+    )
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return filterset, qs.order_by("name", "pk")
+
+
+@login_required
+def site_list(request):
+    filterset, qs = filtered_sites(request)
+    context = {
+        "filter": filterset,
+        "total": qs.count(),
+        "can_create": _can_register_sites(request.user),
+        **_page(request, qs.select_related("site_type", "owner", "street", "unit")),
+    }
+    return render(request, "registry/site_list.html", context)
+
+
+@login_required
+def site_create(request):
+    if not _can_register_sites(request.user):
+        raise PermissionDenied("只有区安委办、部门和街道人员可以登记场所")
+    code = request.GET.get("type") or request.POST.get("type")
+    site_type = SiteType.objects.filter(code=code, is_active=True).first() if code else None
+    if site_type is None:
+        types = SiteType.objects.filter(is_active=True).select_related("owner").order_by("sort_order")
+        return render(request, "registry/site_type_pick.html", {"types": types})
+    initial = {"site_type": site_type}
+    if request.GET.get("unit"):
+        initial["unit"] = Unit.objects.restrict(request.user, "view").filter(pk=request.GET["unit"]).first()
+    form = SiteForm(request.POST or None, user=request.user, site_type=site_type, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        data["site_type"] = site_type
+        try:
+            site = services.site_create(actor=request.user, data=data)
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, f"场所“{site.name}”已登记，场所码 {site.public_code}。")
+            return redirect("registry:site_detail", pk=site.pk)
+    return render(
+        request,
+        "registry/site_form.html",
+        {"form": form, "site_type": site_type, "creating": True},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def site_edit(request, pk: int):
+    site = get_scoped_or_404(Site, request.user, "change", pk=pk)
+    if not services.can_manage_site(request.user, site.owner, site.street):
+        raise PermissionDenied("只有负责部门、属地街道或区安委办可以修改场所")
+    site_type = site.site_type
+    initial = {f: getattr(site, f) for f in services.SITE_FIELDS if f != "attributes"}
+    for key, value in (site.attributes or {}).items():
+        initial[f"attr_{key}"] = value
+    form = SiteForm(request.POST or None, user=request.user, site_type=site_type, initial=initial)
+    form.fields["site_type"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        data.pop("site_type", None)
+        try:
+            services.site_update(actor=request.user, site=site, data=data, reason=request.POST.get("reason", ""))
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, "场所信息已修改。")
+            return redirect("registry:site_detail", pk=site.pk)
+    return render(
+        request,
+        "registry/site_form.html",
+        {"form": form, "site": site, "site_type": site_type, "creating": False},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def site_detail(request, pk: int):
+    site = get_scoped_or_404(Site, request.user, "view", pk=pk)
+    context = {
+        "site": site,
+        "assessments": site.assessments.select_related("assessor"),
+        "grids": site.grids.all(),
+        "can_edit": services.can_manage_site(request.user, site.owner, site.street),
+        "can_assess": services.can_assess(request.user, site),
+        "unit_visible": site.unit_id and Unit.objects.restrict(request.user, "view").filter(pk=site.unit_id).exists(),
+        "events": AuditEvent.objects.filter(object_type="registry.site", object_id=str(site.pk)).order_by("-id")[:30],
+    }
+    return render(request, "registry/site_detail.html", context)
+
+
+# --- Grids --------------------------------------------------------------------------------
+
+
+@login_required
+def grid_list(request):
+    grids = (
+        Grid.objects.restrict(request.user, "view")
+        .select_related("owner")
+        .prefetch_related("streets", "inspectors")
+        .annotate(n_sites=Count("sites", distinct=True))
+    )
+    can_create = _can_register_sites(request.user)
+    return render(request, "registry/grid_list.html", {"grids": grids, "can_create": can_create})
+
+
+def _grid_form_view(request, grid: Grid | None):
+    initial = {}
+    if grid is not None:
+        initial = {
+            "name": grid.name,
+            "owner": grid.owner,
+            "note": grid.note,
+            "streets": list(grid.streets.all()),
+            "sites": list(grid.sites.all()),
+            "inspectors": list(grid.inspectors.all()),
+        }
+    elif request.user.primary_membership is not None:
+        initial = {"owner": request.user.primary_membership.organization}
+    form = GridForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if grid is None:
+                grid = services.grid_create(actor=request.user, data=form.cleaned_data)
+            else:
+                services.grid_update(actor=request.user, grid=grid, data=form.cleaned_data)
+        except ServiceError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, f"网格“{grid.name}”已保存。")
+            return redirect("registry:grid_list")
+    return render(request, "registry/grid_form.html", {"form": form, "grid": grid}, status=422 if form.errors else 200)
+
+
+@login_required
+def grid_create(request):
+    if not _can_register_sites(request.user):
+        raise PermissionDenied("只有区安委办、部门和街道人员可以划分网格")
+    return _grid_form_view(request, None)
+
+
+@login_required
+def grid_edit(request, pk: int):
+    grid = get_scoped_or_404(Grid, request.user, "change", pk=pk)
+    return _grid_form_view(request, grid)
