@@ -42,6 +42,7 @@ def _run_with_production_settings(*args: str) -> subprocess.CompletedProcess:
         "DJANGO_SETTINGS_MODULE": "zhiben.config.settings.production",
         "ZHIBEN_SECRET_KEY": "p" * 20 + "roduction-secret-key-for-the-deploy-check-0123456789",
         "ZHIBEN_ALLOWED_HOSTS": "zhiben.hongkou.gov.cn",
+        "ZHIBEN_FIELD_KEYS": "Cz0yt3pu2Ow7BqHYX8Pa0Yl1QMp5cU1bw3zBjAo-3nM=",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite:////tmp/zhiben-deploy-check.sqlite3"),
     }
     return subprocess.run([sys.executable, "-m", "zhiben", *args], env=env, capture_output=True, text=True, timeout=120)

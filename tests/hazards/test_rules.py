@@ -246,3 +246,29 @@ def test_oversized_file_is_refused_and_nothing_is_written(users, drive, settings
     assert "超过大小上限" in exc.value.message
     assert StoredFile.objects.count() == count
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.RECTIFYING
+
+
+def test_a_site_brings_its_unit_address_and_street(users, orgs, hazard_data, reference):
+    from zhiben.registry.models import Site, SiteType
+    from zhiben.registry.reference import load_files as load_registry
+
+    load_registry()
+    site = Site.objects.create(
+        name="北外滩商场B1车库",
+        site_type=SiteType.objects.first(),
+        unit=None,
+        address="东大名路1号",
+        street=orgs["hk-bwt"],
+        owner=orgs["hk-swj"],
+        public_code="CS-TEST0001",
+    )
+    data = hazard_data(unit=None, unit_name="", site=site)
+    hazard = services.hazard_create(actor=users["officer"], data=data)
+    assert (hazard.site, hazard.address, hazard.street, hazard.unit_name) == (
+        site,
+        "东大名路1号",
+        orgs["hk-bwt"],
+        "北外滩商场B1车库",
+    )
+    with pytest.raises(PossibleDuplicate):
+        services.hazard_create(actor=users["officer"], data=hazard_data(unit=None, unit_name="", site=site))

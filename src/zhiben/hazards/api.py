@@ -21,7 +21,7 @@ from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
 from zhiben.org.models import Organization
-from zhiben.registry.models import Sector, Unit
+from zhiben.registry.models import Sector, Site, Unit
 
 from . import services, workflow
 from .choices import DeadlineKind, Difficulty, HazardLevel, HazardSource
@@ -54,6 +54,7 @@ class HazardOut(Schema):
     title: str
     unit_name: str
     unit_id: int | None
+    site_id: int | None
     unit_uscc: str
     street: OrgRef | None
     owner: OrgRef
@@ -92,6 +93,7 @@ def summary(h: Hazard) -> dict:
         "difficulty": h.difficulty,
         "title": h.title,
         "unit_name": h.unit_name,
+        "site_id": h.site_id,
         "unit_id": h.unit_id,
         "unit_uscc": h.unit_uscc,
         "street": _org(h.street),
@@ -157,6 +159,7 @@ class HazardCreateIn(StrictSchema):
     title: str
     description: str
     location: str = ""
+    site_id: int | None = None
     unit_id: int | None = None
     unit_name: str = ""
     unit_uscc: str = ""
@@ -322,7 +325,7 @@ def hazard_create(request, payload: HazardCreateIn):
     owner = Organization.objects.filter(pk=data.pop("owner_id")).first()
     if owner is None:
         raise ValidationFailed("行业主管部门不存在", details={"owner_id": "不存在"})
-    street_id, unit_id = data.pop("street_id"), data.pop("unit_id")
+    street_id, unit_id, site_id = data.pop("street_id"), data.pop("unit_id"), data.pop("site_id")
     data.update(
         {
             "sector": sector,
@@ -330,6 +333,7 @@ def hazard_create(request, payload: HazardCreateIn):
             "owner": owner,
             "street": Organization.objects.filter(pk=street_id).first() if street_id else None,
             "unit": get_scoped_or_404(Unit, request.auth, "view", pk=unit_id) if unit_id else None,
+            "site": get_scoped_or_404(Site, request.auth, "view", pk=site_id) if site_id else None,
         }
     )
     hazard = services.hazard_create(actor=request.auth, data=data, allow_duplicate=allow_duplicate)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
-from zhiben.registry.models import Sector, Unit
+from zhiben.registry.models import Sector, Site, Unit
 
 from .choices import DeadlineKind, Difficulty, HazardLevel, HazardSource, SupervisionKind, SupervisionLevel
 from .models import GovernancePlan, HazardCategory
@@ -99,6 +99,9 @@ class HazardForm(Styled, forms.Form):
     title = forms.CharField(label="隐患简述", max_length=120)
     description = forms.CharField(label="隐患内容", widget=forms.Textarea(attrs={"rows": 3}))
     location = forms.CharField(label="具体位置", max_length=200, required=False)
+    site = forms.ModelChoiceField(
+        label="场所/工程/点位（已登记）", queryset=Site.objects.none(), required=False, empty_label="未登记或不涉及"
+    )
     unit = forms.ModelChoiceField(
         label="责任单位（已登记）",
         queryset=Unit.objects.none(),
@@ -127,6 +130,7 @@ class HazardForm(Styled, forms.Form):
         self.fields["category"].group()
         if user is not None:
             self.fields["unit"].queryset = Unit.objects.restrict(user, "view").order_by("name")
+            self.fields["site"].queryset = Site.objects.restrict(user, "view").order_by("name")
         self.fields["found_on"].initial = timezone.localdate()
 
     def service_data(self) -> dict:

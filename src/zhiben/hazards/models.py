@@ -140,6 +140,14 @@ class Hazard(models.Model):
         related_name="hazards",
         verbose_name="责任单位",
     )
+    site = models.ForeignKey(
+        "registry.Site",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+        verbose_name="场所/工程/点位",
+    )
     unit_name = models.CharField("责任单位名称", max_length=200)
     unit_uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
     address = models.CharField("地址", max_length=255, blank=True)

@@ -68,6 +68,7 @@ TRACKED_FIELDS = [
     "requirement",
     "deadline_kind",
     "deadline",
+    "site",
     "unit",
     "unit_name",
     "unit_uscc",
@@ -98,6 +99,7 @@ EDITABLE_FIELDS = [
     "requirement",
     "deadline_kind",
     "deadline",
+    "site",
     "unit",
     "unit_name",
     "unit_uscc",
@@ -197,6 +199,15 @@ def _validate(data: dict[str, Any], *, creating: bool) -> dict[str, str]:
 
 def _normalize(data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
+    site = data.get("site")
+    if site is not None:
+        # A site brings its unit, address and 街道 unless given explicitly.
+        data["unit"] = data.get("unit") or site.unit
+        data["address"] = data.get("address") or site.address
+        data["street"] = data.get("street") or site.street
+        data["location"] = data.get("location") or site.name
+        if not data.get("unit_name") and site.unit is None:
+            data["unit_name"] = site.name
     unit = data.get("unit")
     if unit is not None:
         data.setdefault("unit_name", unit.name)
@@ -238,10 +249,13 @@ def find_duplicates(
     category: HazardCategory,
     description: str,
     exclude_pk: int | None = None,
+    site=None,
 ) -> list[Hazard]:
-    """Open hazards of the same unit and category whose text is similar."""
+    """Open hazards of the same site (or unit) and category whose text is similar."""
     qs = Hazard.objects.open().filter(category=category)
-    if unit is not None:
+    if site is not None:
+        qs = qs.filter(site=site)
+    elif unit is not None:
         qs = qs.filter(unit=unit)
     elif unit_uscc:
         qs = qs.filter(unit_uscc=unit_uscc)
@@ -282,6 +296,7 @@ def hazard_create(
     )
     if not allow_duplicate:
         duplicates = find_duplicates(
+            site=data.get("site"),
             unit=data.get("unit"),
             unit_name=data["unit_name"],
             unit_uscc=data["unit_uscc"],

@@ -285,6 +285,7 @@ def _hazard_for_detail(request, pk: int) -> Hazard:
         "created_by",
         "finder",
         "pending_owner",
+        "site__site_type",
     ).get(pk=hazard.pk)
 
 

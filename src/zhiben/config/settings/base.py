@@ -221,6 +221,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Keys for personal data encrypted at rest (phone numbers, tip reporters):
+# comma-separated Fernet keys, newest first (older ones still decrypt). When
+# empty, a key is derived from SECRET_KEY (fine for the demo; production must
+# set its own so that rotating SECRET_KEY does not lose data).
+ZHIBEN_FIELD_KEYS = os.environ.get("ZHIBEN_FIELD_KEYS", "")
+
 # Evidence uploads (photos and PDFs): size limit per file.
 ZHIBEN_UPLOAD_MAX_BYTES = int(os.environ.get("ZHIBEN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

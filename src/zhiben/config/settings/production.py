@@ -13,6 +13,8 @@ from .base import env_bool
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F405
     raise ImproperlyConfigured("ZHIBEN_SECRET_KEY must be set to a random string of at least 50 characters.")
+if not ZHIBEN_FIELD_KEYS:  # noqa: F405
+    raise ImproperlyConfigured("ZHIBEN_FIELD_KEYS must hold the Fernet key(s) that encrypt personal data at rest.")
 if not ALLOWED_HOSTS:  # noqa: F405
     raise ImproperlyConfigured("ZHIBEN_ALLOWED_HOSTS must list the host names Zhiben is served on.")
 
