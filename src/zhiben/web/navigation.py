@@ -49,10 +49,19 @@ def register(item: NavItem, *, before: str | None = None) -> None:
     NAV_ITEMS.append(item)
 
 
+# Menu groups in the order officers work through them; unknown groups go last.
+GROUP_ORDER = ["", "隐患治理", "任务清单", "检查", "举报", "单位与场所", "基础", "系统管理"]
+
+
+def _group_rank(group: str) -> int:
+    return GROUP_ORDER.index(group) if group in GROUP_ORDER else len(GROUP_ORDER)
+
+
 def menu_for(user, path: str) -> list[dict]:
     """Entries visible to ``user``, grouped in order."""
     groups: list[dict] = []
-    for item in NAV_ITEMS:
+    ordered = sorted(enumerate(NAV_ITEMS), key=lambda pair: (_group_rank(pair[1].group), pair[0]))
+    for _, item in ordered:
         if not user.is_authenticated or not item.visible(user):
             continue
         if not groups or groups[-1]["name"] != item.group:
