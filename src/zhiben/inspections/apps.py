@@ -5,3 +5,37 @@ class InspectionsConfig(AppConfig):
     name = "zhiben.inspections"
     label = "inspections"
     verbose_name = "检查"
+
+    def reference_data(self):
+        from .services import load_files
+
+        def load() -> str:
+            return f"检查表变更 {load_files()} 张"
+
+        return [("检查表", load)]
+
+    def demo_data(self) -> str:
+        from .demo import create_demo_inspections
+
+        return create_demo_inspections()
+
+    def ready(self) -> None:
+        from zhiben.web.navigation import NavItem, register
+
+        from .access import is_enterprise
+
+        group = "检查"
+        for item in (
+            NavItem("检查记录", "inspections:list", "clipboard-check", group=group, match_prefix="/inspections/"),
+            NavItem("排查轮次", "inspections:campaign_list", "calendar-range", group=group, match_prefix="/campaigns/"),
+            NavItem("检查表", "inspections:checklist_list", "list-check", group=group, match_prefix="/checklists/"),
+            NavItem(
+                "企业自查",
+                "inspections:self_check",
+                "person-check",
+                group=group,
+                visible=is_enterprise,
+                match_prefix="/self-check/",
+            ),
+        ):
+            register(item, before="基础")
