@@ -75,3 +75,15 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "ZHIBEN_SECRET_KEY" in result.stderr
+
+
+def test_redis_url_selects_the_shared_cache():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "zhiben.config.settings.test", "ZHIBEN_REDIS_URL": "redis://127.0.0.1:6379/0"}
+    )
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = subprocess.run(
+        [sys.executable, "-m", "zhiben", "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache"

@@ -138,6 +138,22 @@ def database_config(default_sqlite_path: Path) -> dict:
 DATABASES = {"default": database_config(VAR_DIR / "zhiben.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ---------------------------------------------------------------------------
+# Rate limits (public tip form, tracking lookups) count in the cache. One process
+# (the demo) can use local memory; several app servers must share a cache:
+# set ZHIBEN_REDIS_URL=redis://host:6379/0.
+
+if os.environ.get("ZHIBEN_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["ZHIBEN_REDIS_URL"],
+            "KEY_PREFIX": "zhiben",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhiben"}}
+
 # --- Auth -----------------------------------------------------------------------
 
 AUTH_USER_MODEL = "org.User"
