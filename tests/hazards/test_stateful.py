@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -40,7 +41,12 @@ def machine_factory(everyone, orgs, hazard_data):
 
         @initialize()
         def start(self):
-            self.seen_codes: set[str] = set()
+            # Each example starts from the same database: a savepoint undone in
+            # teardown(), so reruns while shrinking see the same state.
+            self.savepoint = transaction.savepoint()
+
+        def teardown(self):
+            transaction.savepoint_rollback(self.savepoint)
 
         @rule(
             target=hazards, major=st.booleans(), stock=st.booleans(), very_hard=st.booleans(), n=st.integers(0, 10_000)

@@ -286,3 +286,11 @@ def test_workflow_doc_is_generated_from_the_table():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "hazard-workflow.md").read_text("utf-8")
     assert workflow.mermaid() in doc
     assert workflow.markdown_table() in doc
+
+
+def test_plan_cannot_change_while_awaiting_verification(users, drive):
+    # Found by the Hypothesis state machine: an incomplete plan saved after submission.
+    hazard = drive(HazardStatus.AWAITING_VERIFICATION, level="major")
+    with pytest.raises(ConflictError):
+        services.governance_plan_save(actor=users["admin"], hazard=hazard, parts={"funding": ""})
+    assert hazard.plan.is_complete

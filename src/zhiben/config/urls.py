@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("zhiben.tips.urls")),
     path("", include("zhiben.hazards.urls")),
     path("", include("zhiben.hazards.urls_xlsx")),
+    path("", include("zhiben.registry.urls_xlsx")),
     path("", include("zhiben.web.urls")),
 ]
 

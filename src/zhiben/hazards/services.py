@@ -867,6 +867,9 @@ def governance_plan_save(*, actor: User, hazard: Hazard | int, parts: dict[str, 
         raise ConflictError("只有重大隐患需要编制治理方案", code="not_major")
     if not hazard.is_open:
         raise ConflictError("已关闭的隐患不能修改治理方案", code="invalid_transition")
+    if hazard.status == HazardStatus.AWAITING_VERIFICATION:
+        # The plan is what is being verified; it changes only after 验收不通过.
+        raise ConflictError("隐患待验收期间不能修改治理方案", code="invalid_transition")
     plan, _ = GovernancePlan.objects.get_or_create(hazard=hazard)
     fields = [name for name, _ in GovernancePlan.PARTS]
     before = snapshot(plan, fields)

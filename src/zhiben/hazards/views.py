@@ -244,6 +244,7 @@ def _detail_context(request, hazard: Hazard, **forms) -> dict:
         and hazard.status in (HazardStatus.PENDING, HazardStatus.RECTIFYING),
         "can_plan": hazard.level == HazardLevel.MAJOR
         and hazard.is_open
+        and hazard.status != HazardStatus.AWAITING_VERIFICATION
         and bool(parties & {workflow.Party.ADMIN, workflow.Party.OWNER_STAFF, workflow.Party.UNIT}),
         "can_supervise": request.user.is_district_admin and hazard.is_open,
         "before": [e for e in evidence if e.phase == EvidencePhase.BEFORE],

@@ -24,7 +24,12 @@ class RegistryConfig(AppConfig):
         return create_demo_registry()
 
     def ready(self) -> None:
+        from zhiben.imports.registry import register as register_importer
         from zhiben.web.navigation import NavItem, register
+
+        # Excel import (zhiben.imports): dotted paths, imported on first use.
+        register_importer("units", "zhiben.registry.xlsx.UnitImporter")
+        register_importer("sites", "zhiben.registry.xlsx.SiteImporter")
 
         group = "单位与场所"
         for item in (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -180,7 +180,27 @@ def _clean_phone(value: Any) -> str:
     return re.sub(r"\s+", " ", str(value or "")).strip()
 
 
+# The allowed values of the unit's choice fields (sets built once: the Excel
+# import checks hundreds of thousands of rows with these rules).
+UNIT_CHOICE_VALUES = (
+    ("insurance_status", frozenset(InsuranceStatus.values)),
+    ("standardization_level", frozenset(StandardizationLevel.values)),
+    ("license_status", frozenset(LicenseStatus.values)),
+)
+
+
 def _validate_unit(data: dict[str, Any], *, unit: Unit | None = None) -> dict[str, str]:
+    def taken(uscc: str) -> bool:
+        return Unit.objects.filter(uscc=uscc).exclude(pk=unit.pk if unit else None).exists()
+
+    return unit_errors(data, uscc_taken=taken)
+
+
+def unit_errors(data: dict[str, Any], *, uscc_taken: Callable[[str], bool]) -> dict[str, str]:
+    """The problems of normalised unit ``data`` (see ``_normalize_unit``), by
+    field. Runs no query itself: ``uscc_taken(code)`` says whether a valid
+    code is already registered (the Excel import answers it from codes
+    fetched in bulk, so the services and the import share these rules)."""
     errors: dict[str, str] = {}
     if not data.get("name"):
         errors["name"] = "请填写单位名称"
@@ -191,7 +211,7 @@ def _validate_unit(data: dict[str, Any], *, unit: Unit | None = None) -> dict[st
         problem = uscc_problem(uscc)
         if problem:
             errors["uscc"] = problem
-        elif Unit.objects.filter(uscc=uscc).exclude(pk=unit.pk if unit else None).exists():
+        elif uscc_taken(uscc):
             errors["uscc"] = "该统一社会信用代码已登记"
     street = data.get("street")
     if street is not None and street.kind != OrgKind.STREET:
@@ -203,12 +223,8 @@ def _validate_unit(data: dict[str, Any], *, unit: Unit | None = None) -> dict[st
         value = data.get(field) or ""
         if value and not PHONE_RE.match(value):
             errors[field] = "电话号码格式不正确（数字，可含区号连字符）"
-    for field, choices in (
-        ("insurance_status", InsuranceStatus),
-        ("standardization_level", StandardizationLevel),
-        ("license_status", LicenseStatus),
-    ):
-        if field in data and data[field] not in choices.values:
+    for field, values in UNIT_CHOICE_VALUES:
+        if field in data and (not isinstance(data[field], str) or data[field] not in values):
             errors[field] = "取值无效"
     for field, limit in (
         ("address", 255),
