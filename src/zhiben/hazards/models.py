@@ -217,6 +217,11 @@ class Hazard(models.Model):
             models.Index(fields=["level", "is_stock", "status"], name="hazard_level_stock"),
             models.Index(fields=["found_on"], name="hazard_found_on"),
             models.Index(fields=["category", "status"], name="hazard_category_status"),
+            # Keyset pages (ORDER BY id DESC) within one status or level, and
+            # this year's 重大 hazards for the figures.
+            models.Index(fields=["status", "id"], name="hazard_status_id"),
+            models.Index(fields=["level", "id"], name="hazard_level_id"),
+            models.Index(fields=["level", "is_stock", "found_on", "status"], name="hazard_level_found"),
         ]
         constraints = [
             models.CheckConstraint(
