@@ -1051,7 +1051,7 @@ def recheck_draw(
 def recheck_record(*, actor: User, item: RecheckItem, passed: bool, note: str) -> RecheckItem:
     """Record a re-check; a failed one reopens the hazard (返潮) — the same
     hazard, so its whole history stays on one record."""
-    item = RecheckItem.objects.select_for_update().select_related("hazard").get(pk=item.pk)
+    item = RecheckItem.objects.select_for_update(of=("self",)).select_related("hazard").get(pk=item.pk)
     if item.result != RecheckResult.PENDING:
         raise ConflictError("该隐患已复查", code="already_checked")
     hazard = _lock(item.hazard_id)

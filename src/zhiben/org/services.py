@@ -296,7 +296,7 @@ def membership_add(
 @service("membership.remove")
 def membership_remove(*, actor: User, membership: Membership, reason: str = "") -> Membership:
     require(can_manage_users(actor))
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
     if not membership.is_active:
         raise ConflictError("该任职已被撤销", code="already_removed")
     if (

@@ -365,7 +365,7 @@ def _one_year_after(day: dt.date) -> dt.date:
 @service("unit.flag_lift")
 def flag_lift(*, actor: User, flag: UnitFlag, reason: str) -> UnitFlag:
     """End a flag early: it is no longer active from today."""
-    flag = UnitFlag.objects.select_for_update().select_related("unit__owner").get(pk=flag.pk)
+    flag = UnitFlag.objects.select_for_update(of=("self",)).select_related("unit__owner").get(pk=flag.pk)
     require(can_change_unit(actor, flag.unit), "只有主管部门或区安委办可以解除标记")
     today = timezone.localdate()
     if not flag.is_active(today) and flag.start <= today:
@@ -561,7 +561,7 @@ def site_create(*, actor: User, data: dict[str, Any]) -> Site:
 
 @service("site.update")
 def site_update(*, actor: User, site: Site, data: dict[str, Any], reason: str = "") -> Site:
-    site = Site.objects.select_for_update().select_related("site_type").get(pk=site.pk)
+    site = Site.objects.select_for_update(of=("self",)).select_related("site_type").get(pk=site.pk)
     require(can_manage_site(actor, site.owner, site.street), "只有负责部门、属地街道或区安委办可以修改场所")
     unknown = set(data) - set(SITE_FIELDS)
     if unknown:

@@ -331,7 +331,7 @@ def _notify_routed(tip: Tip, actor: User | None, title: str, kind: str, body: st
 
 def _lock(tip: Tip | int) -> Tip:
     pk = tip.pk if isinstance(tip, Tip) else tip
-    return Tip.objects.select_for_update().select_related("routed_to", "street", "site", "unit").get(pk=pk)
+    return Tip.objects.select_for_update(of=("self",)).select_related("routed_to", "street", "site", "unit").get(pk=pk)
 
 
 def _begin(name: str, actor: User, tip: Tip | int) -> tuple[Tip, dict[str, Any]]:
