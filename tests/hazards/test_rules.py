@@ -272,3 +272,19 @@ def test_a_site_brings_its_unit_address_and_street(users, orgs, hazard_data, ref
     )
     with pytest.raises(PossibleDuplicate):
         services.hazard_create(actor=users["officer"], data=hazard_data(unit=None, unit_name="", site=site))
+
+
+def test_migration_links_hazards_to_units_registered_later(users, units, hazard_data):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("zhiben.hazards.migrations.0004_link_hazards_to_registered_units")
+    hazard = services.hazard_create(
+        actor=users["admin"],
+        data=hazard_data(unit=None, unit_name="北外滩商场（上报名称）", unit_uscc=units["commerce"].uscc),
+    )
+    assert hazard.unit is None
+    migration.link_units(apps, None)
+    hazard.refresh_from_db()
+    assert hazard.unit == units["commerce"] and hazard.unit_name == "北外滩商场（上报名称）"

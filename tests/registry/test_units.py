@@ -212,3 +212,27 @@ def test_api_create_unit(users, orgs, reference, login):
         "/api/v1/units", {"name": "建管委的", "owner_id": orgs["hk-jgw"].pk}, content_type="application/json"
     )
     assert denied.status_code == 403
+
+
+def test_dossier_shows_the_units_tips_without_reporter_data(users, units, login, orgs):
+    from zhiben.hazards.reference import load_files
+    from zhiben.tips.services import tip_submit
+
+    load_files()
+    unit = units["commerce"]
+    tip, _ = tip_submit(
+        actor=users["officer"],
+        data={
+            "channel": "12345",
+            "text": "商场消防通道被占用，多次反映未整改",
+            "place": "一层",
+            "unit": unit,
+            "reporter_name": "王举报",
+            "reporter_phone": "13912345678",
+            "external_ref": "12345-0001",
+        },
+    )
+    html = login(users["officer"]).get(f"/units/{unit.pk}/").content.decode()
+    assert 'data-testid="unit-inspections"' in html and 'data-testid="unit-tips"' in html
+    assert tip.number in html
+    assert "王举报" not in html and "13912345678" not in html

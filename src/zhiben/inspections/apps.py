@@ -19,6 +19,12 @@ class InspectionsConfig(AppConfig):
 
         return create_demo_inspections()
 
+    def unit_dossier(self, request, unit):
+        from .access import visible_inspections
+
+        rows = visible_inspections(request.user).filter(unit=unit).select_related("site", "organization")
+        return "inspections/_unit_dossier.html", {"inspections": rows.order_by("-inspected_on", "-id")[:50]}
+
     def ready(self) -> None:
         from zhiben.web.navigation import NavItem, register
 

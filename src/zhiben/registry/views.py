@@ -4,6 +4,7 @@ documents and risk), sites, grids, risk assessments, the 高风险 list and the
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -141,7 +142,15 @@ def _unit_context(request, unit: Unit, **forms) -> dict:
     for document in documents:
         document.state = document.expiry_state(today)
     can_change = services.can_change_unit(user, unit)
+    # Other apps add their part of the file: AppConfig.unit_dossier(request, unit) -> (template, context).
+    dossier = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "unit_dossier", None)
+        panel = hook(request, unit) if callable(hook) else None
+        if panel:
+            dossier.append(panel)
     return {
+        "dossier_panels": dossier,
         "unit": unit,
         "today": today,
         "phones": {f: (getattr(unit, f) if see else mask_phone(getattr(unit, f))) for f in services.PHONE_FIELDS},

@@ -11,6 +11,13 @@ class TipsConfig(AppConfig):
 
         return create_demo_tips()
 
+    def unit_dossier(self, request, unit):
+        from .models import Tip
+
+        # Number, channel, status and date only: reporter data stays on the tip page.
+        rows = Tip.objects.restrict(request.user, "view").filter(unit=unit).order_by("-created_at")[:50]
+        return "tips/_unit_dossier.html", {"tips": rows}
+
     def ready(self) -> None:
         from zhiben.web.navigation import NavItem, register
 
