@@ -39,7 +39,7 @@ def main() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from zhiben.core.management.commands.setup import reference_loaders, refresh_planner_statistics
+    from zhiben.core.management.commands.setup import reference_loaders
     from zhiben.inspections.choices import InspectionMethod, InspectionStatus
     from zhiben.inspections.models import Campaign, Checklist, Inspection
     from zhiben.inspections.selectors import coverage
@@ -79,7 +79,6 @@ def main() -> None:
                             status=InspectionStatus.FINISHED, finished_at=finished) for i in range(INSPECTIONS)],
                 batch_size=2000,
             )
-        refresh_planner_statistics()
         print(f"generated {SITES} sites and {INSPECTIONS} inspections in {time.perf_counter() - t0:.1f} s")
     coverage(campaign)  # warm up
     times = []

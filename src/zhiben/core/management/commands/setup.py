@@ -19,20 +19,6 @@ class Command(BaseCommand):
         self.stdout.write("数据库已迁移到最新结构。")
         for label, loader in reference_loaders():
             self.stdout.write(f"{label}：{loader()}")
-        refresh_planner_statistics()
-        self.stdout.write("已更新查询优化统计信息。")
-
-
-def refresh_planner_statistics() -> None:
-    """SQLite has no autovacuum/auto-analyze: without statistics its planner
-    picks a filter index even when walking the primary key would be faster.
-    ANALYZE after setup and bulk imports (PostgreSQL's autovacuum does this by
-    itself)."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def reference_loaders():
