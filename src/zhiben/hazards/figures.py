@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from zhiben.org.models import Organization
@@ -66,20 +66,20 @@ def hazard_figures(user, as_of: dt.date | None = None, base: QuerySet | None = N
     ``base``, e.g. a filtered list), as of the end of ``as_of``.
 
     For today (the common case) the current status *is* the state at the end
-    of the day, so the figures are read through the status indexes and only
-    touch the open hazards row by row; for a past day they are recomputed
-    from the timestamps. Both give the same numbers for today (tested).
+    of the day: four queries, each answered from one index (see
+    ``bench/RESULTS.md``). A past day is recomputed from the timestamps. Both
+    give the same numbers for today (tested, also by a state machine).
     """
     today = timezone.localdate()
     as_of = as_of or today
     scoped = (base if base is not None else Hazard.objects.all()).restrict(user, "view")
     if as_of >= today:
-        figures = _current_figures(scoped, as_of)
-        open_q = Q(status__in=OPEN_STATUSES)
-        overdue_q = open_q & Q(deadline__lt=as_of)
+        figures = _today_figures(scoped, as_of)
     else:
         figures, open_q, overdue_q = _historical_figures(scoped, as_of)
-    qs = scoped.filter(found_on__lte=as_of)
+        qs = scoped.filter(found_on__lte=as_of)
+        figures.by_department = _grouped(qs.filter(open_q), "owner_id", overdue_q, "")
+        figures.by_street = _grouped(qs.filter(open_q), "street_id", overdue_q, "未指定街道")
 
     year_start = dt.date(as_of.year, 1, 1)
     relapses = RecheckItem.objects.restrict(user, "view").filter(
@@ -88,40 +88,79 @@ def hazard_figures(user, as_of: dt.date | None = None, base: QuerySet | None = N
         checked_at__lt=_end_of(as_of),
     )
     if base is not None:
-        relapses = relapses.filter(hazard__in=qs.values("pk"))
+        relapses = relapses.filter(hazard__in=scoped.values("pk"))
     figures.relapses = relapses.count()
-    figures.by_department = _grouped(qs.filter(open_q), "owner_id", overdue_q, "")
-    figures.by_street = _grouped(qs.filter(open_q), "street_id", overdue_q, "未指定街道")
     return figures
 
 
-def _current_figures(scoped: QuerySet, as_of: dt.date) -> HazardFigures:
-    """Today's figures from the status (no hazard is found in the future)."""
-    by_status = dict(scoped.order_by().values_list("status").annotate(n=Count("pk")))
-    open_count = sum(by_status.get(s, 0) for s in OPEN_STATUSES)
+def _today_figures(scoped: QuerySet, as_of: dt.date) -> HazardFigures:
+    """Today's figures from the status (no hazard is found in the future, so
+    found_on is not filtered: a bound date parameter misleads SQLite's planner).
+    ``Count("status")`` lets PostgreSQL answer from the index alone."""
+    open_statuses = {s.value for s in OPEN_STATUSES}
+    by_status = dict(scoped.order_by().values_list("status").annotate(n=Count("status")))
     figures = HazardFigures(
         as_of=as_of,
         total=sum(by_status.values()),
         closed=by_status.get(HazardStatus.CLOSED, 0),
         voided=by_status.get(HazardStatus.VOID, 0),
-        open=open_count,
+        open=sum(n for status, n in by_status.items() if status in open_statuses),
     )
-    major = scoped.filter(level=HazardLevel.MAJOR)
-    open_major = major.filter(status__in=OPEN_STATUSES).aggregate(
-        stock=Count("pk", filter=Q(is_stock=True)), all=Count("pk")
+    this_year = Case(
+        When(found_on__gte=dt.date(as_of.year, 1, 1), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
-    figures.major_open = open_major["all"]
-    figures.major_stock_remaining = open_major["stock"]
-    figures.major_stock_total = major.filter(is_stock=True).exclude(status=HazardStatus.VOID).count()
-    increment = (
-        major.filter(is_stock=False, found_on__gte=dt.date(as_of.year, 1, 1))
-        .exclude(status=HazardStatus.VOID)
-        .aggregate(found=Count("pk"), closed=Count("pk", filter=Q(status=HazardStatus.CLOSED)))
+    major = (
+        scoped.filter(level=HazardLevel.MAJOR)
+        .order_by()
+        .annotate(this_year=this_year)
+        .values_list("is_stock", "status", "this_year")
+        .annotate(n=Count("status"))
     )
-    figures.major_increment_found = increment["found"]
-    figures.major_increment_closed = increment["closed"]
-    figures.overdue = scoped.filter(status__in=OPEN_STATUSES, deadline__lt=as_of).count()
+    for is_stock, status, found_this_year, n in major:
+        is_open = status in open_statuses
+        figures.major_open += n if is_open else 0
+        if is_stock:
+            figures.major_stock_remaining += n if is_open else 0
+            figures.major_stock_total += n if status != HazardStatus.VOID else 0
+        elif found_this_year and status != HazardStatus.VOID:
+            figures.major_increment_found += n
+            figures.major_increment_closed += n if status == HazardStatus.CLOSED else 0
+
+    # The open hazards (a few per cent of the ledger) summed here: open,
+    # overdue, by department and by 街道 in one pass.
+    per_owner: dict[int, list[int]] = {}
+    per_street: dict[int | None, list[int]] = {}
+    rows = scoped.filter(status__in=OPEN_STATUSES).order_by().values_list("owner_id", "street_id", "deadline")
+    for owner_id, street_id, deadline in rows:
+        late = int(deadline is not None and deadline < as_of)
+        figures.overdue += late
+        for key, bucket in ((owner_id, per_owner), (street_id, per_street)):
+            counts = bucket.setdefault(key, [0, 0])
+            counts[0] += 1
+            counts[1] += late
+    names = dict(
+        Organization.objects.filter(pk__in=[k for k in [*per_owner, *per_street] if k]).values_list("pk", "name")
+    )
+    figures.by_department = _named(per_owner, names, "")
+    figures.by_street = _named(per_street, names, "未指定街道")
     return figures
+
+
+def _named(counts: dict, names: dict, unnamed: str) -> list[dict]:
+    return sorted(
+        (
+            {
+                "organization_id": key,
+                "name": names.get(key, unnamed) if key else unnamed,
+                "open": open_,
+                "overdue": late,
+            }
+            for key, (open_, late) in counts.items()
+        ),
+        key=lambda row: (-row["overdue"], -row["open"], row["name"]),
+    )
 
 
 def _historical_figures(scoped: QuerySet, as_of: dt.date) -> tuple[HazardFigures, Q, Q]:

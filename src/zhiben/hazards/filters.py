@@ -24,7 +24,8 @@ def _date(label: str) -> forms.DateInput:
 
 class HazardFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_q")
-    status = django_filters.MultipleChoiceFilter(label="状态", choices=HazardStatus.choices)
+    # distinct=False: one status per row; DISTINCT over the joined columns costs a sort.
+    status = django_filters.MultipleChoiceFilter(label="状态", choices=HazardStatus.choices, distinct=False)
     level = django_filters.ChoiceFilter(label="等级", choices=HazardLevel.choices, empty_label="全部等级")
     category = django_filters.ModelChoiceFilter(
         label="类别", queryset=HazardCategory.objects.all(), method="filter_category", empty_label="全部类别"
