@@ -16,6 +16,7 @@ An importer runs in two passes over the file (the runner in services.py):
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, ClassVar
 
@@ -43,7 +44,7 @@ class RowsRefused(Exception):
         self.errors = errors
 
 
-class Importer:
+class Importer(ABC):
     """Base class of importers; one instance per job run."""
 
     kind: ClassVar[str] = ""
@@ -54,15 +55,17 @@ class Importer:
         self.actor = actor
 
     @classmethod
+    @abstractmethod
     def can_import(cls, user: User) -> bool:
-        raise NotImplementedError
+        """Whether ``user`` may start an import of this kind."""
 
+    @abstractmethod
     def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
-        """(number of data rows, problems)."""
-        raise NotImplementedError
+        """(number of data rows, problems); writes nothing."""
 
+    @abstractmethod
     def write(self, fh: IO[bytes]) -> int:
-        raise NotImplementedError
+        """Create everything (inside the caller's transaction); returns the count."""
 
     def result_url(self) -> str:
         """Where the imported records can be seen."""
