@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -170,12 +171,39 @@ def decode_cursor(cursor: str | None) -> int | None:
         raise ServiceError("分页游标无效", code="invalid_cursor") from None
 
 
-def paginate_by_id(qs, *, cursor: str | None, limit: int, descending: bool = False) -> tuple[list, str | None]:
-    """Keyset pagination on the primary key: constant cost at any depth."""
+def paginate_by_id(
+    qs,
+    *,
+    cursor: str | None,
+    limit: int,
+    descending: bool = False,
+    ids_first: bool = False,
+    hide_pk_order: bool = False,
+) -> tuple[list, str | None]:
+    """Keyset pagination on the primary key: constant cost at any depth.
+
+    ``ids_first``: select the page's ids with a narrow query (no joins, no
+    prefetches), then load those rows. Worth it when the rows are wide and
+    the filters select many rows: the database then sorts ids, not joined
+    rows (bench/RESULTS.md). One query more, whatever the page size.
+
+    ``hide_pk_order``: order the id query by ``pk + 0`` so that PostgreSQL
+    does not walk the primary key backwards through a filtered range; it then
+    uses the filter's index and sorts the (few) matching ids.
+    """
     limit = max(1, min(limit, 500))
     after = decode_cursor(cursor)
     if after is not None:
         qs = qs.filter(pk__lt=after) if descending else qs.filter(pk__gt=after)
-    rows = list(qs.order_by("-pk" if descending else "pk")[: limit + 1])
-    next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    order = "-pk" if descending else "pk"
+    if not ids_first:
+        rows = list(qs.order_by(order)[: limit + 1])
+        next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
+        return rows[:limit], next_cursor
+    id_order = order
+    if hide_pk_order:
+        id_order = (F("pk") + 0).desc() if descending else (F("pk") + 0).asc()
+    ids = list(qs.order_by(id_order).values_list("pk", flat=True)[: limit + 1])
+    rows = list(qs.filter(pk__in=ids[:limit]).order_by(order)) if ids else []
+    next_cursor = encode_cursor(ids[limit - 1]) if len(ids) > limit else None
+    return rows, next_cursor

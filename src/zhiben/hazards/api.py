@@ -284,7 +284,10 @@ def hazard_list(request, cursor: str | None = None, limit: int = 50):
     qs = filterset.qs.select_related(*LIST_RELATED).prefetch_related(
         Prefetch("supervisions", queryset=Supervision.objects.filter(is_active=True), to_attr="active_supervisions")
     )
-    items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit, descending=True)
+    found_range = filterset.form.cleaned_data.get("found_from") or filterset.form.cleaned_data.get("found_to")
+    items, next_cursor = paginate_by_id(
+        qs, cursor=cursor, limit=limit, descending=True, ids_first=True, hide_pk_order=bool(found_range)
+    )
     return {"items": [summary(h) for h in items], "next_cursor": next_cursor}
 
 

@@ -1,4 +1,14 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+
+def _ensure_text_index(sender, using, plan=None, **kwargs):
+    """Django rebuilds an SQLite table to alter it, dropping the text index triggers: put them back."""
+    from .search import ensure_text_index
+
+    if plan:  # only after migrations actually ran (not after a flush)
+        ensure_text_index(connections[using])
 
 
 class HazardsConfig(AppConfig):
@@ -26,6 +36,8 @@ class HazardsConfig(AppConfig):
         return workspace_panel(request)
 
     def ready(self) -> None:
+        post_migrate.connect(_ensure_text_index, sender=self, dispatch_uid="hazards.ensure_text_index")
+
         from zhiben.web.navigation import NavItem, register
 
         register(

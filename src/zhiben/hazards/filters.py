@@ -13,6 +13,7 @@ from zhiben.registry.models import Sector
 
 from .choices import HazardLevel, HazardSource, HazardStatus, SupervisionKind
 from .models import Hazard, HazardCategory
+from .search import candidate_ids
 
 SORTABLE = {"code", "found_on", "deadline", "status", "level", "created_at", "closed_at", "unit_name"}
 DEFAULT_ORDER = "-id"
@@ -103,7 +104,7 @@ class HazardFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        return qs.filter(
+        condition = (
             Q(code__icontains=value)
             | Q(title__icontains=value)
             | Q(description__icontains=value)
@@ -111,6 +112,12 @@ class HazardFilterSet(django_filters.FilterSet):
             | Q(address__icontains=value)
             | Q(unit_uscc=value.upper())
         )
+        # A rare term would be a scan of the whole ledger: let the text index
+        # name the candidates first (search.py); the condition still decides.
+        ids = candidate_ids(value, condition)
+        if ids is not None:
+            qs = qs.filter(pk__in=ids)
+        return qs.filter(condition)
 
     def filter_category(self, qs, name, value):
         # A group matches its descendants (three levels at most).

@@ -214,7 +214,9 @@ class Hazard(models.Model):
             models.Index(fields=["street", "status"], name="hazard_street_status"),
             models.Index(fields=["unit", "status"], name="hazard_unit_status"),
             models.Index(fields=["status", "deadline"], name="hazard_status_deadline"),
-            models.Index(fields=["found_on"], name="hazard_found_on"),
+            # Pages of a found_on range answered from the index alone, scope columns included.
+            models.Index(fields=["found_on", "id", "owner", "pending_owner"], name="hazard_found_page"),
+            models.Index(fields=["unit_uscc"], name="hazard_unit_uscc"),
             models.Index(fields=["category", "status"], name="hazard_category_status"),
             # Keyset pages (ORDER BY id DESC) within one status or level, and
             # this year's 重大 hazards for the figures.

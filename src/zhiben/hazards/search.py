@@ -1,0 +1,169 @@
+"""Free-text search over the hazard ledger, backed by a text index.
+
+The list's keyword filter (``q``) means "code, title, description, unit name or
+address contains the term" (``icontains``). Without an index that is a scan of
+the whole table whenever the term is rare: 0.8–1.7 s at 1,000,000 hazards
+(bench/RESULTS.md). So the filter first asks a text index for the ids of at
+most ``CANDIDATE_LIMIT`` candidate rows and then applies the same
+``icontains`` condition to those rows only; the results are exactly those of
+the plain condition.
+
+- SQLite: an FTS5 table with the trigram tokenizer (``hazards_hazard_fts``),
+  external content over ``hazards_hazard``, kept in step by three triggers.
+- PostgreSQL: ``pg_trgm`` GIN indexes on ``UPPER(column)``, the expression
+  Django's ``icontains`` compiles to, so the planner uses them directly.
+
+Terms shorter than three characters cannot use a trigram index; they, and
+terms matching more than ``CANDIDATE_LIMIT`` rows (common words, found quickly
+by the newest-first scan), keep the plain condition.
+
+Django rebuilds a SQLite table to alter it, which drops its triggers; the
+``post_migrate`` hook (``ensure_text_index``) puts them back and re-indexes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import connection as default_connection
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+CANDIDATE_LIMIT = 2000
+MIN_TERM_LENGTH = 3
+
+TABLE = "hazards_hazard"
+FTS_TABLE = "hazards_hazard_fts"
+COLUMNS = ("code", "title", "description", "unit_name", "address")
+TRIGGERS = (f"{FTS_TABLE}_ai", f"{FTS_TABLE}_ad", f"{FTS_TABLE}_au")
+PG_INDEXES = tuple(f"hazard_trgm_{column}" for column in COLUMNS)
+
+
+# --- Schema ----------------------------------------------------------------------------
+
+
+def _sqlite_statements() -> list[str]:
+    cols = ", ".join(COLUMNS)
+    new = ", ".join(f"new.{c}" for c in COLUMNS)
+    old = ", ".join(f"old.{c}" for c in COLUMNS)
+    delete_old = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {old});"
+    insert_new = f"INSERT INTO {FTS_TABLE}(rowid, {cols}) VALUES (new.id, {new});"
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+        f"{cols}, content='{TABLE}', content_rowid='id', tokenize='trigram')",
+        f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[0]} AFTER INSERT ON {TABLE} BEGIN {insert_new} END",
+        f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[1]} AFTER DELETE ON {TABLE} BEGIN {delete_old} END",
+        f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[2]} AFTER UPDATE OF {cols} ON {TABLE} "
+        f"BEGIN {delete_old} {insert_new} END",
+    ]
+
+
+def _sqlite_missing(cursor) -> set[str]:
+    cursor.execute(
+        "SELECT name FROM sqlite_master WHERE (type = 'table' AND name = %s) OR (type = 'trigger' AND name IN (%s, %s, %s))",
+        [FTS_TABLE, *TRIGGERS],
+    )
+    present = {row[0] for row in cursor.fetchall()}
+    return {FTS_TABLE, *TRIGGERS} - present
+
+
+def ensure_text_index(connection=None) -> bool:
+    """Create whatever part of the text index is missing; True when it is complete.
+
+    Idempotent and cheap when everything is in place. On SQLite, when the
+    index or a trigger was missing, the index is rebuilt from the table.
+    """
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            if TABLE not in connection.introspection.table_names(cursor):
+                return False
+            missing = _sqlite_missing(cursor)
+            if not missing:
+                return True
+            try:
+                with transaction.atomic(using=connection.alias):
+                    for statement in _sqlite_statements():
+                        cursor.execute(statement)
+                    cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+            except Exception:  # an SQLite built without FTS5 or the trigram tokenizer
+                logger.warning("SQLite 不支持 FTS5 trigram，隐患关键词检索将逐行匹配", exc_info=True)
+                return False
+            return True
+        if connection.vendor == "postgresql":
+            try:
+                with transaction.atomic(using=connection.alias):
+                    cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                    for column, name in zip(COLUMNS, PG_INDEXES, strict=True):
+                        cursor.execute(
+                            f"CREATE INDEX IF NOT EXISTS {name} ON {TABLE} USING gin (UPPER({column}::text) gin_trgm_ops)"
+                        )
+            except Exception:  # pg_trgm not installable by this role
+                logger.warning("无法启用 pg_trgm，隐患关键词检索将逐行匹配", exc_info=True)
+                return False
+            return True
+    return False
+
+
+def drop_text_index(connection=None) -> None:
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for trigger in TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        elif connection.vendor == "postgresql":
+            for name in PG_INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def text_index_ready(connection=None) -> bool:
+    """Whether the SQLite text index and its triggers are all in place (PostgreSQL: the indexes)."""
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            return not _sqlite_missing(cursor)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE tablename = %s AND indexname = ANY(%s)",
+                [TABLE, list(PG_INDEXES)],
+            )
+            return cursor.fetchone()[0] == len(PG_INDEXES)
+    return False
+
+
+# --- Query -----------------------------------------------------------------------------
+
+
+def candidate_ids(term: str, condition, limit: int | None = None) -> list[int] | None:
+    """Ids of every hazard that may satisfy ``condition`` (the plain ``q`` filter), from the text index.
+
+    None when the index cannot narrow the search: the term is too short, the
+    database has no text index, or more than ``limit`` rows match (a common
+    term). The caller still applies ``condition`` to the candidates.
+    """
+    from .models import Hazard
+
+    limit = CANDIDATE_LIMIT if limit is None else limit
+    if len(term) < MIN_TERM_LENGTH:
+        return None
+    connection = default_connection
+    if connection.vendor == "postgresql":
+        # Unordered on purpose: without ORDER BY the planner combines the GIN
+        # indexes (BitmapOr) instead of walking the primary key.
+        ids = list(Hazard.objects.filter(condition).order_by().values_list("pk", flat=True)[: limit + 1])
+    elif connection.vendor == "sqlite":
+        phrase = '"' + term.replace('"', '""') + '"'
+        with connection.cursor() as cursor:
+            if _sqlite_missing(cursor):
+                return None
+            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [phrase, limit + 1])
+            ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) <= limit:
+            ids += list(Hazard.objects.filter(unit_uscc=term.upper()).values_list("pk", flat=True)[: limit + 1])
+    else:
+        return None
+    if len(ids) > limit:
+        return None
+    return ids

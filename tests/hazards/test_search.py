@@ -1,0 +1,203 @@
+"""The keyword filter (``q``) through the text index: same answers as the plain
+``icontains`` condition, the index kept in step with the table, and the pages of
+the list API unchanged by the ids-first pagination."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zhiben.hazards import search
+from zhiben.hazards.filters import HazardFilterSet
+from zhiben.hazards.models import Hazard
+
+TEXTS = [
+    # title, description, unit_name, address
+    ("疏散通道堵塞", "二层东侧疏散通道堆放纸箱", "瑞虹物流股份有限公司", "四川北路1号"),
+    ("配电箱未上锁", "地下室配电箱 Open 状态，无警示标识", "海纳科技有限公司", "广中路88弄"),
+    ("燃气管道锈蚀", "厨房燃气管道锈蚀严重", "金叶餐饮管理有限公司（欧阳路1号店）", "欧阳路1号"),
+    ("电动自行车违规充电", '楼道内飞线充电 "私拉电线"', "虹口区某小区物业", "天宝路300号"),
+    ("有限空间作业未审批", "污水井作业未审批、未检测", "上海市政工程有限公司", "四川北路1885号"),
+]
+
+
+def condition(term: str) -> Q:
+    return (
+        Q(code__icontains=term)
+        | Q(title__icontains=term)
+        | Q(description__icontains=term)
+        | Q(unit_name__icontains=term)
+        | Q(address__icontains=term)
+        | Q(unit_uscc=term.upper())
+    )
+
+
+def plain(term: str) -> set[int]:
+    return set(Hazard.objects.filter(condition(term)).values_list("pk", flat=True))
+
+
+def candidates(term: str, limit: int | None = None) -> list[int] | None:
+    return search.candidate_ids(term, condition(term), limit=limit)
+
+
+def filtered(term: str, user=None) -> set[int]:
+    return set(HazardFilterSet({"q": term}, queryset=Hazard.objects.all(), user=user).qs.values_list("pk", flat=True))
+
+
+@pytest.fixture
+def ledger(make_hazard):
+    hazards = []
+    for title, description, unit_name, address in TEXTS:
+        hazards.append(
+            make_hazard(title=title, description=description, unit=None, unit_name=unit_name, address=address)
+        )
+    return hazards
+
+
+def test_text_index_is_installed_by_the_migrations(db):
+    assert search.text_index_ready()
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "疏散通道",
+        "配电箱",
+        "四川北路",
+        "欧阳路1号店",
+        "open",
+        "OPEN",
+        "锈蚀严重",
+        '"私拉电线"',
+        "物流股份",
+        "不存在的词语",
+    ],
+)
+def test_keyword_search_uses_the_index_and_matches_the_plain_condition(ledger, term):
+    assert candidates(term) is not None  # answered by the index, not a scan
+    assert filtered(term) == plain(term)
+
+
+def test_short_terms_and_codes_and_uscc(ledger):
+    assert candidates("燃气") is None  # 2 characters: no trigram, plain condition
+    assert filtered("燃气") == plain("燃气") == {ledger[2].pk}
+    code = ledger[3].code  # e.g. YH-2026-000004
+    assert filtered(code) == {ledger[3].pk}
+    assert filtered(code[:-3].lower()) == plain(code[:-3]) == {h.pk for h in ledger}
+
+
+def test_uscc_matches_exactly(make_hazard, units):
+    hazard = make_hazard(unit=units["commerce"])
+    uscc = hazard.unit_uscc
+    assert uscc
+    assert filtered(uscc.lower()) == {hazard.pk}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_substring_finds_what_the_plain_condition_finds(ledger, data):
+    texts = [t for row in TEXTS for t in row] + [h.code for h in ledger]
+    source = data.draw(st.sampled_from(texts))
+    start = data.draw(st.integers(0, len(source) - 1))
+    end = data.draw(st.integers(start + 1, len(source)))
+    term = source[start:end] + data.draw(st.sampled_from(["", "", "x", "路", "%", "_"]))
+    if not term.strip():
+        return
+    term = term.strip()
+    assert filtered(term) == plain(term)
+
+
+def test_the_index_follows_updates_and_deletes(ledger):
+    hazard = ledger[0]
+    Hazard.objects.filter(pk=hazard.pk).update(title="消防栓被遮挡", description="消防栓前停放车辆")
+    assert filtered("消防栓被") == {hazard.pk}
+    assert candidates("疏散通道") == []  # the old text left the index
+    assert filtered("疏散通道") == set()
+    ledger[1].delete()
+    assert candidates("配电箱") == []
+    assert filtered("配电箱") == set()
+
+
+def test_lost_triggers_fall_back_to_a_scan_and_are_restored_with_a_rebuild(ledger, make_hazard):
+    """Django rebuilds an SQLite table to alter it, which drops its triggers."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite triggers")
+    with connection.cursor() as cursor:
+        for trigger in search.TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {trigger}")
+    added = make_hazard(title="防火门常开", description="防火门被木楔卡住")
+    assert not search.text_index_ready()
+    assert candidates("防火门常开") is None
+    assert filtered("防火门常开") == {added.pk}  # still right, by a scan
+    assert search.ensure_text_index()
+    assert search.text_index_ready()
+    assert candidates("防火门常开") == [added.pk]  # rebuilt from the table
+
+
+def test_common_terms_skip_the_index(ledger, monkeypatch):
+    assert len(plain("有限公司")) == 4
+    monkeypatch.setattr(search, "CANDIDATE_LIMIT", 3)
+    assert candidates("有限公司") is None
+    assert candidates("四川北路") is not None
+    assert filtered("有限公司") == plain("有限公司")
+
+
+def test_scoped_search_keeps_the_scope(ledger, make_hazard, orgs, users):
+    other = make_hazard(title="疏散通道堵塞", owner=orgs["hk-jgw"])
+    visible = set(
+        HazardFilterSet({"q": "疏散通道"}, queryset=Hazard.objects.restrict(users["officer"], "view")).qs.values_list(
+            "pk", flat=True
+        )
+    )
+    assert ledger[0].pk in visible and other.pk not in visible
+
+
+# --- List API pages (ids first, then rows) ----------------------------------------------
+
+
+@pytest.fixture
+def dated(make_hazard):
+    days = [dt.date(2023, 12, 30), dt.date(2024, 1, 5), dt.date(2024, 6, 1), dt.date(2025, 2, 1), dt.date(2026, 1, 1)]
+    return [make_hazard(found_on=day, description=f"按日期{i}") for i, day in enumerate(days * 3)]
+
+
+def walk(client, query: str, limit: int) -> list[int]:
+    ids, cursor = [], ""
+    while True:
+        page = client.get(f"/api/v1/hazards?{query}&limit={limit}&cursor={cursor}").json()
+        ids += [item["id"] for item in page["items"]]
+        if not page["next_cursor"]:
+            return ids
+        cursor = page["next_cursor"]
+
+
+def test_found_range_pages_are_newest_first_and_complete(dated, users, login):
+    client = login(users["admin"])
+    expected = sorted((h.pk for h in dated if dt.date(2024, 1, 1) <= h.found_on <= dt.date(2025, 12, 31)), reverse=True)
+    assert len(expected) == 9
+    for limit in (1, 2, 4, 50):
+        assert walk(client, "found_from=2024-01-01&found_to=2025-12-31", limit) == expected
+    assert walk(client, "q=按日期", 4) == sorted((h.pk for h in dated), reverse=True)
+
+
+def test_found_range_and_search_query_count_does_not_grow_with_page_size(dated, users, login):
+    client = login(users["admin"])
+
+    def queries(query: str, limit: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert len(client.get(f"/api/v1/hazards?{query}&limit={limit}").json()["items"]) == limit
+        return len(ctx.captured_queries)
+
+    assert queries("found_from=2024-01-01", 2) == queries("found_from=2024-01-01", 9)
+    assert queries("q=按日期", 2) == queries("q=按日期", 12)
+
+
+def test_an_empty_page(users, login, db):
+    page = login(users["admin"]).get("/api/v1/hazards?found_from=2030-01-01").json()
+    assert page == {"items": [], "next_cursor": None}
