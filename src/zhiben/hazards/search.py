@@ -1,24 +1,26 @@
 """Free-text search over the hazard ledger, backed by a text index.
 
 The list's keyword filter (``q``) means "code, title, description, unit name or
-address contains the term" (``icontains``). Without an index that is a scan of
-the whole table whenever the term is rare: 0.8–1.7 s at 1,000,000 hazards
-(bench/RESULTS.md). So the filter first asks a text index for the ids of at
-most ``CANDIDATE_LIMIT`` candidate rows and then applies the same
-``icontains`` condition to those rows only; the results are exactly those of
-the plain condition.
+address contains the term" (``icontains``), or "the USCC equals it". Without an
+index that is a scan of the whole table whenever the term is rare: 0.8–1.7 s
+at 1,000,000 hazards (bench/RESULTS.md).
 
 - SQLite: an FTS5 table with the trigram tokenizer (``hazards_hazard_fts``),
   external content over ``hazards_hazard``, kept in step by three triggers.
+  The filter first asks it for the ids of at most ``CANDIDATE_LIMIT``
+  candidate rows, then applies the same ``icontains`` condition to those rows
+  only, so the results are exactly those of the plain condition. Terms
+  matching more rows are common: the newest-first scan finds a page quickly.
 - PostgreSQL: ``pg_trgm`` GIN indexes on ``UPPER(column)``, the expression
-  Django's ``icontains`` compiles to, so the planner uses them directly.
+  Django's ``icontains`` compiles to, so the planner uses them for the plain
+  condition whenever the term is rare.
 
-Terms shorter than three characters cannot use a trigram index; they, and
-terms matching more than ``CANDIDATE_LIMIT`` rows (common words, found quickly
-by the newest-first scan), keep the plain condition.
+Terms shorter than three characters cannot use a trigram index on either.
 
-Django rebuilds a SQLite table to alter it, which drops its triggers; the
+Django rebuilds an SQLite table to alter it, which drops its triggers; the
 ``post_migrate`` hook (``ensure_text_index``) puts them back and re-indexes.
+Until then (or on an SQLite built without FTS5) the search scans: slower,
+never stale.
 """
 
 from __future__ import annotations
@@ -142,28 +144,26 @@ def candidate_ids(term: str, condition, limit: int | None = None) -> list[int] |
     None when the index cannot narrow the search: the term is too short, the
     database has no text index, or more than ``limit`` rows match (a common
     term). The caller still applies ``condition`` to the candidates.
+
+    PostgreSQL needs no candidates (always None): its planner uses the trigram
+    indexes for ``condition`` itself when the term is rare (it estimates from
+    sample statistics) and walks the newest rows when the term is common.
+    Collecting candidates there would build a bitmap of every match of a
+    common term for nothing (bench/RESULTS.md).
     """
     from .models import Hazard
 
     limit = CANDIDATE_LIMIT if limit is None else limit
-    if len(term) < MIN_TERM_LENGTH:
-        return None
     connection = default_connection
-    if connection.vendor == "postgresql":
-        # Unordered on purpose: without ORDER BY the planner combines the GIN
-        # indexes (BitmapOr) instead of walking the primary key.
-        ids = list(Hazard.objects.filter(condition).order_by().values_list("pk", flat=True)[: limit + 1])
-    elif connection.vendor == "sqlite":
-        phrase = '"' + term.replace('"', '""') + '"'
-        with connection.cursor() as cursor:
-            if _sqlite_missing(cursor):
-                return None
-            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [phrase, limit + 1])
-            ids = [row[0] for row in cursor.fetchall()]
-        if len(ids) <= limit:
-            ids += list(Hazard.objects.filter(unit_uscc=term.upper()).values_list("pk", flat=True)[: limit + 1])
-    else:
+    if connection.vendor != "sqlite" or len(term) < MIN_TERM_LENGTH:
         return None
-    if len(ids) > limit:
-        return None
-    return ids
+    phrase = '"' + term.replace('"', '""') + '"'
+    with connection.cursor() as cursor:
+        if _sqlite_missing(cursor):
+            return None
+        # FTS5 stops after limit + 1 matches, so a common term costs little here.
+        cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [phrase, limit + 1])
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) <= limit:
+        ids += Hazard.objects.filter(unit_uscc=term.upper()).values_list("pk", flat=True)[: limit + 1]
+    return ids if len(ids) <= limit else None
