@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
+from django.db.models.lookups import In
 
 if TYPE_CHECKING:
     from zhiben.org.models import User
@@ -49,9 +50,24 @@ class ScopeSpec:
     unit: str | None = None
     self_org: bool = False
     distinct: bool = False  # set when a path crosses a to-many relation
+    # A department's or 街道's share of the rows is large (hazards: ~10 %).
+    # SQLite has no statistics (the app never runs ANALYZE), so it would
+    # fetch the whole share through the org index and sort it; with this set
+    # the org columns are not offered to it as an index, and it uses the
+    # filters' indexes or walks the newest rows instead (bench/RESULTS.md).
+    broad_org: bool = False
 
 
-def _subtree(prefix: str, path: str) -> Q:
+class _NotIndexed(Func):
+    """``+column`` on SQLite (the column is then not used to pick an index); the column elsewhere."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+def _subtree(prefix: str, path: str, broad: bool = False) -> Q:
     """Records owned by the organization at ``path`` or below.
 
     For a foreign key this is ``owner_id IN (SELECT id FROM org WHERE path
@@ -61,7 +77,10 @@ def _subtree(prefix: str, path: str) -> Q:
         return Q(path__startswith=path)
     from zhiben.org.models import Organization
 
-    return Q(**{f"{prefix[:-2]}__in": Organization.objects.filter(path__startswith=path).values("pk")})
+    orgs = Organization.objects.filter(path__startswith=path).order_by().values("pk")
+    if broad:
+        return Q(In(_NotIndexed(F(f"{prefix[:-2]}_id"), output_field=models.IntegerField()), orgs))
+    return Q(**{f"{prefix[:-2]}__in": orgs})
 
 
 def scope_q(user: User, action: str, spec: ScopeSpec) -> Q | None:
@@ -92,10 +111,10 @@ def scope_q(user: User, action: str, spec: ScopeSpec) -> Q | None:
             continue
         if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.READONLY, Role.EXPERT):
             for prefix in org_prefixes:
-                q |= _subtree(prefix, m.organization.path)
+                q |= _subtree(prefix, m.organization.path, spec.broad_org)
         elif m.role == Role.STREET_OFFICER:
             for prefix in org_prefixes:
-                q |= _subtree(prefix, m.organization.path)
+                q |= _subtree(prefix, m.organization.path, spec.broad_org)
             if spec.street:
                 q |= Q(**{spec.street: m.organization_id})
         elif m.role == Role.ENTERPRISE and spec.unit and m.unit_id:

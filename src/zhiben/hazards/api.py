@@ -32,6 +32,32 @@ from .models import GovernancePlan, Hazard, HazardCategory, Supervision
 router = Router(tags=["隐患台账"])
 
 LIST_RELATED = ("category", "owner", "street", "sector", "assignee", "pending_owner")
+# What summary() reads, and nothing more: no long texts, no user rows (bench/RESULTS.md).
+SUMMARY_RELATED = ("category", "owner", "street", "sector", "pending_owner")
+SUMMARY_FIELDS = (
+    "code",
+    "status",
+    "level",
+    "source",
+    "difficulty",
+    "title",
+    "unit_name",
+    "unit_uscc",
+    "site",
+    "unit",
+    "assignee",
+    "found_on",
+    "is_stock",
+    "deadline_kind",
+    "deadline",
+    "closed_at",
+    "version",
+    "category__name",
+    "sector__code",
+    "owner__name",
+    "street__name",
+    "pending_owner__name",
+)
 
 
 class OrgRef(Schema):
@@ -281,7 +307,7 @@ def hazard_list(request, cursor: str | None = None, limit: int = 50):
     filterset = HazardFilterSet(params, queryset=Hazard.objects.restrict(request.auth, "view"), user=request.auth)
     if not filterset.is_valid():
         raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
-    qs = filterset.qs.select_related(*LIST_RELATED).prefetch_related(
+    qs = filterset.qs.select_related(*SUMMARY_RELATED).only(*SUMMARY_FIELDS).prefetch_related(
         Prefetch("supervisions", queryset=Supervision.objects.filter(is_active=True), to_attr="active_supervisions")
     )
     found_range = filterset.form.cleaned_data.get("found_from") or filterset.form.cleaned_data.get("found_to")

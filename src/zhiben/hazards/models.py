@@ -30,7 +30,7 @@ from .choices import (
 
 # The department a pending 移交 is addressed to sees the hazard too, so that
 # it can accept or return it.
-HAZARD_SCOPE = ScopeSpec(org=("owner", "pending_owner"), street="street", unit="unit")
+HAZARD_SCOPE = ScopeSpec(org=("owner", "pending_owner"), street="street", unit="unit", broad_org=True)
 
 
 class HazardCategory(models.Model):
@@ -213,7 +213,10 @@ class Hazard(models.Model):
             models.Index(fields=["owner", "status"], name="hazard_owner_status"),
             models.Index(fields=["street", "status"], name="hazard_street_status"),
             models.Index(fields=["unit", "status"], name="hazard_unit_status"),
-            models.Index(fields=["status", "deadline"], name="hazard_status_deadline"),
+            # Overdue pages, with the scope columns (no table lookups).
+            models.Index(
+                fields=["status", "deadline", "owner", "pending_owner", "street"], name="hazard_overdue_cover"
+            ),
             # Pages of a found_on range answered from the index alone, scope columns included.
             models.Index(fields=["found_on", "id", "owner", "pending_owner"], name="hazard_found_page"),
             models.Index(fields=["unit_uscc"], name="hazard_unit_uscc"),
