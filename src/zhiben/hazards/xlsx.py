@@ -26,6 +26,7 @@ from django.utils import timezone
 from zhiben.audit.services import audit_record
 from zhiben.core.errors import PermissionDeniedError, ServiceError
 from zhiben.core.validators import uscc_problem
+from zhiben.core.xlsxstream import SheetWriter
 from zhiben.imports.parsing import (
     DATE_HINT,
     CellError,
@@ -698,12 +699,11 @@ def _user_names() -> dict[int, str]:
 def export_hazards(qs, path_or_file: str | IO[bytes]) -> int:
     """Write the hazards of ``qs`` (already scoped and filtered) as .xlsx.
 
-    XlsxWriter in ``constant_memory`` mode, rows from ``values_list`` in
+    Written by ``core.xlsxstream.SheetWriter`` (XlsxWriter is too slow per
+    cell for 100,000 rows: bench/RESULTS.md), rows from ``values_list`` in
     chunks and names from dicts loaded once: memory and the number of queries
     do not grow with the number of rows. Returns the number of rows written.
     """
-    import xlsxwriter
-
     sectors = dict(Sector.objects.values_list("pk", "name"))
     categories = {c.pk: c for c in HazardCategory.objects.all()}
     category_names = {pk: category_label(c, categories) for pk, c in categories.items()}
@@ -729,107 +729,78 @@ def export_hazards(qs, path_or_file: str | IO[bytes]) -> int:
         .iterator(chunk_size=2000)
     )
 
-    workbook = xlsxwriter.Workbook(
-        path_or_file,
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-    )
-    try:
-        header_fmt = workbook.add_format(
-            {"bold": True, "bg_color": "#FDECEC", "border": 1, "align": "center", "valign": "vcenter"}
+    def local(value: dt.datetime | None) -> dt.datetime | None:
+        return timezone.localtime(value).replace(tzinfo=None) if value is not None else None
+
+    def cells(row: tuple) -> list[Any]:
+        (
+            code,
+            sector_id,
+            category_id,
+            level,
+            source,
+            found_on,
+            title,
+            description,
+            location,
+            unit_name,
+            unit_uscc,
+            address,
+            street_id,
+            owner_id,
+            person,
+            phone,
+            difficulty,
+            requirement,
+            deadline_kind,
+            deadline,
+            finder_name,
+            finder_id,
+            status,
+            is_stock,
+            created_at,
+            closed_at,
+            verified_by_id,
+            supervision_kind,
+            supervision_level,
+        ) = row
+        overdue = status in open_statuses and deadline is not None and deadline < today
+        supervision = (
+            f"{supervision_levels.get(supervision_level, '')}{supervision_kinds[supervision_kind]}"
+            if supervision_kind
+            else ""
         )
-        date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        datetime_fmt = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        sheet = workbook.add_worksheet(DATA_SHEET)
-        for col, width in enumerate(EXPORT_WIDTHS):
-            sheet.set_column(col, col, width)
-        sheet.freeze_panes(1, 0)
-        for col, header in enumerate(EXPORT_HEADERS):
-            sheet.write_string(0, col, header, header_fmt)
+        return [
+            code,
+            sectors.get(sector_id, ""),
+            category_names.get(category_id, ""),
+            levels.get(level, level),
+            sources.get(source, source),
+            found_on,
+            title,
+            description,
+            location,
+            unit_name,
+            unit_uscc,
+            address,
+            org_names.get(street_id, ""),
+            org_names.get(owner_id, ""),
+            person,
+            phone,
+            difficulties.get(difficulty, difficulty),
+            requirement,
+            deadline_kinds.get(deadline_kind, ""),
+            deadline,
+            finder_name or users.get(finder_id, ""),
+            statuses.get(status, status),
+            "是" if is_stock else "否",
+            "是" if overdue else "否",
+            supervision,
+            local(created_at),
+            local(closed_at),
+            users.get(verified_by_id, ""),
+        ]
 
-        def local(value: dt.datetime | None) -> dt.datetime | None:
-            return timezone.localtime(value).replace(tzinfo=None) if value is not None else None
-
-        count = 0
-        for row in rows:
-            (
-                code,
-                sector_id,
-                category_id,
-                level,
-                source,
-                found_on,
-                title,
-                description,
-                location,
-                unit_name,
-                unit_uscc,
-                address,
-                street_id,
-                owner_id,
-                person,
-                phone,
-                difficulty,
-                requirement,
-                deadline_kind,
-                deadline,
-                finder_name,
-                finder_id,
-                status,
-                is_stock,
-                created_at,
-                closed_at,
-                verified_by_id,
-                supervision_kind,
-                supervision_level,
-            ) = row
-            count += 1
-            overdue = status in open_statuses and deadline is not None and deadline < today
-            supervision = (
-                f"{supervision_levels.get(supervision_level, '')}{supervision_kinds[supervision_kind]}"
-                if supervision_kind
-                else ""
-            )
-            values: list[Any] = [
-                code,
-                sectors.get(sector_id, ""),
-                category_names.get(category_id, ""),
-                levels.get(level, level),
-                sources.get(source, source),
-                found_on,
-                title,
-                description,
-                location,
-                unit_name,
-                unit_uscc,
-                address,
-                org_names.get(street_id, ""),
-                org_names.get(owner_id, ""),
-                person,
-                phone,
-                difficulties.get(difficulty, difficulty),
-                requirement,
-                deadline_kinds.get(deadline_kind, ""),
-                deadline,
-                finder_name or users.get(finder_id, ""),
-                statuses.get(status, status),
-                "是" if is_stock else "否",
-                "是" if overdue else "否",
-                supervision,
-                local(created_at),
-                local(closed_at),
-                users.get(verified_by_id, ""),
-            ]
-            for col, value in enumerate(values):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, dt.datetime):
-                    sheet.write_datetime(count, col, value, datetime_fmt)
-                elif isinstance(value, dt.date):
-                    sheet.write_datetime(count, col, value, date_fmt)
-                else:
-                    sheet.write_string(count, col, str(value))
-        if count:
-            sheet.autofilter(0, 0, count, len(EXPORT_HEADERS) - 1)
-    finally:
-        workbook.close()
+    with SheetWriter(path_or_file, DATA_SHEET, EXPORT_HEADERS, EXPORT_WIDTHS) as sheet:
+        count = sheet.write_rows(cells(row) for row in rows)
     return count
