@@ -239,10 +239,20 @@ def test_officer_pages_are_not_driven_by_the_scope_on_sqlite(users, dated, query
     params = QueryDict(mutable=True)
     params.update(query)
     user = users["officer"]
-    qs = HazardFilterSet(params, queryset=Hazard.objects.restrict(user, "view"), user=user).qs
+    qs = HazardFilterSet(params, queryset=Hazard.objects.restrict(user, "view", paging=True), user=user).qs
     ids = qs.order_by((F("pk") + 0).desc()).values_list("pk", flat=True)[:51]
     sql, sql_params = ids.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN QUERY PLAN " + sql, sql_params)
         plan = " | ".join(row[3] for row in cursor.fetchall())
     assert index in plan and "MULTI-INDEX OR" not in plan, plan
+
+
+def test_the_paging_scope_holds_the_same_rows(everyone, drive, orgs):
+    drive("pending", owner=orgs["hk-jgw"], street=orgs["hk-jwz"])
+    drive("transferring")  # pending_owner: 建管委
+    drive("closed", owner=orgs["hk-swj"])
+    for user in everyone.values():
+        plain = set(Hazard.objects.restrict(user, "view").values_list("pk", flat=True))
+        paging = set(Hazard.objects.restrict(user, "view", paging=True).values_list("pk", flat=True))
+        assert plain == paging, user.username

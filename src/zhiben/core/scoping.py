@@ -51,10 +51,12 @@ class ScopeSpec:
     self_org: bool = False
     distinct: bool = False  # set when a path crosses a to-many relation
     # A department's or 街道's share of the rows is large (hazards: ~10 %).
-    # SQLite has no statistics (the app never runs ANALYZE), so it would
-    # fetch the whole share through the org index and sort it; with this set
-    # the org columns are not offered to it as an index, and it uses the
-    # filters' indexes or walks the newest rows instead (bench/RESULTS.md).
+    # SQLite has no statistics (the app never runs ANALYZE), so for a page
+    # (newest first, LIMIT) it would fetch the whole share through the org
+    # index and sort it. With this set, ``restrict(..., paging=True)`` does
+    # not offer the org columns to it as an index: the filters' indexes or
+    # the newest-first walk lead instead. Counts and sums keep the index,
+    # which is what they need (bench/RESULTS.md).
     broad_org: bool = False
 
 
@@ -83,9 +85,10 @@ def _subtree(prefix: str, path: str, broad: bool = False) -> Q:
     return Q(**{f"{prefix[:-2]}__in": orgs})
 
 
-def scope_q(user: User, action: str, spec: ScopeSpec) -> Q | None:
+def scope_q(user: User, action: str, spec: ScopeSpec, paging: bool = False) -> Q | None:
     """The filter for ``user`` doing ``action``; ``None`` means "no filter"
-    (sees everything); an empty ``Q(pk__in=[])`` means nothing."""
+    (sees everything); an empty ``Q(pk__in=[])`` means nothing. ``paging``:
+    see ``ScopeSpec.broad_org`` (the same rows either way)."""
     from zhiben.org.choices import Role
 
     if action not in ACTIONS:
@@ -105,16 +108,17 @@ def scope_q(user: User, action: str, spec: ScopeSpec) -> Q | None:
         org_prefixes = [f"{path}__" for path in spec.org]
     else:
         org_prefixes = [f"{spec.org}__"] if spec.org else []
+    broad = paging and spec.broad_org
     q = nothing
     for m in memberships:
         if action == "change" and m.role in (Role.READONLY, Role.EXPERT):
             continue
         if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.READONLY, Role.EXPERT):
             for prefix in org_prefixes:
-                q |= _subtree(prefix, m.organization.path, spec.broad_org)
+                q |= _subtree(prefix, m.organization.path, broad)
         elif m.role == Role.STREET_OFFICER:
             for prefix in org_prefixes:
-                q |= _subtree(prefix, m.organization.path, spec.broad_org)
+                q |= _subtree(prefix, m.organization.path, broad)
             if spec.street:
                 q |= Q(**{spec.street: m.organization_id})
         elif m.role == Role.ENTERPRISE and spec.unit and m.unit_id:
@@ -126,9 +130,10 @@ class RestrictedQuerySet(models.QuerySet):
     """QuerySet with ``restrict(user, action)``; the model must define
     ``scope_spec``."""
 
-    def restrict(self, user: User, action: Action = "view") -> RestrictedQuerySet:
+    def restrict(self, user: User, action: Action = "view", *, paging: bool = False) -> RestrictedQuerySet:
+        """``paging=True`` for a page read newest first (see ``ScopeSpec.broad_org``)."""
         spec: ScopeSpec = self.model.scope_spec
-        q = scope_q(user, action, spec)
+        q = scope_q(user, action, spec, paging)
         if q is None:
             return self.all()
         return self.filter(q).distinct() if spec.distinct else self.filter(q)

@@ -304,11 +304,17 @@ def hazard_list(request, cursor: str | None = None, limit: int = 50):
     params.update(request.GET)
     for key in ("cursor", "limit"):
         params.pop(key, None)
-    filterset = HazardFilterSet(params, queryset=Hazard.objects.restrict(request.auth, "view"), user=request.auth)
+    filterset = HazardFilterSet(
+        params, queryset=Hazard.objects.restrict(request.auth, "view", paging=True), user=request.auth
+    )
     if not filterset.is_valid():
         raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
-    qs = filterset.qs.select_related(*SUMMARY_RELATED).only(*SUMMARY_FIELDS).prefetch_related(
-        Prefetch("supervisions", queryset=Supervision.objects.filter(is_active=True), to_attr="active_supervisions")
+    qs = (
+        filterset.qs.select_related(*SUMMARY_RELATED)
+        .only(*SUMMARY_FIELDS)
+        .prefetch_related(
+            Prefetch("supervisions", queryset=Supervision.objects.filter(is_active=True), to_attr="active_supervisions")
+        )
     )
     found_range = filterset.form.cleaned_data.get("found_from") or filterset.form.cleaned_data.get("found_to")
     items, next_cursor = paginate_by_id(
