@@ -256,3 +256,19 @@ def test_the_paging_scope_holds_the_same_rows(everyone, drive, orgs):
         plain = set(Hazard.objects.restrict(user, "view").values_list("pk", flat=True))
         paging = set(Hazard.objects.restrict(user, "view", paging=True).values_list("pk", flat=True))
         assert plain == paging, user.username
+
+
+def test_supervision_and_date_range_pages(dated, users, login):
+    """The 督办 filter adds DISTINCT; with the pk + 0 order PostgreSQL needs that expression selected too."""
+    from zhiben.hazards import services
+
+    future = dt.date(2030, 1, 1)
+    supervised = [h for h in dated if h.found_on.year in (2024, 2025)][:4]
+    for hazard in supervised:
+        services.hazard_confirm(
+            actor=users["admin"], hazard=hazard, requirement="清理", deadline_kind="date", deadline=future
+        )
+        services.supervision_open(actor=users["admin"], hazard=hazard, kind="supervised", deadline=future)
+    client = login(users["admin"])
+    query = "supervision=any&found_from=2024-01-01&found_to=2025-12-31"
+    assert walk(client, query, 3) == sorted((h.pk for h in supervised), reverse=True)
