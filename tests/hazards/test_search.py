@@ -43,7 +43,7 @@ def plain(term: str) -> set[int]:
 
 
 def candidates(term: str, limit: int | None = None) -> list[int] | None:
-    return search.candidate_ids(term, condition(term), limit=limit)
+    return search.candidate_ids(term, limit=limit)
 
 
 def filtered(term: str, user=None) -> set[int]:

@@ -114,7 +114,7 @@ class HazardFilterSet(django_filters.FilterSet):
         )
         # A rare term would be a scan of the whole ledger: let the text index
         # name the candidates first (search.py); the condition still decides.
-        ids = candidate_ids(value, condition)
+        ids = candidate_ids(value)
         if ids is not None:
             qs = qs.filter(pk__in=ids)
         return qs.filter(condition)

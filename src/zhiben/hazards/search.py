@@ -138,15 +138,15 @@ def text_index_ready(connection=None) -> bool:
 # --- Query -----------------------------------------------------------------------------
 
 
-def candidate_ids(term: str, condition, limit: int | None = None) -> list[int] | None:
-    """Ids of every hazard that may satisfy ``condition`` (the plain ``q`` filter), from the text index.
+def candidate_ids(term: str, limit: int | None = None) -> list[int] | None:
+    """Ids of every hazard that may match ``term`` under the ``q`` filter, from the text index.
 
     None when the index cannot narrow the search: the term is too short, the
     database has no text index, or more than ``limit`` rows match (a common
-    term). The caller still applies ``condition`` to the candidates.
+    term). The caller still applies the filter's condition to the candidates.
 
     PostgreSQL needs no candidates (always None): its planner uses the trigram
-    indexes for ``condition`` itself when the term is rare (it estimates from
+    indexes for the condition itself when the term is rare (it estimates from
     sample statistics) and walks the newest rows when the term is common.
     Collecting candidates there would build a bitmap of every match of a
     common term for nothing (bench/RESULTS.md).
