@@ -10,6 +10,7 @@ from django.utils import timezone
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization
 from zhiben.registry.models import Sector
+from zhiben.web.widgets import DateInput
 
 from .choices import HazardLevel, HazardSource, HazardStatus, SupervisionKind
 from .models import Hazard, HazardCategory
@@ -20,7 +21,7 @@ DEFAULT_ORDER = "-id"
 
 
 def _date(label: str) -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "title": label})
+    return DateInput(attrs={"title": label})
 
 
 class HazardFilterSet(django_filters.FilterSet):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Sector, Site, Unit
+from zhiben.web.widgets import DateInput
 
 from .choices import DeadlineKind, Difficulty, HazardLevel, HazardSource, SupervisionKind, SupervisionLevel
 from .models import GovernancePlan, HazardCategory
@@ -94,7 +95,7 @@ class HazardForm(Styled, forms.Form):
         choices=Difficulty.choices,
         help_text="易整改：单位即知即改；较难整改：部门督促整改；难整改：区安委办（区地空联办）牵头协调",
     )
-    found_on = forms.DateField(label="发现日期", widget=forms.DateInput(attrs={"type": "date"}))
+    found_on = forms.DateField(label="发现日期", widget=DateInput())
     finder_name = forms.CharField(label="发现人/单位", max_length=100, required=False, help_text="留空则记为登记人")
     title = forms.CharField(label="隐患简述", max_length=120)
     description = forms.CharField(label="隐患内容", widget=forms.Textarea(attrs={"rows": 3}))
@@ -122,7 +123,7 @@ class HazardForm(Styled, forms.Form):
     responsible_phone = forms.CharField(label="责任人电话", max_length=30, required=False)
     requirement = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     deadline_kind = forms.ChoiceField(label="整改时限", choices=DeadlineKind.choices, initial=DeadlineKind.DATE)
-    deadline = forms.DateField(label="整改期限", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label="整改期限", required=False, widget=DateInput())
     before_files = MultipleFileField(label="整改前照片/材料")
 
     def __init__(self, *args, user=None, **kwargs):
@@ -153,7 +154,7 @@ class HazardEditForm(HazardForm):
 class ConfirmForm(Styled, forms.Form):
     requirement = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 2}))
     deadline_kind = forms.ChoiceField(label="整改时限", choices=DeadlineKind.choices)
-    deadline = forms.DateField(label="整改期限", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label="整改期限", required=False, widget=DateInput())
     level = forms.ChoiceField(label="隐患等级", choices=HazardLevel.choices)
     difficulty = forms.ChoiceField(label="整改难度", choices=Difficulty.choices)
     responsible_person = forms.CharField(label="责任人", max_length=50, required=False)
@@ -187,7 +188,7 @@ class PlanForm(Styled, forms.ModelForm):
 class SupervisionForm(Styled, forms.Form):
     kind = forms.ChoiceField(label="督办方式", choices=SupervisionKind.choices)
     level = forms.ChoiceField(label="层级", choices=SupervisionLevel.choices)
-    deadline = forms.DateField(label="督办期限", widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label="督办期限", widget=DateInput())
     requirement = forms.CharField(label="督办要求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -207,8 +208,8 @@ class BulkAssignForm(forms.Form):
 
 class RecheckDrawForm(Styled, forms.Form):
     organization = OrgChoiceField(label="抽查部门", queryset=owner_queryset())
-    period_start = forms.DateField(label="销号日期起", widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label="销号日期止", widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label="销号日期起", widget=DateInput())
+    period_end = forms.DateField(label="销号日期止", widget=DateInput())
     percent = forms.IntegerField(label="抽查比例(%)", min_value=1, max_value=100, initial=10)
     seed = forms.CharField(
         label="随机种子（可留空）",

@@ -12,6 +12,7 @@ from zhiben.hazards.models import HazardCategory
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Sector, Site
+from zhiben.web.widgets import DateInput
 
 from .checklists import parse_lines
 from .choices import CAMPAIGN_METHODS, FrequencyPeriod
@@ -47,8 +48,8 @@ class CampaignForm(Styled, forms.Form):
     owner = forms.ModelChoiceField(label="牵头部门", queryset=_orgs())
     co_owners = forms.ModelMultipleChoiceField(label="配合部门", queryset=_orgs(), required=False)
     method = forms.ChoiceField(label="检查方式", choices=CAMPAIGN_METHODS)
-    period_start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label="开始日期", widget=DateInput())
+    period_end = forms.DateField(label="结束日期", widget=DateInput())
     checklist = forms.ModelChoiceField(label="检查表", queryset=Checklist.objects.filter(is_active=True))
     site_types = forms.CharField(label="场所类型编码", required=False, help_text="多个以逗号分隔，如 civil_air_defense")
     streets = forms.ModelMultipleChoiceField(
@@ -121,7 +122,7 @@ class InspectionForm(Styled, forms.Form):
     checklist_version = forms.ModelChoiceField(
         label="检查表版本", queryset=ChecklistVersion.objects.select_related("checklist"), required=False
     )
-    inspected_on = forms.DateField(label="检查日期", widget=forms.DateInput(attrs={"type": "date"}))
+    inspected_on = forms.DateField(label="检查日期", widget=DateInput())
     organization = forms.ModelChoiceField(label="检查单位", queryset=_orgs(), required=False)
     method = forms.ChoiceField(label="检查方式", choices=[("", "—"), *CAMPAIGN_METHODS], required=False)
     team_orgs = forms.ModelMultipleChoiceField(label="联合检查单位", queryset=_orgs(), required=False)
@@ -139,7 +140,7 @@ class InspectionForm(Styled, forms.Form):
 class SelfCheckForm(Styled, forms.Form):
     site = forms.ModelChoiceField(label="场所", queryset=Site.objects.none())
     checklist = forms.ModelChoiceField(label="检查表", queryset=Checklist.objects.filter(is_active=True))
-    inspected_on = forms.DateField(label="自查日期", widget=forms.DateInput(attrs={"type": "date"}))
+    inspected_on = forms.DateField(label="自查日期", widget=DateInput())
 
     def __init__(self, *args, sites=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,8 +149,8 @@ class SelfCheckForm(Styled, forms.Form):
 
 
 class PeriodForm(Styled, forms.Form):
-    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="开始日期", widget=DateInput())
+    end = forms.DateField(label="结束日期", widget=DateInput())
 
 
 def validate_lines(text: str) -> None:

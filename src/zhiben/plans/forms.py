@@ -7,6 +7,7 @@ from django import forms
 from zhiben.hazards.forms import MultipleFileField, OrgChoiceField, Styled
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization
+from zhiben.web.widgets import DateInput
 
 from .models import Milestone
 
@@ -65,7 +66,7 @@ class FulfilForm(Styled, forms.Form):
 
 class IndicatorForm(Styled, forms.Form):
     value = forms.DecimalField(label="数值", max_digits=12, decimal_places=2, min_value=0)
-    measured_on = forms.DateField(label="统计日期", widget=forms.DateInput(attrs={"type": "date"}))
+    measured_on = forms.DateField(label="统计日期", widget=DateInput())
     note = forms.CharField(label="说明", required=False)
     files = MultipleFileField(label="佐证材料")
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from zhiben.core.validators import uscc_problem
 from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
+from zhiben.web.widgets import DateInput
 
 from .choices import (
     DocumentKind,
@@ -81,12 +82,12 @@ class UnitForm(Styled, forms.Form):
     safety_contact_name = forms.CharField(label="安全管理联系人", max_length=50, required=False)
     safety_contact_phone = forms.CharField(label="安全管理联系人电话", max_length=30, required=False)
     insurance_status = forms.ChoiceField(label="安全生产责任险", choices=InsuranceStatus.choices, initial="unknown")
-    insurance_expiry = forms.DateField(label="安责险到期日", required=False, widget=forms.DateInput(attrs=DATE))
+    insurance_expiry = forms.DateField(label="安责险到期日", required=False, widget=DateInput(attrs=DATE))
     standardization_level = forms.ChoiceField(
         label="安全生产标准化等级", choices=StandardizationLevel.choices, initial="none"
     )
     license_status = forms.ChoiceField(label="安全生产许可证", choices=LicenseStatus.choices, initial="unknown")
-    license_expiry = forms.DateField(label="许可证有效期至", required=False, widget=forms.DateInput(attrs=DATE))
+    license_expiry = forms.DateField(label="许可证有效期至", required=False, widget=DateInput(attrs=DATE))
     note = forms.CharField(label="备注", max_length=300, required=False)
 
     def __init__(self, *args, contacts_only: bool = False, **kwargs):
@@ -108,9 +109,9 @@ class UnitForm(Styled, forms.Form):
 class FlagForm(Styled, forms.Form):
     kind = forms.ChoiceField(label="类型", choices=FlagKind.choices)
     reason = forms.CharField(label="原因", max_length=300)
-    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs=DATE))
+    start = forms.DateField(label="开始日期", widget=DateInput(attrs=DATE))
     end = forms.DateField(
-        label="结束日期", required=False, widget=forms.DateInput(attrs=DATE), help_text="“不得评优”留空为开始日期起1年"
+        label="结束日期", required=False, widget=DateInput(attrs=DATE), help_text="“不得评优”留空为开始日期起1年"
     )
 
 
@@ -121,7 +122,7 @@ class ReasonForm(Styled, forms.Form):
 class DocumentForm(Styled, forms.Form):
     kind = forms.ChoiceField(label="类型", choices=DocumentKind.choices)
     title = forms.CharField(label="名称", max_length=100)
-    expires_on = forms.DateField(label="有效期至", required=False, widget=forms.DateInput(attrs=DATE))
+    expires_on = forms.DateField(label="有效期至", required=False, widget=DateInput(attrs=DATE))
     file = forms.FileField(label="文件", widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}))
 
 
@@ -162,7 +163,7 @@ class SiteForm(Styled, forms.Form):
             elif kind == "number":
                 field = forms.DecimalField(label=spec["label"], required=required)
             elif kind == "date":
-                field = forms.DateField(label=spec["label"], required=required, widget=forms.DateInput(attrs=DATE))
+                field = forms.DateField(label=spec["label"], required=required, widget=DateInput(attrs=DATE))
             else:
                 field = forms.CharField(label=spec["label"], required=required, max_length=200)
             self.fields[name] = field
@@ -229,9 +230,9 @@ class AssessmentForm(Styled, forms.Form):
     ls_s = forms.ChoiceField(
         label="S 严重性（1–5）", required=False, choices=[("", "—"), *((v, v) for v in LS_VALUES["S"])]
     )
-    assessed_on = forms.DateField(label="评估日期", widget=forms.DateInput(attrs=DATE))
+    assessed_on = forms.DateField(label="评估日期", widget=DateInput(attrs=DATE))
     valid_until = forms.DateField(
-        label="有效期至", required=False, widget=forms.DateInput(attrs=DATE), help_text="留空为评估日期起一年"
+        label="有效期至", required=False, widget=DateInput(attrs=DATE), help_text="留空为评估日期起一年"
     )
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

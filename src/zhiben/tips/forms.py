@@ -13,6 +13,7 @@ from zhiben.hazards.forms import CategoryField, MultipleFileField, OrgChoiceFiel
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization
 from zhiben.registry.models import Sector, Unit
+from zhiben.web.widgets import DateInput
 
 from .choices import STAFF_CHANNELS, TipChannel, TipStatus
 from .models import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, TEXT_MAX_LENGTH, Tip
@@ -80,7 +81,7 @@ class TrackForm(Styled, forms.Form):
 class StaffTipForm(Styled, forms.Form):
     channel = forms.ChoiceField(label="渠道", choices=[(c.value, c.label) for c in STAFF_CHANNELS])
     external_ref = forms.CharField(label="来件编号（工单号等）", required=False, max_length=40)
-    received_on = forms.DateField(label="收到日期", widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label="收到日期", widget=DateInput())
     text = forms.CharField(label="举报内容", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     place = forms.CharField(label="地点", required=False)
     site_code = forms.CharField(label="场所码（可选）", required=False, max_length=32)
@@ -149,7 +150,7 @@ class ReplyForm(Styled, forms.Form):
 class RewardForm(Styled, forms.Form):
     amount = forms.DecimalField(label="金额（元）", max_digits=10, decimal_places=2, min_value=0.01)
     basis = forms.CharField(label="奖励依据", widget=forms.Textarea(attrs={"rows": 2}))
-    approved_on = forms.DateField(label="批准日期", widget=forms.DateInput(attrs={"type": "date"}))
+    approved_on = forms.DateField(label="批准日期", widget=DateInput())
 
 
 class TipFilterSet(django_filters.FilterSet):

@@ -11,6 +11,10 @@ from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Unit
 
+from .widgets import DateInput, DateTimeInput
+
+__all__ = ["DateInput", "DateTimeInput"]  # the shared date widgets, re-exported
+
 
 def _bootstrap(form: forms.Form) -> None:
     for field in form.fields.values():
@@ -127,13 +131,13 @@ class AuditFilterSet(django_filters.FilterSet):
         label="起始日期",
         field_name="created_at",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     until = django_filters.DateFilter(
         label="截止日期",
         field_name="created_at",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     class Meta:

@@ -226,6 +226,8 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Input formats ISO first, so date inputs render values a browser can show.
+FORMAT_MODULE_PATH = ["zhiben.config.formats"]
 
 # --- Static and media -------------------------------------------------------------
 
