@@ -6,25 +6,37 @@ Usage in a router::
     @idempotent
     def confirm(request, pk: int, payload: ConfirmIn): ...
 
-The first successful (2xx) response for (user, key) is stored; a retry with
-the same key and path returns it unchanged (header ``Idempotent-Replay: true``)
-without acting again. Reusing a key for another path is a 422.
+Before the view acts, the key is *claimed*: an ``IdempotencyRecord`` in state
+``pending`` is inserted in its own transaction, and the unique constraint on
+(user, key) lets exactly one of several parallel requests win. The winner runs
+the view; a 2xx response is stored on the record (state ``done``) and every
+later request with the key gets it unchanged (header ``Idempotent-Replay:
+true``) without acting again. A request arriving while the winner still works
+gets 409 ``idempotency_in_progress``. When the view fails (an exception or a
+non-2xx answer) the claim is released, so a retry with the same key acts.
+
+A claim older than ``CLAIM_TIMEOUT`` (its worker died) may be taken over.
+Reusing a key for another path or method is a 422.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja.responses import Status
 
-from zhiben.core.errors import ValidationFailed
+from zhiben.core.errors import ConflictError, ValidationFailed
 
-from .models import IdempotencyRecord
+from .models import IdempotencyRecord, IdempotencyState
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
+MAX_KEY_LENGTH = 100
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
@@ -33,42 +45,81 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
+def _claim(request, user, key: str) -> IdempotencyRecord | HttpResponse:
+    """Insert the pending record (committed at once, so parallel requests see
+    it) and return it; or the stored response when the key was used."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                user=user, key=key, method=request.method, path=request.path, state=IdempotencyState.PENDING
+            )
+    except IntegrityError:
+        pass
+    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if existing is None:  # released between our insert and this read: the caller may retry
+        raise ConflictError("相同幂等键的请求刚刚处理失败，请重试", code="idempotency_in_progress")
+    if existing.path != request.path or existing.method != request.method:
+        raise ValidationFailed("该 Idempotency-Key 已用于其他请求", details={"Idempotency-Key": "已被使用"})
+    if existing.state == IdempotencyState.DONE:
+        return _replay(existing)
+    now = timezone.now()
+    if existing.created_at < now - CLAIM_TIMEOUT:
+        # The worker that claimed it is gone: take the claim over (only one
+        # taker wins the conditional update).
+        taken = IdempotencyRecord.objects.filter(
+            pk=existing.pk, state=IdempotencyState.PENDING, created_at=existing.created_at
+        ).update(created_at=now)
+        if taken:
+            existing.created_at = now
+            return existing
+    raise ConflictError("相同幂等键的请求正在处理中，请稍后重试", code="idempotency_in_progress")
+
+
+def _release(claim: IdempotencyRecord) -> None:
+    IdempotencyRecord.objects.filter(pk=claim.pk, state=IdempotencyState.PENDING, created_at=claim.created_at).delete()
+
+
+def _finish(claim: IdempotencyRecord, status: int, body) -> None:
+    IdempotencyRecord.objects.filter(pk=claim.pk, state=IdempotencyState.PENDING, created_at=claim.created_at).update(
+        state=IdempotencyState.DONE, status=status, body=body
+    )
+
+
 def idempotent(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         key = request.META.get(HEADER, "").strip()
         if not key:
             return view(request, *args, **kwargs)
-        if len(key) > 100:
+        if len(key) > MAX_KEY_LENGTH:
             raise ValidationFailed("Idempotency-Key 不能超过100个字符", details={"Idempotency-Key": "过长"})
-        user = request.auth
-        existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
-        if existing is not None:
-            if existing.path != request.path or existing.method != request.method:
-                raise ValidationFailed("该 Idempotency-Key 已用于其他请求", details={"Idempotency-Key": "已被使用"})
-            return _replay(existing)
-        result = view(request, *args, **kwargs)
-        status, body = 200, result
-        if isinstance(result, Status):
-            status, body = result.status_code, result.value
+        claim = _claim(request, request.auth, key)
+        if isinstance(claim, HttpResponse):
+            return claim
+        try:
+            result = view(request, *args, **kwargs)
+        except BaseException:
+            _release(claim)
+            raise
         if isinstance(result, HttpResponse):
-            return result
-        from .base import api
+            rendered = result
+        else:
+            status, body = 200, result
+            if isinstance(result, Status):
+                status, body = result.status_code, result.value
+            from .base import api
 
-        rendered = api.create_response(request, body, status=status)
-        if 200 <= status < 300:
+            rendered = api.create_response(request, body, status=status)
+        stored = None
+        if 200 <= rendered.status_code < 300 and rendered.get("Content-Type", "").startswith("application/json"):
             try:
-                with transaction.atomic():
-                    IdempotencyRecord.objects.create(
-                        user=user,
-                        key=key,
-                        method=request.method,
-                        path=request.path,
-                        status=status,
-                        body=json.loads(rendered.content or b"null"),
-                    )
-            except IntegrityError:
-                pass  # a concurrent identical request stored it first
+                stored = json.loads(rendered.content or b"null")
+            except ValueError:
+                stored = None
+        if stored is None and rendered.status_code != 204:
+            _release(claim)
+        else:
+            _finish(claim, rendered.status_code, stored)
         return rendered
 
     return wrapper
