@@ -7,6 +7,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="web:workspace", permanent=False), name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("workspace/", views.workspace, name="workspace"),
     path("organizations/", views.organization_list, name="organization_list"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),

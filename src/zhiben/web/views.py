@@ -7,8 +7,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from zhiben.accounts.services import totp_confirmed_device, totp_remove
@@ -318,45 +320,61 @@ def audit_verify(request):
 
 
 # --- Errors ---------------------------------------------------------------------------------
+# Chinese pages, never Django's technical ones. They are rendered without the
+# request's context processors (no menu, no inbox count), so an error page needs
+# neither the database nor a session: the 500 page still shows when the
+# database is what failed.
+
+ERROR_PAGES = {
+    400: ("请求有误", "请求的格式或参数不正确，请检查后重试。"),
+    403: ("无权访问", "您没有执行此操作的权限。"),
+    404: ("页面不存在", "页面不存在，或您无权访问该内容。"),
+    500: ("服务器内部错误", "服务器内部错误，请稍后再试或联系管理员。"),
+}
+JSON_ERRORS = {
+    400: ("bad_request", "请求有误"),
+    403: ("permission_denied", "您没有执行此操作的权限"),
+    404: ("not_found", "对象不存在或您无权访问"),
+    500: ("server_error", "服务器内部错误，请联系管理员"),
+}
+PLAIN_500 = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>500 服务器内部错误 · 治本</title></head>'
+    "<body><h1>500 服务器内部错误</h1><p>服务器内部错误，请稍后再试或联系管理员。</p>"
+    '<p><a href="/">返回工作台</a></p></body></html>'
+)
 
 
 def _wants_json(request) -> bool:
     return request.path.startswith("/api/")
 
 
-def error_404(request, exception=None):
+def error_page(request, status: int, message: str = "") -> HttpResponse:
+    """The Chinese error page (or the API's error shape) for ``status``."""
     if _wants_json(request):
-        return JsonResponse({"code": "not_found", "message": "对象不存在或您无权访问", "details": None}, status=404)
-    return render(request, "web/error.html", {"status": 404, "message": "页面不存在，或您无权访问该内容。"}, status=404)
+        code, default = JSON_ERRORS[status]
+        return JsonResponse({"code": code, "message": message or default, "details": None}, status=status)
+    title, default = ERROR_PAGES[status]
+    context = {"status": status, "title": title, "message": message or default}
+    return HttpResponse(render_to_string(f"{status}.html", context), status=status)
+
+
+def error_404(request, exception=None):
+    return error_page(request, 404)
 
 
 def error_403(request, exception=None):
-    if _wants_json(request):
-        return JsonResponse(
-            {"code": "permission_denied", "message": "您没有执行此操作的权限", "details": None}, status=403
-        )
-    return render(
-        request,
-        "web/error.html",
-        {"status": 403, "message": str(exception or "") or "您没有执行此操作的权限。"},
-        status=403,
-    )
+    return error_page(request, 403, str(exception or ""))
 
 
 def error_500(request):
-    if _wants_json(request):
-        return JsonResponse(
-            {"code": "server_error", "message": "服务器内部错误，请联系管理员", "details": None}, status=500
-        )
-    return render(
-        request, "web/error.html", {"status": 500, "message": "服务器内部错误，请稍后再试或联系管理员。"}, status=500
-    )
+    try:
+        return error_page(request, 500)
+    except Exception:  # the page itself failed (a missing static manifest …): plain text still answers
+        return HttpResponseServerError(PLAIN_500)
 
 
 def error_400(request, exception=None):
-    if _wants_json(request):
-        return JsonResponse({"code": "bad_request", "message": "请求有误", "details": None}, status=400)
-    return render(request, "web/error.html", {"status": 400, "message": "请求有误。"}, status=400)
+    return error_page(request, 400)
 
 
 def csrf_failure(request, reason: str = ""):
@@ -364,9 +382,11 @@ def csrf_failure(request, reason: str = ""):
         return JsonResponse(
             {"code": "csrf_failed", "message": "CSRF 校验失败，请刷新页面后重试", "details": None}, status=403
         )
-    return render(
-        request,
-        "web/error.html",
-        {"status": 403, "message": "页面已过期或来源不可信（CSRF 校验失败），请刷新页面后重试。"},
-        status=403,
-    )
+    return error_page(request, 403, "页面已过期或来源不可信（CSRF 校验失败），请刷新页面后重试。")
+
+
+def favicon(request):
+    """``/favicon.ico``: browsers and tools ask for it at the root."""
+    response = HttpResponseRedirect(static("zhiben/favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
