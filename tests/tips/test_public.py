@@ -102,6 +102,35 @@ def test_sixth_post_in_the_window_is_refused_and_nothing_saved(orgs):
     assert Client(REMOTE_ADDR="10.1.2.3").post("/report/", form()).status_code == 200
 
 
+@override_settings(ZHIBEN_TIP_RATE=(5, 600), ZHIBEN_TIP_ATTEMPT_RATE=(30, 600))
+def test_mistakes_do_not_use_up_the_limit_of_reports(orgs):
+    """Six refused forms (too short, bad phone …), then the corrected report is accepted."""
+    client = Client()
+    mistakes = [{"text": "有隐患"}, {"reporter_phone": "abc"}, {"text": ""}] * 2
+    for overrides in mistakes:
+        assert client.post("/report/", form(**overrides)).status_code == 422
+    response = client.post("/report/", form())
+    assert response.status_code == 200, response.content.decode()
+    assert Tip.objects.count() == 1
+    # the cap on accepted reports still holds: four more, then refused
+    for i in range(4):
+        assert client.post("/report/", form(text=f"第{i}条：楼道里堆放大量易燃杂物")).status_code == 200
+    response = client.post("/report/", form(text="第六条：楼道里堆放大量易燃杂物"))
+    assert response.status_code == 429 and "提交过于频繁" in response.content.decode()
+    assert Tip.objects.count() == 5
+
+
+@override_settings(ZHIBEN_TIP_RATE=(5, 600), ZHIBEN_TIP_ATTEMPT_RATE=(8, 600))
+def test_a_flood_of_bad_posts_is_stopped_by_the_higher_attempt_cap(orgs):
+    client = Client()
+    for _ in range(8):
+        assert client.post("/report/", form(text="有隐患")).status_code == 422
+    response = client.post("/report/", form())
+    assert response.status_code == 429 and "提交过于频繁" in response.content.decode()
+    assert not Tip.objects.exists()
+    assert Client(REMOTE_ADDR="10.1.2.3").post("/report/", form()).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

@@ -68,26 +68,38 @@ def report(request):
             request, "tips/public_form.html", {"form": form, "site": site, "bad_site": bool(site_param) and not site}
         )
     form = PublicTipForm(request.POST, request.FILES)
-    status = 422
-    if not ratelimit.hit("submit", client_ip_from_request(request), ratelimit.submit_rate()):
-        form.is_valid()
-        form.add_error(None, RATE_MESSAGE.format(minutes=_minutes(ratelimit.submit_rate())))
-        status = 429
-    elif form.is_valid():
+    ip = client_ip_from_request(request)
+    # Two limits: accepted reports (a mistake in the form costs nothing) and,
+    # higher, every POST whatever its outcome (a flood of bad ones).
+    if not ratelimit.hit("attempt", ip, ratelimit.attempt_rate()):
+        return _refused(request, form, site, ratelimit.attempt_rate())
+    if ratelimit.exhausted("submit", ip, ratelimit.submit_rate()):
+        return _refused(request, form, site, ratelimit.submit_rate())
+    if form.is_valid():
         if form.cleaned_data.get("website"):
             form.add_error(None, "提交失败，请刷新页面后重试")
+        elif not ratelimit.hit("submit", ip, ratelimit.submit_rate()):
+            return _refused(request, form, site, ratelimit.submit_rate())
         else:
             try:
                 tip, code = services.tip_submit(
                     actor=None, data=form.service_data(site), photos=form.cleaned_data["photos"]
                 )
             except ServiceError as exc:
+                ratelimit.unhit("submit", ip, ratelimit.submit_rate())
                 _apply_service_error(form, exc)
             else:
                 return render(
                     request, "tips/public_done.html", {"tip": tip, "code": code, "reply_days": reply_working_days()}
                 )
+    status = 422
     return render(request, "tips/public_form.html", {"form": form, "site": site}, status=status)
+
+
+def _refused(request, form, site, rate: tuple[int, int]):
+    form.is_valid()
+    form.add_error(None, RATE_MESSAGE.format(minutes=_minutes(rate)))
+    return render(request, "tips/public_form.html", {"form": form, "site": site}, status=429)
 
 
 @never_cache
