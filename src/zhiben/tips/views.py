@@ -259,8 +259,7 @@ def tip_detail(request, pk: int):
 
 def _rerender(request, tip, key, form, exc: ServiceError | None = None, **extra):
     if exc is not None:
-        _apply_service_error(form, exc)
-        messages.error(request, exc.message)
+        _apply_service_error(form, exc)  # shown once, on the form it concerns
     return render(request, "tips/detail.html", _detail_context(request, tip, **{key: form}, **extra), status=422)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -50,14 +51,32 @@ def require_admin(request: HttpRequest) -> None:
         raise PermissionDenied("仅区安委办管理员可访问")
 
 
+UPLOAD_DETAIL_KEYS = ("file", "files")
+
+
 def _apply_service_error(form, exc: ServiceError) -> None:
-    if isinstance(exc.details, dict):
-        for field, msg in exc.details.items():
-            text = msg if isinstance(msg, str) else "；".join(msg)
-            form.add_error(field if field in form.fields else None, text)
-        if not any(f in form.fields for f in exc.details):
-            form.add_error(None, exc.message)
-    else:
+    """Show a refused service call on the form it came from, each problem once.
+
+    A detail whose key is a field of the form goes on that field; an upload
+    problem (``file``/``files``, see ``zhiben.files``) goes on the form's file
+    input. Anything else is told once above the form by the error's message,
+    which names every problem (``"…有误：A；B"``)."""
+    details = dict(exc.details) if isinstance(exc.details, dict) else {}
+    if "file" in details:
+        details.pop("files", None)  # the per-file list behind the "file" summary
+    file_fields = [name for name, field in form.fields.items() if isinstance(field, forms.FileField)]
+    unplaced = not details
+    for key, value in details.items():
+        target = key if key in form.fields else None
+        if target is None and key in UPLOAD_DETAIL_KEYS and len(file_fields) == 1:
+            target = file_fields[0]
+        if target is None:
+            unplaced = True
+            continue
+        text = value if isinstance(value, str) else "；".join(str(v) for v in value)
+        if text not in form.errors.get(target, []):
+            form.add_error(target, text)
+    if unplaced and exc.message not in form.non_field_errors():
         form.add_error(None, exc.message)
 
 
