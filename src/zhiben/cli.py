@@ -22,7 +22,23 @@ def main(argv: list[str] | None = None) -> None:
         argv[1] = ALIASES[argv[1]]
     from django.core.management import execute_from_command_line
 
+    if len(argv) > 1 and argv[1] == "runserver":
+        _recover_imports()
+
     execute_from_command_line(argv)
+
+
+def _recover_imports() -> None:
+    """Import jobs cut off by the previous run are marked failed at start."""
+    try:
+        import django
+
+        django.setup()
+        from zhiben.imports.services import recover_abandoned_jobs
+
+        recover_abandoned_jobs()
+    except Exception:  # no database yet (before `zhiben setup`): nothing to recover
+        pass
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from zhiben.audit.services import audit_record
 from zhiben.imports.models import ImportJob
 from zhiben.imports.parsing import CellError, Problems, RowError, SheetRows, parse_text
-from zhiben.imports.registry import IMPORTERS, Importer, RowsRefused, register
+from zhiben.imports.registry import IMPORTERS, Importer, RowsRefused, Written, register
 
 
 class DemoImporter(Importer):
@@ -66,9 +66,51 @@ class DemoImporter(Importer):
         return "/workspace/"
 
 
+class StepDemoImporter(DemoImporter):
+    """Like DemoImporter, but writes a registry Tag per row, two rows per
+    step (each step its own transaction in the runner)."""
+
+    kind = "demo_steps"
+    steps_seen: list[list[int]] = []
+
+    def write(self, fh):  # pragma: no cover - the runner uses write_steps
+        raise AssertionError("write_steps is used")
+
+    def write_steps(self, fh):
+        from zhiben.registry.models import Tag
+
+        created = 0
+        with self._rows(fh) as rows:
+            batch: list[int] = []
+            for number, raw in rows:
+                if raw["名称"] == "拒绝":
+                    raise RowsRefused([RowError(number, "名称", "服务拒绝了这一行")])
+                if raw["名称"] == "崩溃":
+                    raise RuntimeError("boom")
+                batch.append(Tag.objects.create(code=f"demo-{number}", name=raw["名称"]).pk)
+                if len(batch) == 2:
+                    type(self).steps_seen.append(batch)
+                    yield Written(Tag, batch)
+                    created += len(batch)
+                    batch = []
+            if batch:
+                yield Written(Tag, batch)
+                created += len(batch)
+        return created
+
+
+@pytest.fixture
+def step_importer():
+    register("demo_steps", StepDemoImporter)
+    StepDemoImporter.steps_seen = []
+    yield StepDemoImporter
+    IMPORTERS.pop("demo_steps", None)
+
+
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
     settings.ZHIBEN_IMPORT_SYNC = True
+    settings.ZHIBEN_IMPORT_STEP_PAUSE = 0
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings
 

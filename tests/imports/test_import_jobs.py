@@ -123,11 +123,12 @@ def test_progress_partial_polls_while_running_and_stops_at_the_end(demo_importer
     assert "第 3 行" in partial and "请填写名称" in partial and "every 1s" not in partial
 
 
-def test_a_job_that_stopped_moving_says_so(demo_importer, users, login):
+def test_a_job_that_stopped_moving_is_failed_when_its_page_is_shown(demo_importer, users, login):
     job = make_job(users["officer"], status=ImportStatus.VALIDATING, total_rows=10, processed_rows=2)
     ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dt.timedelta(hours=2))
     partial = login(users["officer"]).get(f"/imports/{job.pk}/progress/").content.decode()
-    assert "可能已因服务重启而中断" in partial
+    assert "导入进程意外中止，未写入任何数据，请重新上传" in partial and "every 1s" not in partial
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.FAILED
 
 
 def test_users_see_only_their_own_jobs_admins_see_all(demo_importer, users, login):

@@ -49,3 +49,50 @@ class SecurityHeadersMiddleware:
             # Pages with personal data must not linger in shared caches.
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+BUSY_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>系统繁忙</title></head>'
+    '<body style="font-family: sans-serif; margin: 3rem;"><h1>系统繁忙</h1><p>{message}</p>'
+    '<p><a href="/">返回首页</a></p></body></html>'
+)
+
+
+class DatabaseBusyMiddleware:
+    """A transient database lock is never a 500: a view that raised a lock
+    error (or :class:`~zhiben.core.services.DatabaseBusy`) is answered 503 with a
+    Chinese message and ``Retry-After`` (JSON in the API's error shape under
+    ``/api/``, a small page elsewhere). 503 responses the API built from
+    DatabaseBusy get their ``Retry-After`` here too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 503 and not response.has_header("Retry-After"):
+            from .services import DatabaseBusy
+
+            response["Retry-After"] = str(DatabaseBusy.retry_after)
+        return response
+
+    def process_exception(self, request, exception):
+        from django.http import HttpResponse, JsonResponse
+
+        from .services import BUSY_MESSAGE, DatabaseBusy, is_database_busy
+
+        if not is_database_busy(exception):
+            return None
+        message = getattr(exception, "message", "") if isinstance(exception, DatabaseBusy) else BUSY_MESSAGE
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"code": DatabaseBusy.default_code, "message": message, "details": None},
+                status=503,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        else:
+            response = HttpResponse(
+                BUSY_PAGE.format(message=message), status=503, content_type="text/html; charset=utf-8"
+            )
+        response["Retry-After"] = str(DatabaseBusy.retry_after)
+        return response

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -40,7 +40,7 @@ from zhiben.imports.parsing import (
     parse_date,
     parse_text,
 )
-from zhiben.imports.registry import Importer, Progress, RowsRefused
+from zhiben.imports.registry import Importer, Progress, RowsRefused, Written
 from zhiben.notify import services as notify
 from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
@@ -56,6 +56,7 @@ HELP_SHEET = "填写说明"
 OPTIONS_SHEET = "选项"
 PROGRESS_EVERY = 200
 BATCH = 500  # rows whose registered units are looked up together
+WRITE_STEP = 200  # rows written per transaction (SQLite holds its write lock that long, ~1 s)
 UNIT_CACHE_LIMIT = 20_000
 
 
@@ -460,26 +461,43 @@ class HazardImporter(Importer):
         return count, errors
 
     def write(self, fh: IO[bytes]) -> int:
-        errors = Problems()
+        """All steps in the caller's transaction (for callers that want one)."""
+        steps = self.write_steps(fh)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as stop:
+                return stop.value
+
+    def write_steps(self, fh: IO[bytes]) -> Generator[Written, None, int]:
+        """Create the hazards through ``hazard_create``, WRITE_STEP rows per
+        step (the runner commits each step on its own, see zhiben.imports).
+        A step with refused rows raises RowsRefused with all of that step's
+        problems; the runner then undoes the earlier steps."""
         created = 0
         per_owner: Counter[int] = Counter()
         with self._rows(fh) as rows:
-            for number, raw in self._batched(rows):
-                data, row_errors = self.parse_row(number, raw, epoch=rows.epoch)
-                if row_errors:  # reference data changed since the check
-                    errors.add_all(row_errors)
-                    continue
-                try:
-                    hazard = services.hazard_create(
-                        actor=self.actor, data=data, allow_duplicate=True, notify_owner=False
-                    )
-                except ServiceError as exc:
-                    errors.add_all(self._service_errors(number, exc))
-                    continue
-                created += 1
-                per_owner[hazard.owner_id] += 1
-        if errors:
-            raise RowsRefused(errors)
+            for batch in _batches(self._batched(rows), WRITE_STEP):
+                errors = Problems()
+                ids: list[int] = []
+                for number, raw in batch:
+                    data, row_errors = self.parse_row(number, raw, epoch=rows.epoch)
+                    if row_errors:  # reference data changed since the check
+                        errors.add_all(row_errors)
+                        continue
+                    try:
+                        hazard = services.hazard_create(
+                            actor=self.actor, data=data, allow_duplicate=True, notify_owner=False
+                        )
+                    except ServiceError as exc:
+                        errors.add_all(self._service_errors(number, exc))
+                        continue
+                    ids.append(hazard.pk)
+                    per_owner[hazard.owner_id] += 1
+                if errors:
+                    raise RowsRefused(errors)
+                created += len(ids)
+                yield Written(Hazard, ids)
         audit_record(
             action="hazard.import",
             actor=self.actor,

@@ -44,6 +44,13 @@ class ImportJob(models.Model):
     created_count = models.PositiveIntegerField("导入条数", default=0)
     errors = models.JSONField("错误", default=list, blank=True)
     message = models.TextField("结果说明", blank=True)
+    # The process running the job (see services.recover_abandoned_jobs): set
+    # when the job is created, taken over by the worker, beaten every few
+    # seconds while it runs.
+    worker_host = models.CharField("执行主机", max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField("执行进程号", null=True, blank=True)
+    worker_token = models.CharField("执行进程标识", max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -81,3 +88,25 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class ImportChunk(models.Model):
+    """What one committed step of a job wrote (the primary keys of one model).
+
+    A job writes in short transactions so that other users' writes are not
+    held up; until the job is done these rows let a failed or abandoned job
+    be undone, chunk by chunk (see services). They are deleted in the job's
+    last transaction, together with marking it done."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="chunks", verbose_name="导入任务")
+    model = models.CharField("数据类型", max_length=100, help_text="app_label.model_name")
+    ids = models.JSONField("主键", default=list)
+    created_at = models.DateTimeField("写入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "导入写入批次"
+        verbose_name_plural = "导入写入批次"
+        ordering = ["job", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.model} × {len(self.ids)}"

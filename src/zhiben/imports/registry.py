@@ -8,16 +8,23 @@ An importer runs in two passes over the file (the runner in services.py):
 1. ``validate(fh, progress)`` reads every row, writes nothing and returns
    every problem as :class:`~zhiben.imports.parsing.RowError`; it calls
    ``progress(processed_rows, total_estimate)`` every few hundred rows;
-2. only if there was none, ``write(fh)`` reads the file again and creates
-   the records; the runner wraps it in ONE transaction. It returns how many
-   records it created, or raises :class:`RowsRefused` (everything is rolled
-   back) when the service layer still refuses some rows.
+2. only if there was none, ``write_steps(fh)`` creates the records. It is a
+   generator: the runner runs the code up to each ``yield`` in its own short
+   transaction (so other users' writes are never held up for long, see
+   docs/architecture.md "Imports") and the step yields :class:`Written`, the
+   primary keys it created, which the runner keeps until the job is done.
+   Its return value (``StopIteration.value``) is how many records it created;
+   the code after the last ``yield`` runs in the job's last transaction,
+   which also marks the job done. Raising :class:`RowsRefused` (or anything)
+   undoes every step. The default ``write_steps`` calls ``write(fh)`` in ONE
+   transaction (for importers that write in bulk quickly).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, ClassVar
 
 from django.utils.module_loading import import_string
@@ -25,6 +32,8 @@ from django.utils.module_loading import import_string
 from .parsing import RowError
 
 if TYPE_CHECKING:
+    from django.db import models
+
     from zhiben.org.models import User
 
     from .models import ImportJob
@@ -42,6 +51,14 @@ class RowsRefused(Exception):
     def __init__(self, errors: list[RowError]):
         super().__init__(f"{len(errors)} row(s) refused")
         self.errors = errors
+
+
+@dataclass(frozen=True)
+class Written:
+    """What one step of ``write_steps`` created: primary keys of ``model``."""
+
+    model: type[models.Model]
+    ids: list[int]
 
 
 class Importer(ABC):
@@ -66,6 +83,12 @@ class Importer(ABC):
     @abstractmethod
     def write(self, fh: IO[bytes]) -> int:
         """Create everything (inside the caller's transaction); returns the count."""
+
+    def write_steps(self, fh: IO[bytes]) -> Generator[Written, None, int]:
+        """Create everything in steps (see the module docstring); by default
+        one step: ``write(fh)``."""
+        return self.write(fh)
+        yield  # pragma: no cover - makes this a generator
 
     def result_url(self) -> str:
         """Where the imported records can be seen."""

@@ -1,24 +1,20 @@
 """Pages of import jobs: the job page polls its progress partial every
-second (htmx) until the job is done or failed."""
+second (htmx) until the job is done or failed. A job whose worker is gone is
+recovered (marked failed, its writes undone) when its page or the list is
+shown, so the page says what happened."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from zhiben.audit.services import audit_record
 
 from .models import ImportJob
 from .registry import get_importer
-
-# A running job that has not moved for this long was probably cut off (a
-# restart kills its thread); the page says so.
-STALE_AFTER = dt.timedelta(minutes=30)
+from .services import recover_abandoned_jobs, recover_job
 
 
 def get_job_or_404(user, pk: int) -> ImportJob:
@@ -30,6 +26,8 @@ def get_job_or_404(user, pk: int) -> ImportJob:
         if existing is not None:
             audit_record(action="access.denied", actor=user, obj=existing, after={"attempted": "view"})
         raise Http404("导入任务不存在或您无权查看")
+    if job.is_running and recover_job(job):
+        job.refresh_from_db()
     return job
 
 
@@ -41,19 +39,13 @@ def _context(request, job: ImportJob) -> dict:
         importer = None
     if importer is not None:
         result_url, result_label, upload_url = importer.result_url(), importer.result_label(), importer.upload_url()
-    stale = job.is_running and job.updated_at < timezone.now() - STALE_AFTER
-    return {
-        "job": job,
-        "result_url": result_url,
-        "result_label": result_label,
-        "upload_url": upload_url,
-        "stale": stale,
-    }
+    return {"job": job, "result_url": result_url, "result_label": result_label, "upload_url": upload_url}
 
 
 @login_required
 @require_GET
 def job_list(request):
+    recover_abandoned_jobs(throttle=True)
     jobs = ImportJob.objects.visible_to(request.user).select_related("created_by")[:100]
     return render(request, "imports/list.html", {"jobs": jobs})
 

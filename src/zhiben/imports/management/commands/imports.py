@@ -1,0 +1,19 @@
+"""zhiben imports recover — fail the import jobs whose worker is gone (its
+writes undone, its file deleted); safe to run at any time, on any node."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from zhiben.imports.services import recover_abandoned_jobs
+
+
+class Command(BaseCommand):
+    help = "导入任务：recover = 处理进程已中止的导入任务（标记失败、撤回已写入的数据、删除上传文件）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["recover"])
+
+    def handle(self, *args, **options):
+        recovered = recover_abandoned_jobs()
+        self.stdout.write(f"已处理 {recovered} 个中止的导入任务")
