@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from zhiben.core.access import get_from_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
-from zhiben.org.models import User
-from zhiben.registry.models import Site
+from zhiben.org.models import Organization, User
+from zhiben.registry.models import Grid, Site, SiteType
 from zhiben.web.views import _apply_service_error
 
 from . import access, selectors, services
@@ -256,6 +256,7 @@ def campaign_detail(request, pk: int):
         {
             "campaign": campaign,
             "coverage": selectors.coverage(campaign),
+            "target_lines": describe_target(campaign.target),
             "targets": services.target_sites(campaign.target).select_related("street", "site_type")[:500],
             "draws": draws,
             "form": form,
@@ -264,6 +265,42 @@ def campaign_detail(request, pk: int):
         },
         status=422 if form.errors else 200,
     )
+
+
+def _names(model, field: str, values) -> str:
+    found = {getattr(obj, field): str(obj) for obj in model.objects.filter(**{f"{field}__in": list(values)})}
+    return "、".join(found.get(v, str(v)) for v in values)
+
+
+def describe_target(target: dict | None) -> list[tuple[str, str]]:
+    """The campaign's 检查对象条件 as (label, value) lines in words, not its JSON."""
+    target = target or {}
+    lines: list[tuple[str, str]] = []
+    if target.get("site_types"):
+        lines.append(("场所类型", _names(SiteType, "code", target["site_types"])))
+    if target.get("streets"):
+        lines.append(("街道", _names(Organization, "code", target["streets"])))
+    if target.get("owner"):
+        lines.append(("负责部门", _names(Organization, "code", [target["owner"]]) + "（含下级）"))
+    if target.get("grid"):
+        grid = Grid.objects.filter(pk=target["grid"]).first()
+        lines.append(("网格", grid.name if grid else "（已删除的网格）"))
+    attributes = target.get("attributes") or {}
+    if attributes:
+        labels = {}
+        for site_type in SiteType.objects.filter(code__in=target.get("site_types") or []):
+            labels.update({spec["key"]: spec["label"] for spec in site_type.attributes or [] if "key" in spec})
+        shown = []
+        for key, value in attributes.items():
+            value = {True: "是", False: "否"}.get(value, value) if isinstance(value, bool) else value
+            shown.append(f"{labels.get(key, key)}：{value}")
+        lines.append(("场所属性", "；".join(shown)))
+    if target.get("sites"):
+        ids = [int(pk) for pk in target["sites"]]
+        names = list(Site.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True)[:10])
+        more = f" 等 {len(ids)} 处" if len(ids) > len(names) or len(ids) > 10 else ""
+        lines.append(("另加场所", "、".join(names) + more))
+    return lines
 
 
 @login_required
