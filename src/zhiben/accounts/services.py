@@ -1,21 +1,54 @@
-"""Service functions for access tokens and the TOTP second factor."""
+"""Service functions for access tokens, the TOTP second factor and the end of
+a user's credentials.
+
+What ends a user's access (see ``signals.py``, which calls
+``credentials_revoke`` whenever a ``User`` is saved):
+
+- a password change or an administrator's reset revokes every personal access
+  token (other sessions end because the session hash changes);
+- disabling an account revokes every token *and* deletes the user's sessions,
+  so re-enabling it later revives neither;
+- a token of a user who must use TOTP (区安委办管理员 under
+  ``ZHIBEN_REQUIRE_ADMIN_2FA``) is refused until the user has enrolled.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zhiben.audit.services import audit_record
-from zhiben.core.errors import ConflictError, ValidationFailed
+from zhiben.core.errors import ConflictError, ServiceError, ValidationFailed
 from zhiben.core.services import require, service
 from zhiben.org.models import User
 
 from .models import TOKEN_PREFIX, PersonalAccessToken, hash_secret
 
+logger = logging.getLogger(__name__)
+
 MAX_TOKEN_DAYS = 365
+# ``last_used_at`` is written at most this often per token, so that reads
+# with a token do not each need the write lock.
+LAST_USED_INTERVAL = timedelta(minutes=5)
+# How long a ``last_used_at`` write may wait for a busy SQLite database
+# before it is skipped (the request goes on either way).
+LAST_USED_BUSY_MS = 200
+
+
+class SecondFactorRequired(ServiceError):
+    """The user must enrol a TOTP device before using the API (401)."""
+
+    status = 401
+    default_code = "otp_required"
 
 
 @service("token.create")
@@ -52,17 +85,96 @@ def token_revoke(*, actor: User, token: PersonalAccessToken) -> PersonalAccessTo
 
 
 def token_authenticate(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+    """The active user a bearer token belongs to, or None.
+
+    Raises ``SecondFactorRequired`` (401 ``otp_required``) for a valid token
+    of a user who must use TOTP and has not enrolled yet."""
     if not raw.startswith(TOKEN_PREFIX) or raw.count("_") < 2:
         return None
     key, _, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     token = PersonalAccessToken.objects.select_related("user").filter(key=key).first()
     if token is None or not token.is_usable or not token.matches(secret) or not token.user.is_active:
         return None
+    user = token.user
+    if must_enrol_second_factor(user):
+        raise SecondFactorRequired("您的账号须先在“账号安全”页面绑定身份验证器（双因素认证），访问令牌方可使用")
+    _touch_last_used(token)
+    return user
+
+
+def _touch_last_used(token: PersonalAccessToken) -> None:
+    """Record the token's use, at most once per LAST_USED_INTERVAL (a
+    conditional UPDATE, so parallel requests write once). Never fails the
+    request: when the database is busy the write is skipped."""
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    stale = now - LAST_USED_INTERVAL
+    if token.last_used_at is not None and token.last_used_at >= stale:
+        return
+    rows = PersonalAccessToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
+    )
+    try:
+        with _brief_busy_wait(), transaction.atomic():
+            rows.update(last_used_at=now)
+    except DatabaseError as exc:
+        logger.info("token %s: last_used_at not recorded (%s)", token.key, exc)
+
+
+@contextmanager
+def _brief_busy_wait() -> Iterator[None]:
+    """On SQLite, wait at most LAST_USED_BUSY_MS for the write lock (instead
+    of the connection's long busy timeout) while this block runs."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA busy_timeout = {LAST_USED_BUSY_MS}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {previous}")
+
+
+# --- The end of a user's credentials ------------------------------------------------
+
+
+def _user_session_keys(user_id: int) -> list[str]:
+    """The keys of the live database sessions logged in as ``user_id``."""
+    keys = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        # get_decoded() gives {} for a session it cannot read (nobody's).
+        if str(session.get_decoded().get("_auth_user_id")) == str(user_id):
+            keys.append(session.session_key)
+    return keys
+
+
+@service("account.credentials_revoke")
+def credentials_revoke(*, actor: User | None, user: User, reason: str, end_sessions: bool) -> tuple[int, int]:
+    """Revoke every usable token of ``user`` and, with ``end_sessions``,
+    delete their sessions. Returns (tokens revoked, sessions ended); writes
+    one audit row when anything ended."""
+    now = timezone.now()
+    tokens = PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    keys = list(tokens.values_list("key", flat=True))
+    revoked = tokens.update(revoked_at=now)
+    sessions = 0
+    if end_sessions:
+        session_keys = _user_session_keys(user.pk)
+        sessions, _ = Session.objects.filter(session_key__in=session_keys).delete()
+    if revoked or sessions:
+        audit_record(
+            action="account.credentials_revoke",
+            actor=actor,
+            obj=user,
+            after={"tokens": keys, "sessions": sessions},
+            reason=reason,
+        )
+    return revoked, sessions
 
 
 # --- TOTP ---------------------------------------------------------------------------
@@ -110,8 +222,12 @@ def totp_remove(*, actor: User, user: User, reason: str = "") -> None:
 
 def second_factor_required(user: User) -> bool:
     """Whether ``user`` must pass a TOTP check in this session."""
-    from django.conf import settings
-
     if totp_confirmed_device(user) is not None:
         return True
     return bool(settings.ZHIBEN_REQUIRE_ADMIN_2FA and user.is_district_admin)
+
+
+def must_enrol_second_factor(user: User) -> bool:
+    """Whether ``user`` is obliged to use TOTP and has no device yet (their
+    tokens are refused until they enrol)."""
+    return bool(settings.ZHIBEN_REQUIRE_ADMIN_2FA and user.is_district_admin) and totp_confirmed_device(user) is None

@@ -129,6 +129,7 @@ def security(request):
 def password_change(request):
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
+        had_tokens = any(t.is_usable for t in PersonalAccessToken.objects.filter(user=request.user))
         try:
             user = user_change_password(
                 actor=request.user,
@@ -142,7 +143,8 @@ def password_change(request):
                 form.add_error(None, exc.message)
         else:
             update_session_auth_hash(request, user)
-            messages.success(request, "密码已修改。")
+            # Changing the password revoked every access token (accounts.signals).
+            messages.success(request, "密码已修改，原有访问令牌已全部撤销。" if had_tokens else "密码已修改。")
             return redirect("accounts:security")
     return render(
         request,
