@@ -1,27 +1,44 @@
-"""The API object, authentication, the one error shape and pagination.
+"""The API object, authentication, the one error shape, the input types and
+pagination.
 
-Every error answers ``{"code": str, "message": str, "details": any}``.
+Every error answers ``{"code": str, "message": str, "details": any}``, and every
+operation declares the error statuses it may answer (``ERROR_STATUSES``) with
+that shape in the OpenAPI schema.
+
+Input bounds live here once, as annotated types every input schema uses:
+``Text(n)`` (at most n characters, no NUL, no lone surrogate), ``Id``
+(a positive 64-bit integer), ``Day()`` (a date from 2000-01-01, optionally
+not after today), ``Limit``. ``filter_query(FilterSet)`` turns a django-filter
+set into a query schema, so the list filters are declared and bounded too.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import functools
 import json
 import logging
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+import django_filters
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import DataError
 from django.db.models import F
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, create_model
+from pydantic_core import PydanticCustomError
 
 from zhiben.core import context
 from zhiben.core.errors import ServiceError
+from zhiben.core.validators import text_problem
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +47,46 @@ class InvalidJSON(Exception):
     pass
 
 
+class InvalidText(Exception):
+    """A string in the body that no database stores (NUL, lone surrogate)."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_strings(value, path: str = "") -> None:
+    """Walk a parsed body: every key and string must be storable text."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise InvalidText(path, problem)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            problem = text_problem(key)
+            if problem:
+                raise InvalidText(f"{path}.{key!a}".lstrip("."), problem)
+            _check_strings(item, f"{path}.{key}".lstrip("."))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_strings(item, f"{path}.{index}".lstrip("."))
+
+
 class StrictJSONParser(Parser):
+    """Plain JSON only (no NaN/Infinity), and text a database can store."""
+
     def parse_body(self, request: HttpRequest):
         try:
-            return json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = json.loads(request.body, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise InvalidJSON(str(exc)) from exc
+        _check_strings(data)
+        return data
 
 
 class TokenAuth(HttpBearer):
@@ -76,14 +127,171 @@ class ErrorOut(Schema):
     details: Any = None
 
 
-api = NinjaAPI(
+# --- Input types: every bound in one place ---------------------------------------------
+
+BIGINT_MAX = 2**63 - 1
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+# Limits for TextFields (the model has none): a description, a note, a reason.
+LONG_TEXT = 5000
+NO_NUL = r"^[^\u0000]*$"  # declared for clients and fuzzers; the validator also refuses lone surrogates
+
+
+def _clean_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise PydanticCustomError("invalid_text", problem)
+    return value
+
+
+@functools.cache
+def Text(max_length: int = LONG_TEXT, *, min_length: int = 0) -> Any:
+    """A string of at most ``max_length`` characters, storable on every database."""
+    return Annotated[
+        str,
+        Field(min_length=min_length, max_length=max_length, json_schema_extra={"pattern": NO_NUL}),
+        AfterValidator(_clean_text),
+    ]
+
+
+Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+Limit = Annotated[int, Field(ge=1, le=500)]
+Cursor = Text(64)
+Version = Annotated[int, Field(ge=0, le=BIGINT_MAX)]
+
+
+def _date_in_range(value: dt.date, *, past_only: bool) -> dt.date:
+    if value < EARLIEST_DATE or value > LATEST_DATE:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "日期应在 {earliest} 至 {latest} 之间",
+            {"earliest": str(EARLIEST_DATE), "latest": str(LATEST_DATE)},
+        )
+    if past_only and value > timezone.localdate():
+        raise PydanticCustomError("date_in_future", "日期不能晚于今天")
+    return value
+
+
+_day = Annotated[dt.date, AfterValidator(functools.partial(_date_in_range, past_only=False))]
+_past_day = Annotated[dt.date, AfterValidator(functools.partial(_date_in_range, past_only=True))]
+
+
+def Day(*, past_only: bool = False) -> Any:
+    """A date from 2000-01-01 to 2100-12-31; ``past_only``: not after today (发现日期)."""
+    return _past_day if past_only else _day
+
+
+def Money(max_digits: int = 10, decimal_places: int = 2) -> Any:
+    return Annotated[Decimal, Field(ge=0, max_digits=max_digits, decimal_places=decimal_places, allow_inf_nan=False)]
+
+
+def _filter_type(f: django_filters.Filter) -> Any:
+    """The query type of one django-filter filter."""
+    choices = f.extra.get("choices")
+    if callable(choices):
+        choices = choices()
+    values = tuple(str(value) for value, _ in choices or () if value not in ("", None))
+    if isinstance(f, django_filters.MultipleChoiceFilter) and values:
+        return list[Literal[values]]
+    if isinstance(f, django_filters.ChoiceFilter) and values:
+        return Literal[values]
+    if isinstance(f, django_filters.BooleanFilter):
+        return bool
+    if isinstance(f, django_filters.DateFilter):
+        return Day()
+    if isinstance(f, django_filters.NumberFilter):
+        return Annotated[int, Field(ge=-BIGINT_MAX, le=BIGINT_MAX)]
+    if isinstance(f, django_filters.ModelMultipleChoiceFilter):
+        return list[Id] if not f.extra.get("to_field_name") else list[Text(100)]
+    if isinstance(f, django_filters.ModelChoiceFilter):
+        return Id if not f.extra.get("to_field_name") else Text(100)
+    return Text(200)
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, list):
+        value = [v for v in value if v != ""]
+        return value or None
+    return None if value == "" else value
+
+
+def filter_query(filterset_class: type[django_filters.FilterSet], **overrides: Any) -> type[Schema]:
+    """A query schema declaring (and bounding) every filter of a FilterSet.
+
+    The endpoint takes it as ``filters: Query[filter_query(TheFilterSet)]`` so the
+    OpenAPI schema lists each filter; the FilterSet still does the filtering.
+    ``overrides``: name -> type, for a filter whose bound its owner decides.
+    """
+    fields: dict[str, Any] = {}
+    for name, f in filterset_class.base_filters.items():
+        kind = overrides.get(name) or _filter_type(f)
+        # An empty value means "no filter", as on the page.
+        fields[name] = (
+            Annotated[kind | None, BeforeValidator(_blank_to_none)],
+            Field(None, description=str(f.label or name)),
+        )
+    return create_model(f"{filterset_class.__name__}Query", __base__=Schema, **fields)
+
+
+ERROR_STATUSES = {
+    400: "请求有误（如请求体不是合法的 JSON）",
+    401: "未登录或访问令牌无效",
+    403: "无权执行此操作",
+    404: "对象不存在或无权访问",
+    409: "与当前状态冲突（版本、重复、状态流转）",
+    413: "请求体过大",
+    422: "参数校验失败",
+    429: "请求过于频繁",
+}
+
+
+class ZhibenAPI(NinjaAPI):
+    """The API, with every error status declared (with ``ErrorOut``) on every operation."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}"))
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_STATUSES.items():
+                    responses.setdefault(str(status), {"description": description, **error})
+        return schema
+
+
+def _docs_access(view):
+    """The schema and the docs: a logged-in session or a personal access token."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return view(request, *args, **kwargs)
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token:
+            from zhiben.accounts.services import token_authenticate
+
+            if token_authenticate(token.strip()) is not None:
+                return view(request, *args, **kwargs)
+            return JsonResponse(
+                {"code": "unauthenticated", "message": "请先登录或提供有效的访问令牌", "details": None}, status=401
+            )
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
+api = ZhibenAPI(
     title="治本 Zhiben API",
     version="1",
     description="虹口区安全生产治本攻坚三年行动工作平台接口。浏览器使用登录会话；程序使用个人访问令牌（Bearer）。",
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     parser=StrictJSONParser(),
-    docs_decorator=login_required,
+    docs_decorator=_docs_access,
     openapi_url="/openapi.json",
 )
 
@@ -97,6 +305,51 @@ def _service_error(request, exc: ServiceError):
     return error_response(request, exc.status, exc.code, exc.message, exc.details)
 
 
+PYDANTIC_MESSAGES = {
+    "missing": "必填",
+    "extra_forbidden": "不允许的字段",
+    "string_too_long": "长度不能超过 {max_length} 个字符",
+    "string_too_short": "长度不能少于 {min_length} 个字符",
+    "too_long": "不能超过 {max_length} 项",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "greater_than": "应大于 {gt}",
+    "less_than": "应小于 {lt}",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "decimal_parsing": "应为数字",
+    "decimal_max_digits": "数字位数过多",
+    "decimal_max_places": "小数位数过多",
+    "decimal_whole_digits": "整数位数过多",
+    "finite_number": "应为有限的数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文本",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_type": "日期格式应为 YYYY-MM-DD",
+    "literal_error": "取值应为：{expected}",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "string_pattern_mismatch": "格式不正确",
+}
+
+
+def _chinese(error: dict) -> str:
+    kind = error.get("type", "")
+    template = PYDANTIC_MESSAGES.get(kind)
+    if template is None:
+        return str(error.get("msg", "取值无效"))  # our own PydanticCustomError messages are Chinese already
+    try:
+        ctx = {key: str(value).replace("' or '", "'、'") for key, value in (error.get("ctx") or {}).items()}
+        return template.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
 def _field_name(loc) -> str:
     """("body", "payload", "role") -> "role"; ("query", "limit") -> "limit"."""
     parts = [str(p) for p in loc]
@@ -104,15 +357,25 @@ def _field_name(loc) -> str:
         parts = parts[2:] or parts[1:]
     elif parts and parts[0] in {"query", "path", "header", "cookie", "form", "file"}:
         parts = parts[1:]
+        if parts and parts[0] == "filters":  # a filter_query() schema
+            parts = parts[1:]
     return ".".join(parts)
 
 
 @api.exception_handler(ValidationError)
 def _validation_error(request, exc: ValidationError):
     details = [
-        {"field": _field_name(e.get("loc", [])), "message": e.get("msg"), "type": e.get("type")} for e in exc.errors
+        {"field": _field_name(e.get("loc", [])), "message": _chinese(e), "type": e.get("type")} for e in exc.errors
     ]
-    return error_response(request, 422, "validation_failed", "请求参数有误", details)
+    message = "请求参数有误"
+    if details:
+        first = details[0]
+        message = (
+            f"请求参数有误：{first['field']} {first['message']}"
+            if first["field"]
+            else f"请求参数有误：{first['message']}"
+        )
+    return error_response(request, 422, "validation_failed", message, details)
 
 
 @api.exception_handler(InvalidJSON)
@@ -127,7 +390,12 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    if exc.status_code == 400 and isinstance(exc.__cause__, InvalidJSON):
+    cause = exc.__cause__
+    if isinstance(cause, InvalidText):
+        return _invalid_text(request, cause)
+    if isinstance(cause, RequestDataTooBig):
+        return _too_big(request, cause)
+    if exc.status_code == 400 and isinstance(cause, InvalidJSON):
         return error_response(request, 400, "invalid_json", "请求体不是合法的 JSON")
     if exc.status_code == 400:
         return error_response(request, 400, "bad_request", "请求有误", str(exc))
@@ -144,6 +412,31 @@ def _not_found(request, exc):
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     return error_response(request, 403, "permission_denied", "您没有执行此操作的权限")
+
+
+@api.exception_handler(InvalidText)
+def _invalid_text(request, exc: InvalidText):
+    details = [{"field": exc.field, "message": exc.problem, "type": "invalid_text"}]
+    return error_response(request, 422, "validation_failed", f"请求参数有误：{exc.problem}", details)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return error_response(request, 413, "payload_too_large", "请求体过大，请减少内容后重试")
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    return error_response(request, 400, "bad_request", "请求有误")
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def _data_error(request, exc):
+    # A bound an input schema missed (a value out of the column's range): a 422,
+    # logged so the schema gets the bound.
+    logger.warning("API input reached the database out of range: %s", exc)
+    return error_response(request, 422, "validation_failed", "请求参数超出允许的范围")
 
 
 @api.exception_handler(Exception)

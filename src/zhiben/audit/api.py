@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Router, Schema
 
-from zhiben.api.base import paginate_by_id
+from zhiben.api.base import Cursor, Id, Limit, Text, paginate_by_id
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import PermissionDeniedError
 from zhiben.org.services import can_manage_users
@@ -43,12 +43,12 @@ class AuditPage(Schema):
 @router.get("/audit", response=AuditPage, summary="审计记录（管理员，只读，新的在前）")
 def audit_list(
     request,
-    action: str | None = None,
-    actor_id: int | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    cursor: str | None = None,
-    limit: int = 100,
+    action: Text(64) | None = None,
+    actor_id: Id | None = None,
+    object_type: Text(64) | None = None,
+    object_id: Text(64) | None = None,
+    cursor: Cursor | None = None,
+    limit: Limit = 100,
 ):
     if not can_manage_users(request.auth):
         raise PermissionDeniedError("仅区安委办管理员可查看审计记录")
@@ -66,5 +66,5 @@ def audit_list(
 
 
 @router.get("/audit/{event_id}", response=AuditEventOut, summary="审计记录详情")
-def audit_detail(request, event_id: int):
+def audit_detail(request, event_id: Id):
     return get_scoped_or_404(AuditEvent, request.auth, "view", pk=event_id)

@@ -32,3 +32,21 @@ def validate_uscc(code: str) -> None:
     problem = uscc_problem(code)
     if problem:
         raise ValidationError(problem, code="invalid_uscc")
+
+
+# Text that no database stores faithfully: PostgreSQL refuses NUL in text,
+# and a lone UTF-16 surrogate ("\ud800" in JSON) cannot be encoded as UTF-8.
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None if it can."""
+    if "\x00" in value:
+        return "文本不能包含空字符（\\u0000）"
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        return "文本含有无效的 Unicode 字符（不成对的代理项）"
+    return None
+
+
+def validate_clean_text(value: str) -> None:
+    """Django validator form of ``text_problem`` (forms, model fields)."""
+    problem = text_problem(value or "")
+    if problem:
+        raise ValidationError(problem, code="invalid_text")

@@ -12,11 +12,11 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import QueryDict
 from django.urls import reverse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from zhiben.api.base import StrictSchema, paginate_by_id
+from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, Version, filter_query, paginate_by_id
 from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
@@ -174,60 +174,65 @@ class HazardPage(Schema):
     next_cursor: str | None
 
 
+# Lengths are the model's max_length; TextFields are bounded at Text()'s default (LONG_TEXT).
 class HazardCreateIn(StrictSchema):
-    sector: str
-    category: str
-    level: str = HazardLevel.GENERAL
-    source: str
-    difficulty: str = Difficulty.EASY
-    found_on: dt.date
-    finder_name: str = ""
-    title: str
-    description: str
-    location: str = ""
-    site_id: int | None = None
-    unit_id: int | None = None
-    unit_name: str = ""
-    unit_uscc: str = ""
-    address: str = ""
-    street_id: int | None = None
-    owner_id: int
-    responsible_person: str = ""
-    responsible_phone: str = ""
-    requirement: str = ""
-    deadline_kind: str = DeadlineKind.DATE
-    deadline: dt.date | None = None
+    sector: Text(40)
+    category: Text(40)
+    level: Text(10) = HazardLevel.GENERAL
+    source: Text(16)
+    difficulty: Text(10) = Difficulty.EASY
+    found_on: Day(past_only=True)
+    finder_name: Text(100) = ""
+    title: Text(120)
+    description: Text()
+    location: Text(200) = ""
+    site_id: Id | None = None
+    unit_id: Id | None = None
+    unit_name: Text(200) = ""
+    unit_uscc: Text(18) = ""
+    address: Text(255) = ""
+    street_id: Id | None = None
+    owner_id: Id
+    responsible_person: Text(50) = ""
+    responsible_phone: Text(30) = ""
+    requirement: Text() = ""
+    deadline_kind: Text(10) = DeadlineKind.DATE
+    deadline: Day() | None = None
     allow_duplicate: bool = False
 
 
 class VersionIn(StrictSchema):
-    expected_version: int | None = None
+    expected_version: Version | None = None
 
 
 class ConfirmIn(VersionIn):
-    requirement: str
-    deadline_kind: str
-    deadline: dt.date | None = None
-    difficulty: str | None = None
-    level: str | None = None
-    responsible_person: str | None = None
+    requirement: Text()
+    deadline_kind: Text(10)
+    deadline: Day() | None = None
+    difficulty: Text(10) | None = None
+    level: Text(10) | None = None
+    responsible_person: Text(50) | None = None
 
 
 class SubmitIn(VersionIn):
-    note: str
+    note: Text()
 
 
 class NoteIn(VersionIn):
-    note: str = ""
+    note: Text() = ""
 
 
 class ReasonIn(VersionIn):
-    reason: str
+    reason: Text()
 
 
 class TransferIn(VersionIn):
-    to_org_id: int
-    reason: str
+    to_org_id: Id
+    reason: Text()
+
+
+# The list's filters, declared for OpenAPI and bounded; HazardFilterSet filters.
+HazardListQuery = filter_query(HazardFilterSet, q=Text(200))
 
 
 class FiguresOut(Schema):
@@ -294,12 +299,12 @@ def _detail(hazard: Hazard, user) -> dict:
     return data
 
 
-def _scoped(request, pk: int, action: str = "view") -> Hazard:
+def _scoped(request, pk: Id, action: str = "view") -> Hazard:
     return get_scoped_or_404(Hazard, request.auth, action, pk=pk)
 
 
 @router.get("/hazards", response=HazardPage, summary="隐患列表（筛选，游标分页，新的在前）")
-def hazard_list(request, cursor: str | None = None, limit: int = 50):
+def hazard_list(request, filters: Query[HazardListQuery], cursor: Cursor | None = None, limit: Limit = 50):
     params = QueryDict(mutable=True)
     params.update(request.GET)
     for key in ("cursor", "limit"):
@@ -324,12 +329,12 @@ def hazard_list(request, cursor: str | None = None, limit: int = 50):
 
 
 @router.get("/hazards/figures", response=FiguresOut, summary="隐患统计（存量、增量、逾期、整改率、返潮）")
-def figures(request, as_of: dt.date | None = None):
+def figures(request, as_of: Day() | None = None):
     return hazard_figures(request.auth, as_of).as_dict()
 
 
 @router.get("/hazards/{pk}", response=HazardDetailOut, summary="隐患详情")
-def hazard_detail(request, pk: int):
+def hazard_detail(request, pk: Id):
     return _detail(_scoped(request, pk), request.auth)
 
 
@@ -375,7 +380,7 @@ def hazard_create(request, payload: HazardCreateIn):
     return Status(201, _detail(hazard, request.auth))
 
 
-def _transition(request, pk: int, call) -> dict:
+def _transition(request, pk: Id, call) -> dict:
     hazard = _scoped(request, pk)
     call(hazard)
     return _detail(hazard, request.auth)
@@ -383,14 +388,14 @@ def _transition(request, pk: int, call) -> dict:
 
 @router.post("/hazards/{pk}/confirm", response=HazardDetailOut, summary="确认上账")
 @idempotent
-def confirm(request, pk: int, payload: ConfirmIn):
+def confirm(request, pk: Id, payload: ConfirmIn):
     data = payload.model_dump()
     return _transition(request, pk, lambda h: services.hazard_confirm(actor=request.auth, hazard=h, **data))
 
 
 @router.post("/hazards/{pk}/submit", response=HazardDetailOut, summary="提交整改（先上传整改后材料）")
 @idempotent
-def submit(request, pk: int, payload: SubmitIn):
+def submit(request, pk: Id, payload: SubmitIn):
     return _transition(
         request,
         pk,
@@ -402,7 +407,7 @@ def submit(request, pk: int, payload: SubmitIn):
 
 @router.post("/hazards/{pk}/verify-pass", response=HazardDetailOut, summary="验收通过，销号")
 @idempotent
-def verify_pass(request, pk: int, payload: NoteIn):
+def verify_pass(request, pk: Id, payload: NoteIn):
     return _transition(
         request,
         pk,
@@ -414,7 +419,7 @@ def verify_pass(request, pk: int, payload: NoteIn):
 
 @router.post("/hazards/{pk}/verify-fail", response=HazardDetailOut, summary="验收不通过")
 @idempotent
-def verify_fail(request, pk: int, payload: ReasonIn):
+def verify_fail(request, pk: Id, payload: ReasonIn):
     return _transition(
         request,
         pk,
@@ -426,7 +431,7 @@ def verify_fail(request, pk: int, payload: ReasonIn):
 
 @router.post("/hazards/{pk}/transfer", response=HazardDetailOut, summary="移交")
 @idempotent
-def transfer(request, pk: int, payload: TransferIn):
+def transfer(request, pk: Id, payload: TransferIn):
     to_org = Organization.objects.filter(pk=payload.to_org_id).first()
     if to_org is None:
         raise ValidationFailed("接收部门不存在", details={"to_org_id": "不存在"})
@@ -445,7 +450,7 @@ def transfer(request, pk: int, payload: TransferIn):
 
 @router.post("/hazards/{pk}/transfer-accept", response=HazardDetailOut, summary="接收移交")
 @idempotent
-def transfer_accept(request, pk: int, payload: VersionIn):
+def transfer_accept(request, pk: Id, payload: VersionIn):
     return _transition(
         request,
         pk,
@@ -457,7 +462,7 @@ def transfer_accept(request, pk: int, payload: VersionIn):
 
 @router.post("/hazards/{pk}/transfer-return", response=HazardDetailOut, summary="退回移交")
 @idempotent
-def transfer_return(request, pk: int, payload: ReasonIn):
+def transfer_return(request, pk: Id, payload: ReasonIn):
     return _transition(
         request,
         pk,
@@ -469,7 +474,7 @@ def transfer_return(request, pk: int, payload: ReasonIn):
 
 @router.post("/hazards/{pk}/void", response=HazardDetailOut, summary="作废")
 @idempotent
-def void(request, pk: int, payload: ReasonIn):
+def void(request, pk: Id, payload: ReasonIn):
     return _transition(
         request,
         pk,
@@ -480,7 +485,7 @@ def void(request, pk: int, payload: ReasonIn):
 
 
 @router.post("/hazards/{pk}/evidence", response={201: HazardDetailOut}, summary="上传整改前/后照片或PDF")
-def evidence(request, pk: int, phase: Form[str], files: File[list[UploadedFile]]):
+def evidence(request, pk: Id, phase: Form[Text(16)], files: File[list[UploadedFile]]):
     hazard = _scoped(request, pk)
     services.hazard_add_evidence(actor=request.auth, hazard=hazard, phase=phase, files=files)
     return Status(201, _detail(hazard, request.auth))

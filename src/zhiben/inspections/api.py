@@ -6,6 +6,7 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Router, Schema
 
+from zhiben.api.base import Day, Id
 from zhiben.core.access import get_from_or_404
 
 from . import access, selectors
@@ -78,7 +79,7 @@ def list_inspections(request):
 
 
 @router.get("/inspections/{inspection_id}", response=InspectionDetailOut, summary="检查记录详情")
-def get_inspection(request, inspection_id: int):
+def get_inspection(request, inspection_id: Id):
     i = get_from_or_404(access.visible_inspections(request.user), request.user, pk=inspection_id)
     answers = [
         {
@@ -96,14 +97,14 @@ def get_inspection(request, inspection_id: int):
 
 
 @router.get("/campaigns/{campaign_id}/coverage", response=CoverageOut, summary="排查轮次覆盖率")
-def campaign_coverage(request, campaign_id: int):
+def campaign_coverage(request, campaign_id: Id):
     campaign = get_from_or_404(access.visible_campaigns(request.user), request.user, pk=campaign_id)
     c = selectors.coverage(campaign)
     return {"targets": c.targets, "covered": c.covered, "percent": c.percent}
 
 
 @router.get("/campaigns/{campaign_id}/due", response=list[DueOut], summary="应查 / 逾期（按频次）")
-def campaign_due(request, campaign_id: int, today: dt.date | None = None):
+def campaign_due(request, campaign_id: Id, today: Day() | None = None):
     campaign = get_from_or_404(access.visible_campaigns(request.user), request.user, pk=campaign_id)
     rows = selectors.schedule(campaign, today or timezone.localdate())
     return [

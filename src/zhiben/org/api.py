@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from zhiben.api.base import StrictSchema, paginate_by_id
+from zhiben.api.base import Cursor, Id, Limit, StrictSchema, Text, paginate_by_id
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import PermissionDeniedError
 from zhiben.registry.models import Unit
@@ -77,20 +77,20 @@ class UserPage(Schema):
 
 
 class UserCreateIn(StrictSchema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str
-    display_name: str = ""
-    phone: str = ""
-    email: str = ""
-    organization_id: int
-    role: str
-    unit_id: int | None = None
-    title: str = ""
+    username: Text(150, min_length=1)
+    password: Text(128)
+    display_name: Text(50) = ""
+    phone: Text(30) = ""
+    email: Text(254) = ""
+    organization_id: Id
+    role: Text(20)
+    unit_id: Id | None = None
+    title: Text(50) = ""
 
 
 class UserActiveIn(StrictSchema):
     active: bool
-    reason: str = ""
+    reason: Text() = ""
 
 
 def _user_qs():
@@ -104,7 +104,7 @@ def me(request):
 
 @router.get("/organizations", response=OrganizationPage, summary="组织列表（按权限范围）")
 def organization_list(
-    request, kind: str | None = None, q: str | None = None, cursor: str | None = None, limit: int = 100
+    request, kind: Text(20) | None = None, q: Text(100) | None = None, cursor: Cursor | None = None, limit: Limit = 100
 ):
     qs = Organization.objects.restrict(request.auth, "view")
     if kind:
@@ -116,7 +116,7 @@ def organization_list(
 
 
 @router.get("/organizations/{org_id}", response=OrganizationOut, summary="组织详情")
-def organization_detail(request, org_id: int):
+def organization_detail(request, org_id: Id):
     return get_scoped_or_404(Organization, request.auth, "view", pk=org_id)
 
 
@@ -128,12 +128,12 @@ def _require_admin(request) -> None:
 @router.get("/users", response=UserPage, summary="用户列表（管理员）")
 def user_list(
     request,
-    q: str | None = None,
-    organization_id: int | None = None,
-    role: str | None = None,
+    q: Text(100) | None = None,
+    organization_id: Id | None = None,
+    role: Text(20) | None = None,
     active: bool | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
+    cursor: Cursor | None = None,
+    limit: Limit = 50,
 ):
     _require_admin(request)
     qs = _user_qs()
@@ -150,7 +150,7 @@ def user_list(
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="用户详情（管理员）")
-def user_detail(request, user_id: int):
+def user_detail(request, user_id: Id):
     if not services.can_manage_users(request.auth):
         get_scoped_or_404(User, request.auth, "change", pk=user_id)  # audits the attempt, then 404
     return get_scoped_or_404(User, request.auth, "view", pk=user_id)
@@ -177,7 +177,7 @@ def user_create(request, payload: UserCreateIn):
 
 
 @router.post("/users/{user_id}/active", response=UserOut, summary="启用/停用用户（管理员）")
-def user_set_active(request, user_id: int, payload: UserActiveIn):
+def user_set_active(request, user_id: Id, payload: UserActiveIn):
     _require_admin(request)
     user = get_scoped_or_404(User, request.auth, "change", pk=user_id)
     services.user_set_active(actor=request.auth, user=user, active=payload.active, reason=payload.reason)

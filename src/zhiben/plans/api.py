@@ -10,8 +10,9 @@ from typing import Any
 
 from ninja import Router, Schema
 from ninja.responses import Status
+from pydantic import Field
 
-from zhiben.api.base import StrictSchema
+from zhiben.api.base import EARLIEST_DATE, LATEST_DATE, Day, Id, StrictSchema, Text
 from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_from_or_404
 from zhiben.core.errors import ValidationFailed
@@ -61,16 +62,16 @@ class ReportOut(Schema):
 
 
 class ReportIn(StrictSchema):
-    task_id: int
-    organization_id: int
-    month: dt.date
-    summary: str
+    task_id: Id
+    organization_id: Id
+    month: Day()
+    summary: Text()
     completed: bool = False
-    milestone_ids: list[int] = []
+    milestone_ids: list[Id] = Field(default=[], max_length=200)
 
 
 class ReasonIn(StrictSchema):
-    reason: str
+    reason: Text()
 
 
 class EmptyIn(StrictSchema):
@@ -180,20 +181,20 @@ def plan_list(request):
 
 
 @router.get("/plans/{pk}", response=PlanOut, summary="行动方案详情")
-def plan_detail(request, pk: int):
+def plan_detail(request, pk: Id):
     return _plan(
         get_from_or_404(access.visible_plans(request.auth).select_related("owner", "sector"), request.auth, pk=pk)
     )
 
 
 @router.get("/plans/{pk}/tasks", response=list[dict[str, Any]], summary="方案的任务（含牵头/参与单位、节点、状态）")
-def plan_tasks(request, pk: int):
+def plan_tasks(request, pk: Id):
     plan = get_from_or_404(access.visible_plans(request.auth), request.auth, pk=pk)
     return [_task(t) for t in selectors.with_related(plan.tasks.filter(removed_at__isnull=True))]
 
 
 @router.get("/plans/{pk}/obligations", response=list[dict[str, Any]], summary="方案的常态化任务及其期次")
-def plan_obligations(request, pk: int):
+def plan_obligations(request, pk: Id):
     plan = get_from_or_404(access.visible_plans(request.auth), request.auth, pk=pk)
     return [
         {
@@ -214,27 +215,31 @@ def plan_obligations(request, pk: int):
 
 
 @router.get("/plan-tasks/{pk}", response=dict[str, Any], summary="任务详情（含节点、指标）")
-def task_detail(request, pk: int):
+def task_detail(request, pk: Id):
     return _task(
         get_from_or_404(selectors.with_related(access.visible_tasks(request.auth)), request.auth, pk=pk), full=True
     )
 
 
 @router.get("/plan-instances", response=list[dict[str, Any]], summary="常态化任务期次（按月）")
-def instance_list(request, month: str | None = None):
+def instance_list(request, month: Text(7) | None = None):
     qs = selectors.instances_for(request.auth)
     if month:
         try:
             first = dt.datetime.strptime(month, "%Y-%m").date()
         except ValueError:
             raise ValidationFailed("月份格式应为 YYYY-MM", details={"month": "格式应为 YYYY-MM"}) from None
+        if not EARLIEST_DATE <= first <= LATEST_DATE:
+            raise ValidationFailed(
+                f"月份应在 {EARLIEST_DATE:%Y-%m} 至 {LATEST_DATE:%Y-%m} 之间", details={"month": "超出范围"}
+            )
         following = (first + dt.timedelta(days=32)).replace(day=1)
         qs = qs.filter(due_date__gte=first, due_date__lt=following)
     return [_instance(i) for i in qs.order_by("due_date", "id")[:2000]]
 
 
 @router.get("/plan-reports", response=list[ReportOut], summary="月度报送列表")
-def report_list(request, month: dt.date | None = None, status: str | None = None):
+def report_list(request, month: Day() | None = None, status: Text(10) | None = None):
     qs = access.visible_reports(request.auth).select_related("task", "organization").prefetch_related("milestones")
     if month:
         qs = qs.filter(month=month.replace(day=1))
@@ -246,7 +251,7 @@ def report_list(request, month: dt.date | None = None, status: str | None = None
 
 
 @router.get("/plan-reports/{pk}", response=ReportOut, summary="月度报送详情")
-def report_detail(request, pk: int):
+def report_detail(request, pk: Id):
     return _report(
         get_from_or_404(
             access.visible_reports(request.auth).select_related("task", "organization"), request.auth, pk=pk
@@ -276,7 +281,7 @@ def report_save(request, payload: ReportIn):
     return Status(201, _report(report))
 
 
-def _transition(request, pk: int, call) -> dict:
+def _transition(request, pk: Id, call) -> dict:
     report = get_from_or_404(access.visible_reports(request.auth), request.auth, pk=pk)
     call(report)
     return _report(ProgressReport.objects.select_related("task", "organization").get(pk=pk))
@@ -284,13 +289,13 @@ def _transition(request, pk: int, call) -> dict:
 
 @router.post("/plan-reports/{pk}/submit", response=ReportOut, summary="报送")
 @idempotent
-def report_submit(request, pk: int, payload: EmptyIn):
+def report_submit(request, pk: Id, payload: EmptyIn):
     return _transition(request, pk, lambda r: services.report_submit(actor=request.auth, report=r))
 
 
 @router.post("/plan-reports/{pk}/return", response=ReportOut, summary="退回补充（须填原因）")
 @idempotent
-def report_return(request, pk: int, payload: ReasonIn):
+def report_return(request, pk: Id, payload: ReasonIn):
     return _transition(
         request, pk, lambda r: services.report_return(actor=request.auth, report=r, reason=payload.reason)
     )
@@ -298,5 +303,5 @@ def report_return(request, pk: int, payload: ReasonIn):
 
 @router.post("/plan-reports/{pk}/accept", response=ReportOut, summary="确认")
 @idempotent
-def report_accept(request, pk: int, payload: EmptyIn):
+def report_accept(request, pk: Id, payload: EmptyIn):
     return _transition(request, pk, lambda r: services.report_accept(actor=request.auth, report=r))

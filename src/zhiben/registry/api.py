@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import QueryDict
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
+from pydantic import Field
 
-from zhiben.api.base import StrictSchema, paginate_by_id
+from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, paginate_by_id
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
 from zhiben.org.models import Organization
@@ -63,24 +64,24 @@ class UnitPage(Schema):
 
 
 class UnitCreateIn(StrictSchema):
-    name: str
-    uscc: str | None = None
-    address: str = ""
-    street_id: int | None = None
-    owner_id: int | None = None
-    sector: str | None = None
-    industry_type: str = ""
-    tags: list[str] = []
-    legal_rep_name: str = ""
-    legal_rep_phone: str = ""
-    safety_contact_name: str = ""
-    safety_contact_phone: str = ""
-    insurance_status: str = "unknown"
-    insurance_expiry: dt.date | None = None
-    standardization_level: str = "none"
-    license_status: str = "unknown"
-    license_expiry: dt.date | None = None
-    note: str = ""
+    name: Text(200)
+    uscc: Text(18) | None = None
+    address: Text(255) = ""
+    street_id: Id | None = None
+    owner_id: Id | None = None
+    sector: Text(32) | None = None
+    industry_type: Text(60) = ""
+    tags: list[Text(32)] = Field(default=[], max_length=50)
+    legal_rep_name: Text(50) = ""
+    legal_rep_phone: Text(30) = ""
+    safety_contact_name: Text(50) = ""
+    safety_contact_phone: Text(30) = ""
+    insurance_status: Text(16) = "unknown"
+    insurance_expiry: Day() | None = None
+    standardization_level: Text(10) = "none"
+    license_status: Text(16) = "unknown"
+    license_expiry: Day() | None = None
+    note: Text(300) = ""
 
 
 class SiteOut(Schema):
@@ -107,26 +108,32 @@ class SitePage(Schema):
 
 
 class SiteCreateIn(StrictSchema):
-    name: str
-    site_type: str
-    unit_id: int | None = None
-    address: str = ""
-    street_id: int | None = None
-    owner_id: int | None = None
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
-    attributes: dict = {}
-    note: str = ""
+    name: Text(200)
+    site_type: Text(40)
+    unit_id: Id | None = None
+    address: Text(255) = ""
+    street_id: Id | None = None
+    owner_id: Id | None = None
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, max_digits=9, decimal_places=6, allow_inf_nan=False)
+    longitude: Decimal | None = Field(
+        default=None, ge=-180, le=180, max_digits=9, decimal_places=6, allow_inf_nan=False
+    )
+    attributes: dict[Text(64), Text(500) | int | float | bool | None] = Field(default={}, max_length=50)
+    note: Text(300) = ""
 
 
 class AssessmentIn(StrictSchema):
-    unit_id: int | None = None
-    site_id: int | None = None
-    method: str
-    inputs: dict[str, str | float | int]
-    assessed_on: dt.date | None = None
-    valid_until: dt.date | None = None
-    note: str = ""
+    unit_id: Id | None = None
+    site_id: Id | None = None
+    method: Text(4)
+    inputs: dict[Text(16), Text(20) | float | int] = Field(max_length=10)
+    assessed_on: Day(past_only=True) | None = None
+    valid_until: Day() | None = None
+    note: Text() = ""
+
+
+UnitListQuery = filter_query(UnitFilterSet, q=Text(100))
+SiteListQuery = filter_query(SiteFilterSet, q=Text(100))
 
 
 class AssessmentOut(Schema):
@@ -231,7 +238,7 @@ def _org_or_error(pk: int | None, field: str, errors: dict) -> Organization | No
 
 
 @router.get("/units", response=UnitPage, summary="单位列表（筛选，游标分页）")
-def unit_list(request, cursor: str | None = None, limit: int = 50):
+def unit_list(request, filters: Query[UnitListQuery], cursor: Cursor | None = None, limit: Limit = 50):
     filterset = UnitFilterSet(
         _filter_params(request), queryset=Unit.objects.restrict(request.auth, "view"), user=request.auth
     )
@@ -243,7 +250,7 @@ def unit_list(request, cursor: str | None = None, limit: int = 50):
 
 
 @router.get("/units/{pk}", response=UnitDetailOut, summary="单位详情（一企一档概要）")
-def unit_detail(request, pk: int):
+def unit_detail(request, pk: Id):
     unit = get_scoped_or_404(Unit, request.auth, "view", pk=pk)
     return unit_detail_data(unit, request.auth)
 
@@ -279,7 +286,7 @@ def unit_create(request, payload: UnitCreateIn):
 
 
 @router.get("/sites", response=SitePage, summary="场所列表（筛选，游标分页）")
-def site_list(request, cursor: str | None = None, limit: int = 50):
+def site_list(request, filters: Query[SiteListQuery], cursor: Cursor | None = None, limit: Limit = 50):
     filterset = SiteFilterSet(
         _filter_params(request), queryset=Site.objects.restrict(request.auth, "view"), user=request.auth
     )
@@ -291,7 +298,7 @@ def site_list(request, cursor: str | None = None, limit: int = 50):
 
 
 @router.get("/sites/{pk}", response=SiteOut, summary="场所详情")
-def site_detail(request, pk: int):
+def site_detail(request, pk: Id):
     return site_summary(get_scoped_or_404(Site, request.auth, "view", pk=pk))
 
 

@@ -12,10 +12,10 @@ from decimal import Decimal
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from zhiben.api.base import StrictSchema, paginate_by_id
+from zhiben.api.base import Cursor, Day, Id, Limit, Money, StrictSchema, Text, filter_query, paginate_by_id
 from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
@@ -95,34 +95,37 @@ class TipPage(Schema):
 
 
 class AcceptIn(StrictSchema):
-    sector: str
-    category: str
-    title: str = ""
-    level: str = "general"
+    sector: Text(32)
+    category: Text(40)
+    title: Text(120) = ""
+    level: Text(10) = "general"
     allow_duplicate: bool = False
 
 
 class LinkIn(StrictSchema):
-    hazard_id: int
+    hazard_id: Id
 
 
 class TransferIn(StrictSchema):
-    to_org_id: int
-    reason: str
+    to_org_id: Id
+    reason: Text()
 
 
 class ReasonIn(StrictSchema):
-    reason: str
+    reason: Text()
 
 
 class ReplyIn(StrictSchema):
-    text: str
+    text: Text()
 
 
 class RewardIn(StrictSchema):
-    amount: Decimal
-    basis: str
-    approved_on: dt.date
+    amount: Money(10, 2)
+    basis: Text()
+    approved_on: Day(past_only=True)
+
+
+TipListQuery = filter_query(TipFilterSet)
 
 
 def _org(org) -> dict | None:
@@ -183,12 +186,12 @@ def _detail(tip: Tip, user) -> dict:
     return data
 
 
-def _scoped(request, pk: int) -> Tip:
+def _scoped(request, pk: Id) -> Tip:
     return get_scoped_or_404(Tip, request.auth, "view", pk=pk)
 
 
 @router.get("/tips", response=TipPage, summary="举报列表（status、channel、street、late 筛选，游标分页，新的在前）")
-def tip_list(request, cursor: str | None = None, limit: int = 50):
+def tip_list(request, filters: Query[TipListQuery], cursor: Cursor | None = None, limit: Limit = 50):
     params = QueryDict(mutable=True)
     params.update(request.GET)
     for key in ("cursor", "limit"):
@@ -204,13 +207,13 @@ def tip_list(request, cursor: str | None = None, limit: int = 50):
 
 
 @router.get("/tips/{pk}", response=TipDetailOut, summary="举报详情")
-def tip_detail(request, pk: int):
+def tip_detail(request, pk: Id):
     return _detail(_scoped(request, pk), request.auth)
 
 
 @router.post("/tips/{pk}/accept", response=TipDetailOut, summary="受理：新建隐患（来源“举报”）")
 @idempotent
-def accept(request, pk: int, payload: AcceptIn):
+def accept(request, pk: Id, payload: AcceptIn):
     tip = _scoped(request, pk)
     sector = Sector.objects.filter(code=payload.sector).first()
     category = HazardCategory.objects.filter(code=payload.category).first()
@@ -235,7 +238,7 @@ def accept(request, pk: int, payload: AcceptIn):
 
 @router.post("/tips/{pk}/link", response=TipDetailOut, summary="受理：关联已有的未销号隐患")
 @idempotent
-def link(request, pk: int, payload: LinkIn):
+def link(request, pk: Id, payload: LinkIn):
     tip = _scoped(request, pk)
     hazard = get_scoped_or_404(Hazard, request.auth, "view", pk=payload.hazard_id)
     services.tip_link(actor=request.auth, tip=tip, hazard=hazard)
@@ -244,7 +247,7 @@ def link(request, pk: int, payload: LinkIn):
 
 @router.post("/tips/{pk}/transfer", response={200: TipDetailOut, 204: None}, summary="移交（移出本人范围时返回 204）")
 @idempotent
-def transfer(request, pk: int, payload: TransferIn):
+def transfer(request, pk: Id, payload: TransferIn):
     tip = _scoped(request, pk)
     to_org = Organization.objects.filter(pk=payload.to_org_id).first()
     if to_org is None:
@@ -257,7 +260,7 @@ def transfer(request, pk: int, payload: TransferIn):
 
 @router.post("/tips/{pk}/reject", response=TipDetailOut, summary="不予受理")
 @idempotent
-def reject(request, pk: int, payload: ReasonIn):
+def reject(request, pk: Id, payload: ReasonIn):
     tip = _scoped(request, pk)
     services.tip_reject(actor=request.auth, tip=tip, reason=payload.reason)
     return _detail(tip, request.auth)
@@ -265,7 +268,7 @@ def reject(request, pk: int, payload: ReasonIn):
 
 @router.post("/tips/{pk}/reply", response=TipDetailOut, summary="答复举报人（显示在查询页）")
 @idempotent
-def reply(request, pk: int, payload: ReplyIn):
+def reply(request, pk: Id, payload: ReplyIn):
     tip = _scoped(request, pk)
     services.tip_reply(actor=request.auth, tip=tip, text=payload.text)
     return _detail(tip, request.auth)
@@ -273,7 +276,7 @@ def reply(request, pk: int, payload: ReplyIn):
 
 @router.post("/tips/{pk}/rewards", response={201: TipDetailOut}, summary="登记举报奖励")
 @idempotent
-def reward(request, pk: int, payload: RewardIn):
+def reward(request, pk: Id, payload: RewardIn):
     tip = _scoped(request, pk)
     services.tip_reward_record(
         actor=request.auth, tip=tip, amount=payload.amount, basis=payload.basis, approved_on=payload.approved_on
