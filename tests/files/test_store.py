@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 import zlib
 
 import pytest
@@ -12,8 +13,10 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from zhiben.core.errors import ValidationFailed
+from zhiben.files import services
 from zhiben.files.models import FileKind, FileLink, StoredFile
 from zhiben.files.services import (
+    ServerBusy,
     check_upload,
     clean_filename,
     detect_format,
@@ -250,7 +253,9 @@ def test_truncated_pdf_is_refused(kit):
 
 def test_decompression_bomb_is_refused(kit):
     exc = refused(kit.upload("bomb.png", png_header_only(9000, 9000)))
-    assert exc.message == "文件“bomb.png”的图片尺寸过大（9000×9000 像素，上限 8000 万像素），请缩小后再上传"
+    assert exc.message == (
+        "文件“bomb.png”的图片尺寸过大（9000×9000 像素，上限 1600 万像素），请缩小或转换为 JPEG 照片后再上传"
+    )
     assert_nothing_written(kit)
 
 
@@ -403,3 +408,201 @@ def test_file_link_is_abstract_with_expected_fields():
     names = {f.name for f in FileLink._meta.get_fields()}
     assert {"file", "original_name", "uploaded_at", "uploaded_by"} <= names
     assert FileLink._meta.get_field("original_name").max_length == 255
+
+
+# --- decoding memory (issue 9, item 11) -------------------------------------------
+
+
+def real_png(width: int, height: int) -> bytes:
+    """A valid, fully decodable white RGB PNG of any size, built row by row
+    (a 79-megapixel one is ~230 KB and costs nothing to build)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    row = b"\x00" + b"\xff" * (3 * width)
+    deflate = zlib.compressobj(9)
+    idat = b"".join(deflate.compress(row) for _ in range(height)) + deflate.flush()
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+
+
+def jpeg_claiming(width: int, height: int, *, progressive: bool = False) -> bytes:
+    """A small JPEG whose frame header (SOF) claims ``width`` x ``height``."""
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), "gray").save(out, format="JPEG", progressive=progressive)
+    data = bytearray(out.getvalue())
+    sof = data.index(b"\xff\xc2" if progressive else b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+@pytest.fixture
+def decoded_sizes(monkeypatch):
+    """The size of every image buffer Pillow allocates (``Image.core.new``:
+    the frame a decoder writes into, and every copy made of it)."""
+    sizes: list[tuple[int, int]] = []
+    original = Image.core.new
+
+    def spy(mode, size, *args):
+        sizes.append(tuple(size))
+        return original(mode, size, *args)
+
+    monkeypatch.setattr(Image.core, "new", spy)
+    return sizes
+
+
+def largest(sizes: list[tuple[int, int]]) -> int:
+    return max((w * h for w, h in sizes), default=0)
+
+
+def test_79_megapixel_png_is_refused_from_its_header_without_decoding(kit, decoded_sizes):
+    data = real_png(10000, 7900)
+    assert len(data) < 400 * 1024  # the attack: a small file, 300 MB once decoded
+
+    exc = refused(kit.upload("现场.png", data))
+
+    assert exc.message == (
+        "文件“现场.png”的图片尺寸过大（10000×7900 像素，上限 1600 万像素），请缩小或转换为 JPEG 照片后再上传"
+    )
+    assert decoded_sizes == []
+    assert_nothing_written(kit)
+
+
+def test_png_under_the_full_decode_limit_is_stored(kit, settings):
+    settings.ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE = 2000 * 1000
+    stored = store_upload(kit.upload("截图.png", real_png(2000, 1000)))
+    assert (stored.width, stored.height) == (2000, 1000)
+    with default_storage.open(stored.thumb_path, "rb") as fh, Image.open(fh) as thumb:
+        assert thumb.size == (320, 160)
+
+
+def test_photo_pixel_cap_is_52_megapixels(kit, decoded_sizes):
+    # One row of 8x8 blocks beyond 52 MP is refused before decoding ...
+    exc = refused(kit.upload("大图.jpg", jpeg_claiming(8320, 6272)))
+    assert exc.message == "文件“大图.jpg”的图片尺寸过大（8320×6272 像素，上限 5200 万像素），请缩小后再上传"
+    assert decoded_sizes == []
+    # ... while 8192x6144 (50.3 MP), what 50-megapixel phone sensors write, passes.
+    stored = store_upload(kit.upload("手机.jpg", jpeg_claiming(8192, 6144)))
+    assert (stored.width, stored.height) == (8192, 6144)
+    assert largest(decoded_sizes) == 1024 * 768  # decoded at 1/8 scale
+
+
+def test_50_megapixel_phone_jpeg_is_stored_decoded_at_one_eighth_scale(kit, decoded_sizes):
+    out = io.BytesIO()
+    Image.new("L", (8192, 6144), 128).save(out, format="JPEG", quality=70)
+    data = out.getvalue()
+    decoded_sizes.clear()
+
+    stored = store_upload(kit.upload("IMG_50MP.jpg", data))
+
+    assert (stored.width, stored.height) == (8192, 6144)
+    assert stored.has_thumbnail
+    assert largest(decoded_sizes) == 1024 * 768
+
+
+def test_progressive_jpeg_is_held_to_the_full_decode_limit(kit, decoded_sizes):
+    # libjpeg keeps every coefficient of a progressive JPEG whatever the scale.
+    exc = refused(kit.upload("网图.jpg", jpeg_claiming(5000, 4000, progressive=True)))
+    assert exc.message == (
+        "文件“网图.jpg”的图片尺寸过大（5000×4000 像素，上限 1600 万像素），请缩小或转换为 JPEG 照片后再上传"
+    )
+    assert decoded_sizes == []
+
+
+def test_heic_is_thumbnailed_from_its_embedded_thumbnail(kit, settings, decoded_sizes):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    if not pillow_heif.libheif_info().get("HEIF"):
+        pytest.skip("no HEIC encoder here")
+    out = io.BytesIO()
+    kit.two_tone((640, 480)).save(out, format="HEIF", quality=60, thumbnails=[320])
+    settings.ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE = 100_000  # the full image may not be decoded
+    decoded_sizes.clear()
+
+    stored = store_upload(kit.upload("IMG_0002.HEIC", out.getvalue()))
+
+    assert (stored.width, stored.height) == (640, 480)
+    assert largest(decoded_sizes) == 320 * 240
+    with default_storage.open(stored.thumb_path, "rb") as fh, Image.open(fh) as thumb:
+        assert thumb.size == (320, 240)
+
+
+def test_heic_without_thumbnail_is_held_to_the_full_decode_limit(kit, settings):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    if not pillow_heif.libheif_info().get("HEIF"):
+        pytest.skip("no HEIC encoder here")
+    out = io.BytesIO()
+    kit.two_tone((640, 480)).save(out, format="HEIF", quality=60)
+    settings.ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE = 100_000
+
+    exc = refused(kit.upload("IMG_0003.HEIC", out.getvalue()))
+
+    assert exc.message == (
+        "文件“IMG_0003.HEIC”的图片尺寸过大（640×480 像素，上限 10 万像素），请缩小或转换为 JPEG 照片后再上传"
+    )
+    assert_nothing_written(kit)
+
+
+class Gate:
+    """Makes each image decode wait until released, counting how many run at once."""
+
+    def __init__(self, monkeypatch):
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+        self.entered = threading.Semaphore(0)
+        original = services._decode_thumbnail
+
+        def gated(*args, **kwargs):
+            with self.lock:
+                self.running += 1
+                self.most = max(self.most, self.running)
+            self.entered.release()
+            try:
+                self.release.wait(10)
+                return original(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.running -= 1
+
+        monkeypatch.setattr(services, "_decode_thumbnail", gated)
+
+
+def test_at_most_two_images_are_decoded_at_once(kit, settings, monkeypatch):
+    settings.ZHIBEN_IMAGE_DECODE_WAIT = 10
+    gate = Gate(monkeypatch)
+    errors: list[Exception] = []
+
+    def check(i: int) -> None:
+        try:
+            check_upload(kit.upload(f"{i}.jpg", kit.image_bytes("JPEG", (40 + i, 30))))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=check, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    assert gate.entered.acquire(timeout=5) and gate.entered.acquire(timeout=5)
+    assert not gate.entered.acquire(timeout=0.3)  # the third waits for a slot
+    gate.release.set()
+    for t in threads:
+        t.join(10)
+    assert errors == []
+    assert gate.most == 2
+
+
+def test_upload_waiting_too_long_for_a_decode_slot_is_refused_as_busy(kit, settings, monkeypatch):
+    settings.ZHIBEN_IMAGE_DECODE_SLOTS = 1
+    settings.ZHIBEN_IMAGE_DECODE_WAIT = 0.2
+    gate = Gate(monkeypatch)
+    holder = threading.Thread(target=check_upload, args=(kit.upload("a.jpg", kit.image_bytes("JPEG")),))
+    holder.start()
+    try:
+        assert gate.entered.acquire(timeout=5)
+        with pytest.raises(ServerBusy) as info:
+            store_uploads([kit.upload("b.pdf", kit.pdf_bytes()), kit.upload("c.jpg", kit.image_bytes("JPEG"))])
+    finally:
+        gate.release.set()
+        holder.join(10)
+    assert info.value.message == "服务器繁忙，请稍后再试"
+    assert info.value.status == 429 and info.value.code == "server_busy"
+    assert_nothing_written(kit)
+    # Once the slot is free again, the same upload goes through.
+    assert store_upload(kit.upload("c.jpg", kit.image_bytes("JPEG"))).has_thumbnail

@@ -13,17 +13,41 @@ get none.
 
 A file is held in memory while it is checked (at most the size limit, 20 MB
 by default; ``store_uploads`` holds the whole batch).
+
+Memory of image decoding (a 230 KB PNG can claim 79 megapixels, i.e. 300 MB
+once decoded) is bounded three ways, all decided from the header before any
+pixel is decoded:
+
+* a photo may have at most ``ZHIBEN_UPLOAD_MAX_PIXELS`` (52 megapixels: the
+  50-megapixel sensors of current phones write 8192×6144 = 50.3 MP, the
+  48-megapixel iPhones 8064×6048; default phone photos are 12-24 MP);
+* it is decoded with reduction where the format allows: JPEG at 1/2-1/8 scale
+  (``draft``), HEIF from its embedded thumbnail when it has one. What must be
+  decoded at full size (PNG, WebP, progressive JPEG, HEIF without a
+  thumbnail) may have at most ``ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE``
+  (16 megapixels, 4 bytes each: 64 MB; a phone screenshot is 3-4 MP);
+* at most ``ZHIBEN_IMAGE_DECODE_SLOTS`` (2) images are decoded at once per
+  process; an upload that waits longer than ``ZHIBEN_IMAGE_DECODE_WAIT``
+  seconds (15) is refused with "服务器繁忙，请稍后再试" (429) instead of
+  queuing without end.
+
+A HEIF photo thumbnailed from its embedded thumbnail has its container and
+that thumbnail decoded (libheif refuses data outside the file, so truncation
+is caught), not its full-size image.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import hashlib
 import io
 import logging
 import struct
+import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,7 +57,7 @@ from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, transaction
 from PIL import Image, ImageOps
 
-from zhiben.core.errors import ValidationFailed
+from zhiben.core.errors import ServiceError, ValidationFailed
 
 from .models import EXTENSIONS, FileKind, StoredFile, blob_path, thumb_path
 
@@ -48,7 +72,10 @@ except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 80_000_000
+DEFAULT_MAX_PIXELS = 52_000_000
+DEFAULT_MAX_PIXELS_FULL_DECODE = 16_000_000
+DEFAULT_DECODE_SLOTS = 2
+DEFAULT_DECODE_WAIT_SECONDS = 15.0
 THUMB_SIZE = 320
 READ_CHUNK = 64 * 1024
 
@@ -96,6 +123,16 @@ class _Checked:
     thumbnail: bytes | None = None
 
 
+class ServerBusy(ServiceError):
+    """Too many images are being decoded right now (429); try again later."""
+
+    status = 429
+    default_code = "server_busy"
+
+
+BUSY_MESSAGE = "服务器繁忙，请稍后再试"
+
+
 class _Refused(Exception):
     """One file failed a check (``message`` names it)."""
 
@@ -113,8 +150,69 @@ def upload_max_bytes() -> int:
 
 
 def upload_max_pixels() -> int:
-    """The image size limit: ``settings.ZHIBEN_UPLOAD_MAX_PIXELS`` (80 megapixels)."""
+    """The image size limit: ``settings.ZHIBEN_UPLOAD_MAX_PIXELS`` (52 megapixels)."""
     return int(getattr(settings, "ZHIBEN_UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+def upload_max_pixels_full_decode() -> int:
+    """The size limit of images that must be decoded at full size (PNG, WebP,
+    progressive JPEG, HEIF without an embedded thumbnail):
+    ``settings.ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE`` (16 megapixels)."""
+    return min(
+        upload_max_pixels(),
+        int(getattr(settings, "ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE", DEFAULT_MAX_PIXELS_FULL_DECODE)),
+    )
+
+
+def _megapixels(n: int) -> str:
+    return f"{n / 10_000:g} 万像素"
+
+
+# --- bounded decoding -----------------------------------------------------------
+
+_slots_lock = threading.Lock()
+_slots: tuple[int, threading.BoundedSemaphore] | None = None
+
+
+def _decode_semaphore() -> threading.BoundedSemaphore:
+    """The process-wide semaphore of ``settings.ZHIBEN_IMAGE_DECODE_SLOTS``."""
+    global _slots
+    count = max(1, int(getattr(settings, "ZHIBEN_IMAGE_DECODE_SLOTS", DEFAULT_DECODE_SLOTS)))
+    with _slots_lock:
+        if _slots is None or _slots[0] != count:
+            _slots = (count, threading.BoundedSemaphore(count))
+        return _slots[1]
+
+
+def _load_libc_trim():
+    """glibc's ``malloc_trim`` (returns freed heap memory to the system), or None."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return None
+
+
+_malloc_trim = _load_libc_trim()
+
+
+@contextlib.contextmanager
+def _decode_slot() -> Iterator[None]:
+    """Hold one of the process's image-decoding slots; raise ServerBusy when
+    none frees up within ``settings.ZHIBEN_IMAGE_DECODE_WAIT`` seconds.
+    Afterwards freed memory is handed back to the system (a decoded frame is
+    tens of MB; glibc keeps such freed blocks in its arenas otherwise)."""
+    semaphore = _decode_semaphore()
+    wait = float(getattr(settings, "ZHIBEN_IMAGE_DECODE_WAIT", DEFAULT_DECODE_WAIT_SECONDS))
+    if not semaphore.acquire(timeout=wait):
+        logger.warning("image decode refused: no slot free within %s s", wait)
+        raise ServerBusy(BUSY_MESSAGE)
+    try:
+        yield
+    finally:
+        semaphore.release()
+        if _malloc_trim is not None:
+            _malloc_trim(0)
 
 
 def format_size(n: int) -> str:
@@ -214,42 +312,84 @@ def _display_size(im: Image.Image) -> tuple[int, int]:
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
+def _fit(size: tuple[int, int], box: int) -> tuple[int, int]:
+    """``size`` scaled down to fit a ``box`` × ``box`` square (never up)."""
+    width, height = size
+    scale = min(1.0, box / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def _thumbnail(im: Image.Image) -> bytes:
-    im = ImageOps.exif_transpose(im)
+    """The WebP thumbnail of a loaded image. Shrinks ``im`` in place first
+    (freeing the decoded frame), then turns the small copy upright."""
     im.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
-    has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
-    im = im.convert("RGBA" if has_alpha else "RGB")
+    small = ImageOps.exif_transpose(im)
+    has_alpha = small.mode in ("RGBA", "LA", "PA") or (small.mode == "P" and "transparency" in small.info)
+    small = small.convert("RGBA" if has_alpha else "RGB")
     out = io.BytesIO()
-    im.save(out, format="WEBP", quality=80, method=4)
+    small.save(out, format="WEBP", quality=80, method=4)
     return out.getvalue()
 
 
+def _too_big(name: str, size: tuple[int, int], limit: int, hint: str = "请缩小后再上传") -> _Refused:
+    return _Refused(f"文件“{name}”的图片尺寸过大（{size[0]}×{size[1]} 像素，上限 {_megapixels(limit)}），{hint}")
+
+
+FULL_DECODE_HINT = "请缩小或转换为 JPEG 照片后再上传"
+
+
+def _header_limit(im: Image.Image, fmt: _Format) -> tuple[int, str]:
+    """The pixel limit read from the header alone, and the hint to show."""
+    if fmt.pillow_format == "JPEG" and not im.info.get("progressive"):
+        return upload_max_pixels(), "请缩小后再上传"
+    if fmt.pillow_format == "HEIF":
+        return upload_max_pixels(), "请缩小后再上传"
+    # PNG, WebP and progressive JPEG are decoded at full size.
+    return upload_max_pixels_full_decode(), FULL_DECODE_HINT
+
+
+def _check_header(data: bytes, name: str, fmt: _Format) -> None:
+    """Refuse from the header what is too large to decode, then let Pillow
+    verify the file's structure (chunk CRCs for PNG)."""
+    with Image.open(io.BytesIO(data), formats=[fmt.pillow_format]) as im:
+        limit, hint = _header_limit(im, fmt)
+        if im.size[0] * im.size[1] > limit:
+            raise _too_big(name, im.size, limit, hint)
+        im.verify()
+
+
+def _decode_thumbnail(data: bytes, name: str, fmt: _Format) -> tuple[tuple[int, int], bytes]:
+    """Decode the image with as much reduction as its format allows (never
+    holding more than the full-decode limit) and make its thumbnail."""
+    with Image.open(io.BytesIO(data), formats=[fmt.pillow_format]) as im:
+        display = _display_size(im)
+        full_size = im.size
+        target = _fit(im.size, THUMB_SIZE)
+        if fmt.pillow_format == "JPEG":
+            im.draft("RGB", (target[0] * 2, target[1] * 2))  # decode at 1/2 .. 1/8 scale
+        elif fmt.pillow_format == "HEIF":
+            im.draft(None, target)  # use the embedded thumbnail when there is one that large
+        limit = upload_max_pixels_full_decode()
+        if im.size[0] * im.size[1] > limit:  # no reduction possible (or not enough)
+            raise _too_big(name, full_size, limit, FULL_DECODE_HINT)
+        im.load()
+        return display, _thumbnail(im)
+
+
 def _check_image(data: bytes, name: str, fmt: _Format) -> tuple[int, int, bytes]:
-    """Open, verify and fully decode the image; return its displayed size and
-    its thumbnail. Refuses fakes, truncated files and decompression bombs."""
+    """Open, verify and decode the image (reduced); return its displayed size
+    and its thumbnail. Refuses fakes, truncated files and decompression
+    bombs (from the header, before decoding)."""
     corrupt = f"文件“{name}”已损坏，无法识别为图片"
     if fmt.pillow_format == "HEIF" and not HEIF_SUPPORTED:
         raise _Refused(f"文件“{name}”是HEIC照片，但系统暂不能处理HEIC格式，请转换为JPEG后上传")
-    max_pixels = upload_max_pixels()
-    formats = [fmt.pillow_format]
     try:
-        with Image.open(io.BytesIO(data), formats=formats) as im:
-            width, height = im.size
-            if width * height > max_pixels:
-                raise _Refused(
-                    f"文件“{name}”的图片尺寸过大（{width}×{height} 像素，"
-                    f"上限 {max_pixels / 10_000:g} 万像素），请缩小后再上传"
-                )
-            im.verify()
+        _check_header(data, name, fmt)
         # verify() leaves the image unusable and checks little for JPEG and
-        # HEIF: decode it all (this also catches truncation).
-        with Image.open(io.BytesIO(data), formats=formats) as im:
-            display = _display_size(im)
-            if fmt.pillow_format == "JPEG":
-                im.draft("RGB", (THUMB_SIZE * 2, THUMB_SIZE * 2))  # decode at reduced scale
-            im.load()
-            thumbnail = _thumbnail(im)
-    except _Refused:
+        # HEIF: decode it (this also catches truncation).
+        with _decode_slot():
+            display, thumbnail = _decode_thumbnail(data, name, fmt)
+    except (_Refused, ServerBusy):
         raise
     except Image.DecompressionBombError as exc:
         raise _Refused(f"文件“{name}”的图片尺寸过大，请缩小后再上传") from exc

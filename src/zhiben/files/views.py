@@ -19,9 +19,11 @@ from .models import EXTENSIONS, THUMB_CONTENT_TYPE, THUMB_EXTENSION, StoredFile
 from .services import clean_filename, open_stored
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-# Chrome refuses to display a PDF served with CSP "sandbox" (its viewer runs
-# in its own extension origin, not ours), so PDFs get the policy without it.
-CONTENT_SECURITY_POLICY_PDF = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+# Content types a browser only ever renders as a picture (no script, no
+# links, no forms): served inline. Everything else (PDFs, which can carry
+# JavaScript, forms and links; HEIC, which browsers do not show) is served as
+# a download, so it never runs in our origin.
+INLINE_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 CACHE_CONTROL = "private, max-age=3600"
 
 # Extensions a file of each content type may keep when served under its
@@ -83,7 +85,9 @@ def serve_file(
     (``variant="thumb"``) from storage.
 
     The caller must already have checked that the user may see the record
-    the file belongs to. ``filename`` is the name offered to the browser
+    the file belongs to. Photos (JPEG, PNG, WebP) and thumbnails are served
+    inline, anything else (PDF, HEIC) always as an attachment; every response
+    carries ``nosniff`` and a sandboxing CSP. ``filename`` is the name offered to the browser
     (usually the link's ``original_name``; its extension is corrected when it
     does not match the content). Raises Http404 when the file, or the
     thumbnail asked for, does not exist.
@@ -106,11 +110,11 @@ def serve_file(
     content_type = THUMB_CONTENT_TYPE if variant == "thumb" else stored.content_type
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = content_disposition(
-        _download_name(stored, variant, filename), as_attachment=as_attachment
+        _download_name(stored, variant, filename),
+        as_attachment=as_attachment or content_type not in INLINE_CONTENT_TYPES,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    is_pdf = variant != "thumb" and stored.is_pdf
-    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY_PDF if is_pdf else CONTENT_SECURITY_POLICY
+    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response["Cache-Control"] = CACHE_CONTROL
     response["ETag"] = f'"{stored.sha256}{"-thumb" if variant == "thumb" else ""}"'
     return response
