@@ -100,7 +100,7 @@ def test_rate_is_none_without_hazards(users):
 def test_closing_moves_a_hazard_between_the_figures(users, drive):
     hazard = drive(HazardStatus.AWAITING_VERIFICATION, level="major", found_on=dt.date(2023, 1, 10))
     before = hazard_figures(users["admin"])
-    services.hazard_verify_pass(actor=users["leader"], hazard=hazard)
+    services.hazard_verify_pass(actor=users["leader"], hazard=hazard, note="合格")
     after = hazard_figures(users["admin"])
     assert (before.major_stock_remaining, after.major_stock_remaining) == (1, 0)
     assert after.closed == before.closed + 1

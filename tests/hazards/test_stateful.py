@@ -96,7 +96,7 @@ def machine_factory(everyone, orgs, hazard_data):
         @rule(pk=hazards, actor=st.sampled_from(ACTORS), passed=st.booleans())
         def verify(self, pk, actor, passed):
             if passed:
-                self._try(lambda: services.hazard_verify_pass(actor=everyone[actor], hazard=pk))
+                self._try(lambda: services.hazard_verify_pass(actor=everyone[actor], hazard=pk, note="合格"))
             else:
                 self._try(lambda: services.hazard_verify_fail(actor=everyone[actor], hazard=pk, reason="不合格"))
 

@@ -45,6 +45,7 @@ ALLOWED = {
     "transfer_return": {"admin", "jgw_officer"},
     "void": {"admin", "leader"},
     "reopen": {"admin", "leader", "officer"},
+    "fix_on_spot": {"admin", "leader", "officer", "street"},
 }
 SOURCE = {
     "confirm": HazardStatus.PENDING,
@@ -56,6 +57,7 @@ SOURCE = {
     "transfer_return": HazardStatus.TRANSFERRING,
     "void": HazardStatus.RECTIFYING,
     "reopen": HazardStatus.CLOSED,
+    "fix_on_spot": HazardStatus.RECTIFYING,
 }
 TARGET = {
     "confirm": HazardStatus.RECTIFYING,
@@ -67,6 +69,7 @@ TARGET = {
     "transfer_return": HazardStatus.PENDING,
     "void": HazardStatus.VOID,
     "reopen": HazardStatus.RECTIFYING,
+    "fix_on_spot": HazardStatus.CLOSED,
 }
 
 
@@ -91,6 +94,8 @@ def call(name: str, actor, hazard: Hazard, orgs):
         return services.hazard_void(actor=actor, hazard=hazard, reason="重复上报")
     if name == "reopen":
         return services.hazard_reopen(actor=actor, hazard=hazard, reason="回头看发现返潮")
+    if name == "fix_on_spot":
+        return services.hazard_fix_on_spot(actor=actor, hazard=hazard, note="当场清理", files=[photo()])
     raise AssertionError(name)
 
 
@@ -182,9 +187,9 @@ def test_major_hazard_needs_a_complete_governance_plan_before_submission(users, 
 def test_major_hazard_is_verified_by_a_leader_or_the_district_office(users, drive):
     hazard = drive(HazardStatus.AWAITING_VERIFICATION, level="major")
     with pytest.raises(ConflictError) as exc:
-        services.hazard_verify_pass(actor=users["officer"], hazard=hazard)
+        services.hazard_verify_pass(actor=users["officer"], hazard=hazard, note="合格")
     assert exc.value.code == "guard_failed"
-    services.hazard_verify_pass(actor=users["leader"], hazard=hazard)
+    services.hazard_verify_pass(actor=users["leader"], hazard=hazard, note="合格")
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.CLOSED
 
 
@@ -192,8 +197,8 @@ def test_very_hard_hazard_is_verified_by_the_district_office(users, drive):
     hazard = drive(HazardStatus.AWAITING_VERIFICATION, difficulty="very_hard")
     for role in ("leader", "officer"):
         with pytest.raises(ConflictError):
-            services.hazard_verify_pass(actor=users[role], hazard=hazard)
-    services.hazard_verify_pass(actor=users["admin"], hazard=hazard)
+            services.hazard_verify_pass(actor=users[role], hazard=hazard, note="合格")
+    services.hazard_verify_pass(actor=users["admin"], hazard=hazard, note="合格")
     assert Hazard.objects.get(pk=hazard.pk).verified_by == users["admin"]
 
 
@@ -276,7 +281,12 @@ def test_allowed_transitions_lists_only_what_the_user_may_do(users, drive):
     hazard = drive(HazardStatus.RECTIFYING)
     hazard = Hazard.objects.select_related("owner", "pending_owner").get(pk=hazard.pk)
     assert {t.name for t in workflow.allowed_transitions(users["enterprise"], hazard)} == {"submit"}
-    assert {t.name for t in workflow.allowed_transitions(users["leader"], hazard)} == {"submit", "transfer", "void"}
+    assert {t.name for t in workflow.allowed_transitions(users["leader"], hazard)} == {
+        "submit",
+        "transfer",
+        "void",
+        "fix_on_spot",
+    }
     assert workflow.allowed_transitions(users["readonly"], hazard) == []
 
 

@@ -227,7 +227,8 @@ def test_self_check_with_fix_on_site(sites, users, reference, login, actions, la
     start = last_audit_id()
     closed = services.self_fix_accept(actor=users["officer"], answer=inspection.answers.get(fixed_on_site=True))
     assert closed.status == "closed" and closed.verified_by == users["officer"]
-    assert actions(start) == ["hazard.confirm", "hazard.submit", "hazard.verify_pass"]
+    assert actions(start) == ["hazard.fix_on_spot"]
+    assert closed.self_verified  # 回头看 samples it first
     # The enterprise cannot self-check another unit's site, nor a major item as 即查即改.
     with pytest.raises(PermissionDeniedError):
         services.inspection_create(

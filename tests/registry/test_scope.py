@@ -14,7 +14,7 @@ UNIT_SCOPE = {
     "admin": (True, True),
     "leader": (True, False),
     "officer": (True, False),
-    "section": (False, False),  # 市场管理科 sees what its own subtree owns
+    "section": (True, False),  # 市场管理科 sees its department's (区商务委) units
     "street": (True, False),  # 北外滩街道
     "enterprise": (True, False),  # its own unit
     "expert": (False, True),  # commissioned by 区建管委

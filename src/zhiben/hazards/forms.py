@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from zhiben.org.choices import OrgKind
@@ -11,7 +12,23 @@ from zhiben.registry.models import Sector, Site, Unit
 from zhiben.web.widgets import DateInput
 
 from .choices import DeadlineKind, Difficulty, HazardLevel, HazardSource, SupervisionKind, SupervisionLevel
-from .models import GovernancePlan, HazardCategory
+from .models import TEXT_MAX_LENGTH, GovernancePlan, HazardCategory
+
+
+def length_message(limit: int) -> dict[str, str]:
+    return {"max_length": f"不能超过 {limit} 个字符（当前 %(show_value)d 个）"}
+
+
+def long_text(label: str, *, required: bool = True, rows: int = 2, **kwargs) -> forms.CharField:
+    """A free-text field bounded at TEXT_MAX_LENGTH, with a Chinese message."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=TEXT_MAX_LENGTH,
+        error_messages=length_message(TEXT_MAX_LENGTH),
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -34,6 +51,8 @@ class MultipleFileField(forms.FileField):
 
 def style(form: forms.Form) -> None:
     for field in form.fields.values():
+        if isinstance(field, forms.CharField) and field.max_length:
+            field.error_messages.update(length_message(field.max_length))
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
             widget.attrs.setdefault("class", "form-check-input")
@@ -98,7 +117,7 @@ class HazardForm(Styled, forms.Form):
     found_on = forms.DateField(label="发现日期", widget=DateInput())
     finder_name = forms.CharField(label="发现人/单位", max_length=100, required=False, help_text="留空则记为登记人")
     title = forms.CharField(label="隐患简述", max_length=120)
-    description = forms.CharField(label="隐患内容", widget=forms.Textarea(attrs={"rows": 3}))
+    description = long_text("隐患内容", rows=3)
     location = forms.CharField(label="具体位置", max_length=200, required=False)
     site = forms.ModelChoiceField(
         label="场所/工程/点位（已登记）", queryset=Site.objects.none(), required=False, empty_label="未登记或不涉及"
@@ -121,7 +140,7 @@ class HazardForm(Styled, forms.Form):
     owner = OrgChoiceField(label="行业主管部门", queryset=owner_queryset(), empty_label="请选择")
     responsible_person = forms.CharField(label="责任人", max_length=50, required=False)
     responsible_phone = forms.CharField(label="责任人电话", max_length=30, required=False)
-    requirement = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    requirement = long_text("整改要求", required=False)
     deadline_kind = forms.ChoiceField(label="整改时限", choices=DeadlineKind.choices, initial=DeadlineKind.DATE)
     deadline = forms.DateField(label="整改期限", required=False, widget=DateInput())
     before_files = MultipleFileField(label="整改前照片/材料")
@@ -152,7 +171,7 @@ class HazardEditForm(HazardForm):
 
 
 class ConfirmForm(Styled, forms.Form):
-    requirement = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 2}))
+    requirement = long_text("整改要求")
     deadline_kind = forms.ChoiceField(label="整改时限", choices=DeadlineKind.choices)
     deadline = forms.DateField(label="整改期限", required=False, widget=DateInput())
     level = forms.ChoiceField(label="隐患等级", choices=HazardLevel.choices)
@@ -161,21 +180,26 @@ class ConfirmForm(Styled, forms.Form):
 
 
 class SubmitForm(Styled, forms.Form):
-    note = forms.CharField(label="整改情况", widget=forms.Textarea(attrs={"rows": 3}))
+    note = long_text("整改情况", rows=3)
     files = MultipleFileField(label="整改后照片/材料")
 
 
+class FixOnSpotForm(Styled, forms.Form):
+    note = long_text("现场整改情况")
+    files = MultipleFileField(label="整改后照片", required=True, help_text="须上传现场整改后的照片")
+
+
 class ReasonForm(Styled, forms.Form):
-    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = long_text("原因")
 
 
 class VerifyPassForm(Styled, forms.Form):
-    note = forms.CharField(label="验收意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = long_text("验收意见")
 
 
 class TransferForm(Styled, forms.Form):
     to_org = OrgChoiceField(label="移交给", queryset=owner_queryset(), empty_label="请选择部门或街道")
-    reason = forms.CharField(label="移交理由", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = long_text("移交理由")
 
 
 class PlanForm(Styled, forms.ModelForm):
@@ -184,16 +208,24 @@ class PlanForm(Styled, forms.ModelForm):
         fields = [name for name, _ in GovernancePlan.PARTS]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name, _ in GovernancePlan.PARTS}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.max_length = TEXT_MAX_LENGTH
+            field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+            field.error_messages.update(length_message(TEXT_MAX_LENGTH))
+            field.widget.attrs["maxlength"] = str(TEXT_MAX_LENGTH)
+
 
 class SupervisionForm(Styled, forms.Form):
     kind = forms.ChoiceField(label="督办方式", choices=SupervisionKind.choices)
     level = forms.ChoiceField(label="层级", choices=SupervisionLevel.choices)
     deadline = forms.DateField(label="督办期限", widget=DateInput())
-    requirement = forms.CharField(label="督办要求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    requirement = long_text("督办要求", required=False)
 
 
 class TextForm(Styled, forms.Form):
-    text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 2}))
+    text = long_text("内容")
 
 
 class EvidenceForm(Styled, forms.Form):
@@ -223,4 +255,4 @@ class RecheckRecordForm(Styled, forms.Form):
     passed = forms.TypedChoiceField(
         label="复查结果", coerce=lambda v: v == "1", choices=[("1", "复查合格"), ("0", "返潮（重新整改）")]
     )
-    note = forms.CharField(label="复查情况", widget=forms.Textarea(attrs={"rows": 2}))
+    note = long_text("复查情况")

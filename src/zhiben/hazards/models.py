@@ -28,6 +28,10 @@ from .choices import (
     TransferStatus,
 )
 
+# The longest free text (隐患内容, 整改要求, 整改情况, reasons, notes) a form,
+# the API or a service accepts; short fields are bounded by their column.
+TEXT_MAX_LENGTH = 5000
+
 # The department a pending 移交 is addressed to sees the hazard too, so that
 # it can accept or return it.
 HAZARD_SCOPE = ScopeSpec(org=("owner", "pending_owner"), street="street", unit="unit", broad_org=True)
@@ -188,6 +192,15 @@ class Hazard(models.Model):
     )
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     submitted_at = models.DateTimeField("提交验收时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="整改提交人",
+        help_text="记录整改情况的人；他不能验收这次整改",
+    )
     rectification_note = models.TextField("整改情况", blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -197,6 +210,12 @@ class Hazard(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name="验收人",
+    )
+    verification_note = models.TextField("验收意见", blank=True)
+    self_verified = models.BooleanField(
+        "即查即改（自行验收）",
+        default=False,
+        help_text="一般隐患现场即查即改、由发现人自行销号；回头看优先抽查",
     )
     voided_at = models.DateTimeField("作废时间", null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField("返潮次数", default=0)
@@ -242,6 +261,11 @@ class Hazard(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=HazardStatus.CLOSED) | Q(closed_at__isnull=False, verified_by__isnull=False),
                 name="hazard_closed_has_verifier",
+            ),
+            models.CheckConstraint(
+                # 即查即改 (self-verified) only for 一般 hazards.
+                condition=Q(self_verified=False) | Q(level="general"),
+                name="hazard_self_verified_only_general",
             ),
             models.CheckConstraint(
                 # Once confirmed (整改中 and after) a hazard has its 整改时限.

@@ -41,6 +41,7 @@ from .choices import (
     TransferStatus,
 )
 from .models import (
+    TEXT_MAX_LENGTH,
     GovernancePlan,
     Hazard,
     HazardCategory,
@@ -150,6 +151,26 @@ def category_allowed(category: HazardCategory, sector: Sector) -> bool:
     return root.for_all_sectors or root.sectors.filter(pk=sector.pk).exists()
 
 
+def length_errors(model, data: dict[str, Any]) -> dict[str, str]:
+    """Text longer than its column (or TEXT_MAX_LENGTH for free text), by
+    field: SQLite would store it silently and PostgreSQL would fail."""
+    errors = {}
+    for field in model._meta.fields:
+        value = data.get(field.name)
+        if not isinstance(value, str):
+            continue
+        limit = field.max_length or TEXT_MAX_LENGTH
+        if len(value) > limit:
+            errors[field.name] = f"{field.verbose_name}不能超过 {limit} 个字符（当前 {len(value)} 个）"
+    return errors
+
+
+def _text_too_long(label: str, field: str, value: str | None) -> None:
+    if value and len(value) > TEXT_MAX_LENGTH:
+        message = f"{label}不能超过 {TEXT_MAX_LENGTH} 个字符（当前 {len(value)} 个）"
+        raise ValidationFailed(message, details={field: message})
+
+
 def _validate(data: dict[str, Any], *, creating: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     today = timezone.localdate()
@@ -183,6 +204,7 @@ def _validate(data: dict[str, Any], *, creating: bool) -> dict[str, str]:
         problem = uscc_problem(uscc)
         if problem:
             errors["unit_uscc"] = problem
+    errors.update(length_errors(Hazard, data))
     category, sector = data.get("category"), data.get("sector")
     if isinstance(category, HazardCategory) and isinstance(sector, Sector) and not category_allowed(category, sector):
         errors["category"] = f"“{category}”不属于{sector}领域的隐患类别"
@@ -234,6 +256,21 @@ def _normalize(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _link_registered_unit(actor: User, data: dict[str, Any]) -> dict[str, Any]:
+    """A hazard entered with a free-text 责任单位 whose 统一社会信用代码 is that
+    of a registered unit the actor can see is linked to it (so the unit's
+    企业用户 sees it and it reaches 一企一档). A unit the actor cannot see is
+    never linked: the hazard stays free text, so the result does not reveal
+    whether the code is registered."""
+    uscc = data.get("unit_uscc") or ""
+    if data.get("unit") is not None or not uscc or uscc_problem(uscc):
+        return data
+    unit = Unit.objects.restrict(actor, "view").filter(uscc=uscc).first()
+    if unit is None:
+        return data
+    return _normalize({**data, "unit": unit})
+
+
 def _next_code(year: int) -> str:
     sequence, _ = HazardCodeSequence.objects.select_for_update().get_or_create(year=year)
     HazardCodeSequence.objects.filter(pk=year).update(last=F("last") + 1)
@@ -243,6 +280,7 @@ def _next_code(year: int) -> str:
 
 def find_duplicates(
     *,
+    actor: User,
     unit: Unit | None,
     unit_name: str,
     unit_uscc: str,
@@ -251,8 +289,11 @@ def find_duplicates(
     exclude_pk: int | None = None,
     site=None,
 ) -> list[Hazard]:
-    """Open hazards of the same site (or unit) and category whose text is similar."""
-    qs = Hazard.objects.open().filter(category=category)
+    """Open hazards of the same site (or unit) and category whose text is
+    similar, among those ``actor`` may see: a hazard out of the actor's scope
+    is never named (nor its existence hinted at) — the new one is then
+    simply recorded, like any other."""
+    qs = Hazard.objects.restrict(actor, "view").open().filter(category=category)
     if site is not None:
         qs = qs.filter(site=site)
     elif unit is not None:
@@ -283,7 +324,7 @@ def hazard_create(
     notify_owner: bool = True,
 ) -> Hazard:
     """上账: put a hazard on the ledger (status 待确认)."""
-    data = _normalize(data)
+    data = _link_registered_unit(actor, _normalize(data))
     data.setdefault("level", HazardLevel.GENERAL)
     data.setdefault("difficulty", Difficulty.EASY)
     data.setdefault("deadline_kind", DeadlineKind.DATE)
@@ -296,6 +337,7 @@ def hazard_create(
     )
     if not allow_duplicate:
         duplicates = find_duplicates(
+            actor=actor,
             site=data.get("site"),
             unit=data.get("unit"),
             unit_name=data["unit_name"],
@@ -332,12 +374,13 @@ def hazard_create(
     if notify_owner:
         transaction.on_commit(
             lambda: notify.notify(
-                notify.recipients_in(hazard.owner),
+                who_may(hazard, notify.recipients_in(hazard.owner), "confirm"),
                 title=f"新隐患待确认：{hazard.code} {hazard.title}",
                 body=f"{hazard.unit_name}；来源：{hazard.get_source_display()}",
                 url=hazard_url(hazard),
                 kind="hazard.create",
                 exclude=actor,
+                target=hazard,
             )
         )
     return hazard
@@ -355,7 +398,7 @@ def hazard_update(*, actor: User, hazard: Hazard, data: dict[str, Any], reason: 
         raise ConflictError(f"“{hazard.get_status_display()}”的隐患不能修改", code="invalid_transition")
     merged = {f: getattr(hazard, f) for f in EDITABLE_FIELDS}
     merged.update({k: v for k, v in data.items() if k in EDITABLE_FIELDS})
-    merged = _normalize(merged)
+    merged = _link_registered_unit(actor, _normalize(merged))
     errors = _validate(merged, creating=False)
     if hazard.status == HazardStatus.RECTIFYING and merged.get("deadline") is None:
         errors["deadline"] = "整改中的隐患须有整改时限"
@@ -516,6 +559,7 @@ def _run_transition(
         raise ConflictError(message, code=code)
     if transition.needs_reason and not (reason or "").strip():
         raise ValidationFailed(f"{transition.label}须填写原因", details={"reason": "请填写原因"})
+    _text_too_long("原因", "reason", reason)
     before = snapshot(hazard, TRACKED_FIELDS)
     hazard._previous_status = hazard.status
     if transition.target:
@@ -600,6 +644,7 @@ def _alert_on_difficulty(hazard: Hazard, actor: User) -> None:
             url=hazard_url(hazard),
             kind="hazard.confirm",
             exclude=actor,
+            target=hazard,
         )
         if hazard.difficulty in (Difficulty.HARD, Difficulty.VERY_HARD) or hazard.level == HazardLevel.MAJOR:
             leaders = notify.recipients_in(hazard.owner, roles=[Role.DEPT_LEADER])
@@ -609,6 +654,7 @@ def _alert_on_difficulty(hazard: Hazard, actor: User) -> None:
                 url=hazard_url(hazard),
                 kind="hazard.difficulty",
                 exclude=actor,
+                target=hazard,
             )
         if hazard.difficulty == Difficulty.VERY_HARD or hazard.level == HazardLevel.MAJOR:
             notify.notify(
@@ -618,6 +664,7 @@ def _alert_on_difficulty(hazard: Hazard, actor: User) -> None:
                 url=hazard_url(hazard),
                 kind="hazard.difficulty",
                 exclude=actor,
+                target=hazard,
             )
 
     transaction.on_commit(send)
@@ -627,9 +674,11 @@ def _alert_on_difficulty(hazard: Hazard, actor: User) -> None:
 def hazard_submit(
     *, actor: User, hazard: Hazard | int, note: str, files: Sequence = (), expected_version: int | None = None
 ) -> Hazard:
-    """提交整改: rectification done, with after-evidence and a note."""
+    """提交整改: rectification done, with after-evidence and a note. The
+    actor is recorded as ``submitted_by`` and may not verify it."""
     if not (note or "").strip():
         raise ValidationFailed("请填写整改情况说明", details={"note": "请填写整改情况说明"})
+    _text_too_long("整改情况", "note", note)
     stored = store_uploads(list(files)) if files else []
 
     def mutate(h: Hazard) -> dict:
@@ -646,6 +695,7 @@ def hazard_submit(
             )
         h.rectification_note = note.strip()
         h.submitted_at = timezone.now()
+        h.submitted_by = actor
         return {"files": [u.name for u in files]}
 
     hazard = _run_transition("submit", actor=actor, hazard=hazard, expected_version=expected_version, mutate=mutate)
@@ -657,30 +707,53 @@ def hazard_submit(
             url=hazard_url(hazard),
             kind="hazard.submit",
             exclude=actor,
+            target=hazard,
         )
     )
     return hazard
 
 
 def _verifiers(hazard: Hazard) -> list[User]:
+    """Who is told that a hazard awaits 验收: those who may verify it now."""
     if hazard.difficulty == Difficulty.VERY_HARD:
-        return notify.district_admins()
-    if hazard.level == HazardLevel.MAJOR:
-        return notify.recipients_in(hazard.owner, roles=[Role.DEPT_LEADER])
-    return notify.recipients_in(hazard.owner, roles=[Role.DEPT_LEADER, Role.DEPT_OFFICER])
+        candidates = notify.district_admins()
+    elif hazard.level == HazardLevel.MAJOR:
+        candidates = notify.recipients_in(hazard.owner, roles=[Role.DEPT_LEADER])
+    else:
+        candidates = notify.recipients_in(hazard.owner, roles=[Role.DEPT_LEADER, Role.DEPT_OFFICER])
+    return who_may(hazard, candidates, "verify_pass")
+
+
+def who_may(hazard: Hazard, users, transition: str | None = None) -> list[User]:
+    """The users among ``users`` who can see ``hazard`` and, when
+    ``transition`` is named, may make it now (the recipients of a
+    notification asking them to act)."""
+    chosen = []
+    for user in {u.pk: u for u in users}.values():
+        if not Hazard.objects.restrict(user, "view").filter(pk=hazard.pk).exists():
+            continue
+        if transition is not None and not workflow.check(workflow.TRANSITIONS[transition], user, hazard)[0]:
+            continue
+        chosen.append(user)
+    return chosen
 
 
 @service("hazard.verify_pass")
-def hazard_verify_pass(
-    *, actor: User, hazard: Hazard | int, note: str = "", expected_version: int | None = None
-) -> Hazard:
-    """验收通过 → 已销号. Active 督办 on the hazard end with it."""
+def hazard_verify_pass(*, actor: User, hazard: Hazard | int, note: str, expected_version: int | None = None) -> Hazard:
+    """验收通过 → 已销号, with the 验收意见 (required). Not by whoever
+    submitted the rectification (workflow guard). Active 督办 on the hazard
+    end with it."""
+    if not (note or "").strip():
+        raise ValidationFailed("请填写验收意见", details={"note": "请填写验收意见"})
+    _text_too_long("验收意见", "note", note)
 
     def mutate(h: Hazard) -> dict:
         h.closed_at = timezone.now()
         h.verified_by = actor
+        h.verification_note = note.strip()
+        h.self_verified = False
         ended = Supervision.objects.filter(hazard=h, is_active=True).update(is_active=False, closed_at=h.closed_at)
-        return {"supervisions_ended": ended, "note": note}
+        return {"supervisions_ended": ended, "note": note.strip()}
 
     hazard = _run_transition(
         "verify_pass", actor=actor, hazard=hazard, reason=note, expected_version=expected_version, mutate=mutate
@@ -697,6 +770,7 @@ def hazard_verify_fail(
 
     def mutate(h: Hazard) -> None:
         h.submitted_at = None
+        h.submitted_by = None
 
     hazard = _run_transition(
         "verify_fail", actor=actor, hazard=hazard, reason=reason, expected_version=expected_version, mutate=mutate
@@ -714,9 +788,62 @@ def _notify_parties(hazard: Hazard, actor: User, title: str, kind: str, body: st
             )
         if hazard.street_id:
             users += notify.recipients_in(hazard.street, roles=[Role.STREET_OFFICER])
-        notify.notify(users, title=title, body=body, url=hazard_url(hazard), kind=kind, exclude=actor)
+        notify.notify(users, title=title, body=body, url=hazard_url(hazard), kind=kind, exclude=actor, target=hazard)
 
     transaction.on_commit(send)
+
+
+@service("hazard.fix_on_spot")
+def hazard_fix_on_spot(
+    *,
+    actor: User,
+    hazard: Hazard | int,
+    note: str,
+    files: Sequence = (),
+    requirement: str = "",
+    expected_version: int | None = None,
+) -> Hazard:
+    """即查即改: a 一般 hazard rectified on the spot is closed by the person
+    who found it (区安委办, the owner's staff or the 街道). An after-photo is
+    required (uploaded now or already attached); the hazard is flagged
+    ``self_verified`` so that 回头看 samples it first."""
+    if not (note or "").strip():
+        raise ValidationFailed("请填写现场整改情况", details={"note": "请填写现场整改情况"})
+    _text_too_long("整改情况", "note", note)
+    _text_too_long("整改要求", "requirement", requirement)
+    stored = store_uploads(list(files)) if files else []
+    if any(not f.is_image for f in stored):
+        raise ValidationFailed("即查即改须上传整改后照片（图片）", details={"files": "请上传整改后照片"})
+
+    def mutate(h: Hazard) -> dict:
+        for upload, stored_file in zip(files, stored, strict=True):
+            HazardEvidence.objects.create(
+                hazard=h,
+                file=stored_file,
+                phase=EvidencePhase.AFTER,
+                original_name=upload.name[:255],
+                uploaded_by=actor,
+            )
+        if not h.evidence.filter(phase=EvidencePhase.AFTER, file__kind="image").exists():
+            raise ValidationFailed("即查即改须上传整改后照片", details={"files": "请上传整改后照片"})
+        now, today = timezone.now(), timezone.localdate()
+        h.requirement = h.requirement or (requirement or "").strip() or "即查即改，当场整改"
+        if h.deadline is None:
+            h.deadline_kind, h.deadline = DeadlineKind.IMMEDIATE, max(today, h.found_on)
+        h.confirmed_at = h.confirmed_at or now
+        h.rectification_note = note.strip()
+        h.submitted_at, h.submitted_by = now, actor
+        h.closed_at, h.verified_by = now, actor
+        h.verification_note = "即查即改，现场自行验收"
+        h.self_verified = True
+        ended = Supervision.objects.filter(hazard=h, is_active=True).update(is_active=False, closed_at=now)
+        return {"files": [u.name for u in files], "self_verified": True, "supervisions_ended": ended}
+
+    hazard = _run_transition(
+        "fix_on_spot", actor=actor, hazard=hazard, expected_version=expected_version, mutate=mutate
+    )
+    _notify_parties(hazard, actor, f"隐患已即查即改销号：{hazard.code}", "hazard.fix_on_spot")
+    return hazard
 
 
 @service("hazard.transfer")
@@ -748,12 +875,17 @@ def hazard_transfer(
     transfer = created["t"]
     transaction.on_commit(
         lambda: notify.notify(
-            notify.recipients_in(to_org, roles=[Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER]),
+            who_may(
+                hazard,
+                notify.recipients_in(to_org, roles=[Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER]),
+                "transfer_accept",
+            ),
             title=f"抄告：{transfer.from_org} 移交隐患 {hazard.code}，请接收或退回",
             body=reason.strip(),
             url=hazard_url(hazard),
             kind="hazard.transfer",
             exclude=actor,
+            target=hazard,
         )
     )
     return transfer
@@ -779,15 +911,21 @@ def hazard_transfer_accept(*, actor: User, hazard: Hazard | int, expected_versio
     )
     transfer = hazard.transfers.order_by("-requested_at").first()
     transaction.on_commit(
-        lambda: notify.notify(
-            notify.recipients_in(transfer.from_org),
-            title=f"{transfer.to_org} 已接收移交的隐患 {hazard.code}",
-            url=hazard_url(hazard),
-            kind="hazard.transfer_accept",
-            exclude=actor,
-        )
+        lambda: _notify_sender(hazard, transfer, actor, f"{transfer.to_org} 已接收移交的隐患 {hazard.code}", "")
     )
     return hazard
+
+
+def _notify_sender(hazard: Hazard, transfer: Transfer, actor: User, title: str, body: str) -> None:
+    """Tell the department that offered a 移交 what became of it: with a link
+    for those who still see the hazard, without one for those who no longer
+    do (it was theirs, so its code is no news to them)."""
+    senders = notify.recipients_in(transfer.from_org)
+    seeing = who_may(hazard, senders)
+    kind = "hazard.transfer_accept" if transfer.status == TransferStatus.ACCEPTED else "hazard.transfer_return"
+    notify.notify(seeing, title=title, body=body, url=hazard_url(hazard), kind=kind, exclude=actor, target=hazard)
+    seeing_ids = {u.pk for u in seeing}
+    notify.notify([u for u in senders if u.pk not in seeing_ids], title=title, body=body, kind=kind, exclude=actor)
 
 
 @service("hazard.transfer_return")
@@ -811,13 +949,8 @@ def hazard_transfer_return(
     )
     transfer = hazard.transfers.order_by("-requested_at").first()
     transaction.on_commit(
-        lambda: notify.notify(
-            notify.recipients_in(transfer.from_org),
-            title=f"{transfer.to_org} 退回了移交的隐患 {hazard.code}",
-            body=reason.strip(),
-            url=hazard_url(hazard),
-            kind="hazard.transfer_return",
-            exclude=actor,
+        lambda: _notify_sender(
+            hazard, transfer, actor, f"{transfer.to_org} 退回了移交的隐患 {hazard.code}", reason.strip()
         )
     )
     return hazard
@@ -841,7 +974,10 @@ def _reopen(h: Hazard) -> None:
     h.reopen_count += 1
     h.closed_at = None
     h.verified_by = None
+    h.verification_note = ""
+    h.self_verified = False
     h.submitted_at = None
+    h.submitted_by = None
     h.deadline_kind = DeadlineKind.DATE
     h.deadline = max(h.deadline or timezone.localdate(), timezone.localdate())
 
@@ -931,6 +1067,7 @@ def supervision_open(
             url=hazard_url(hazard),
             kind="hazard.supervise",
             exclude=actor,
+            target=hazard,
         )
     )
     return supervision
@@ -993,13 +1130,21 @@ def default_seed(organization: Organization, start: dt.date, end: dt.date, perce
     return f"{organization.code}:{start.isoformat()}:{end.isoformat()}:{percent}"
 
 
-def draw_sample(ids: Sequence[int], percent: int, seed: str) -> list[int]:
-    """A reproducible sample: the same ids, percent and seed give the same draw."""
+def draw_sample(ids: Sequence[int], percent: int, seed: str, first: Sequence[int] = ()) -> list[int]:
+    """A reproducible sample: the same ids, percent and seed give the same
+    draw. ``first`` (among ``ids``: the 即查即改 hazards, closed by whoever
+    found them) fill the sample before the others: all of them when they fit,
+    else a random part of them."""
     ordered = sorted(ids)
     if not ordered:
         return []
-    size = max(1, math.ceil(len(ordered) * percent / 100))
-    return sorted(random.Random(seed).sample(ordered, min(size, len(ordered))))
+    size = min(max(1, math.ceil(len(ordered) * percent / 100)), len(ordered))
+    rng = random.Random(seed)
+    priority = sorted(set(first) & set(ordered))
+    if len(priority) >= size:
+        return sorted(rng.sample(priority, size)) if priority else []
+    rest = sorted(set(ordered) - set(priority))
+    return sorted(priority + rng.sample(rest, size - len(priority)))
 
 
 @service("hazard.recheck_draw")
@@ -1026,8 +1171,10 @@ def recheck_draw(
     if errors:
         raise ValidationFailed("抽查条件有误", details=errors)
     seed = (seed or "").strip() or default_seed(organization, period_start, period_end, percent)
-    ids = list(recheck_population(organization, period_start, period_end).values_list("pk", flat=True))
-    chosen = draw_sample(ids, percent, seed)
+    population = recheck_population(organization, period_start, period_end)
+    ids = list(population.values_list("pk", flat=True))
+    self_verified = list(population.filter(self_verified=True).values_list("pk", flat=True))
+    chosen = draw_sample(ids, percent, seed, first=self_verified)
     batch = RecheckBatch.objects.create(
         organization=organization,
         period_start=period_start,

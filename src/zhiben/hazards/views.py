@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
@@ -17,6 +18,7 @@ from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
 from zhiben.org.models import User
+from zhiben.registry.models import Site, Unit
 from zhiben.web.views import _apply_service_error
 
 from . import services, workflow
@@ -27,6 +29,7 @@ from .forms import (
     BulkAssignForm,
     ConfirmForm,
     EvidenceForm,
+    FixOnSpotForm,
     HazardEditForm,
     HazardForm,
     PlanForm,
@@ -135,6 +138,8 @@ def hazard_listed(request):
 
 @login_required
 def hazard_create(request):
+    if not _can_create_any(request.user):
+        raise PermissionDenied("您的账号只能查看隐患，不能登记隐患。如需登记，请联系本单位管理员开通经办权限。")
     form = HazardForm(request.POST or None, request.FILES or None, user=request.user)
     duplicates = None
     if request.method == "POST":
@@ -197,11 +202,14 @@ def hazard_edit(request, pk: int):
     )
 
 
+TIMELINE_HIDDEN_ACTIONS = ("access.denied", "transition.refused")
+
 TRANSITION_FORMS = {
     "confirm": ConfirmForm,
     "submit": SubmitForm,
     "verify_pass": VerifyPassForm,
     "verify_fail": ReasonForm,
+    "fix_on_spot": FixOnSpotForm,
     "transfer": TransferForm,
     "transfer_accept": None,
     "transfer_return": ReasonForm,
@@ -230,11 +238,20 @@ def _detail_context(request, hazard: Hazard, **forms) -> dict:
         transition_forms.append((t, form))
     parties = workflow.parties(request.user, hazard)
     evidence = list(hazard.evidence.select_related("file", "uploaded_by"))
-    events = AuditEvent.objects.filter(object_type="hazards.hazard", object_id=str(hazard.pk)).order_by("id")
+    # Refusals (越权访问被拒绝, 操作被拒绝) stay in the audit log; the 处理过程 shows what happened.
+    events = (
+        AuditEvent.objects.filter(object_type="hazards.hazard", object_id=str(hazard.pk))
+        .exclude(action__in=TIMELINE_HIDDEN_ACTIONS)
+        .order_by("id")
+    )
     plan = GovernancePlan.objects.filter(hazard=hazard).first()
     supervisions = hazard.supervisions.prefetch_related("feedback__author").select_related("opened_by")
     return {
         "hazard": hazard,
+        "unit_visible": bool(hazard.unit_id)
+        and Unit.objects.restrict(request.user, "view").filter(pk=hazard.unit_id).exists(),
+        "site_visible": bool(hazard.site_id)
+        and Site.objects.restrict(request.user, "view").filter(pk=hazard.site_id).exists(),
         "today": timezone.localdate(),
         "transition_forms": transition_forms,
         "blocked": [(t, msg) for t, ok, msg in _blocked(request.user, hazard)],
@@ -328,6 +345,9 @@ def hazard_transition(request, pk: int, name: str):
         "verify_fail": lambda: services.hazard_verify_fail(
             actor=actor, hazard=hazard, reason=data["reason"], expected_version=version
         ),
+        "fix_on_spot": lambda: services.hazard_fix_on_spot(
+            actor=actor, hazard=hazard, note=data["note"], files=data["files"], expected_version=version
+        ),
         "transfer": lambda: services.hazard_transfer(
             actor=actor, hazard=hazard, to_org=data["to_org"], reason=data["reason"], expected_version=version
         ),
@@ -344,7 +364,10 @@ def hazard_transition(request, pk: int, name: str):
     try:
         calls[name]()
     except ServiceError as exc:
-        return _rerender(request, hazard, name, form or ReasonForm(), exc)
+        if form is None:  # nothing to show the message on (接收移交 has no form)
+            messages.error(request, exc.message)
+            return render(request, "hazards/detail.html", _detail_context(request, hazard), status=exc.status)
+        return _rerender(request, hazard, name, form, exc)
     messages.success(request, f"已{workflow.TRANSITIONS[name].label}。")
     if not Hazard.objects.restrict(request.user, "view").filter(pk=pk).exists():
         return redirect("hazards:list")  # e.g. returned a transfer the user only saw as its target

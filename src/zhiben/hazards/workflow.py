@@ -77,17 +77,37 @@ def parties(user, hazard) -> set[Party]:
 
 
 # --- Guards: return None when the transition may go ahead, else a Chinese reason -------------
+#
+# Separation of duties on 验收 (docs/hazards.md):
+# * whoever recorded the rectification (提交整改, ``submitted_by``) does not judge it;
+# * a 重大 hazard is verified by the department's leader or 区安委办, never by the
+#   responsible unit (a user who is the unit's 企业用户 is refused even if they also
+#   hold a department role);
+# * 即查即改 (``fix_on_spot``) is the one way to close a hazard one has found and had
+#   fixed oneself: 一般 hazards only, with a photo; the hazard is flagged
+#   ``self_verified`` and 回头看 samples it first.
 
 
-def _verifiers_guard(user_parties: set[Party], hazard) -> str | None:
+def _verifiers_guard(user, user_parties: set[Party], hazard) -> str | None:
+    if getattr(hazard, "submitted_by_id", None) is not None and hazard.submitted_by_id == user.pk:
+        return "整改情况由您提交，不能由您验收（验收须由他人进行）"
     if hazard.difficulty == Difficulty.VERY_HARD and Party.ADMIN not in user_parties:
         return "难整改隐患由区安委办（区地空联办）牵头验收"
-    if hazard.level == HazardLevel.MAJOR and not user_parties & {Party.ADMIN, Party.OWNER_LEADER}:
-        return "重大隐患须由主管部门领导或区安委办验收"
+    if hazard.level == HazardLevel.MAJOR:
+        if Party.UNIT in user_parties and Party.ADMIN not in user_parties:
+            return "重大隐患须由主管部门或区安委办验收，责任单位不能自行验收"
+        if not user_parties & {Party.ADMIN, Party.OWNER_LEADER}:
+            return "重大隐患须由主管部门领导或区安委办验收"
     return None
 
 
-def guard_submit(user_parties: set[Party], hazard) -> str | None:
+def guard_fix_on_spot(user, user_parties: set[Party], hazard) -> str | None:
+    if hazard.level != HazardLevel.GENERAL:
+        return "只有一般隐患可以即查即改；重大隐患须编制治理方案并由主管部门领导或区安委办验收"
+    return None
+
+
+def guard_submit(user, user_parties: set[Party], hazard) -> str | None:
     if hazard.level == HazardLevel.MAJOR:
         plan = getattr(hazard, "plan", None)  # RelatedObjectDoesNotExist is an AttributeError
         if plan is None:
@@ -98,7 +118,7 @@ def guard_submit(user_parties: set[Party], hazard) -> str | None:
     return None
 
 
-def guard_none(user_parties: set[Party], hazard) -> str | None:
+def guard_none(user, user_parties: set[Party], hazard) -> str | None:
     return None
 
 
@@ -109,7 +129,7 @@ class Transition:
     sources: tuple[str, ...]
     target: str | None  # None: back to the state before a 移交
     who: frozenset[Party]
-    guard: Callable[[set[Party], object], str | None] = guard_none
+    guard: Callable[[object, set[Party], object], str | None] = guard_none
     needs_reason: bool = False
     description: str = ""
 
@@ -148,7 +168,8 @@ TRANSITION_LIST: list[Transition] = [
         S.CLOSED,
         STAFF,
         _verifiers_guard,
-        description="现场或材料验收合格，闭环销号；难整改隐患由区安委办验收，重大隐患由部门领导或区安委办验收",
+        description="现场或材料验收合格，须填写验收意见，闭环销号；提交整改的人不能验收；"
+        "难整改隐患由区安委办验收，重大隐患由部门领导或区安委办验收（责任单位不能验收）",
     ),
     _t(
         "verify_fail",
@@ -158,7 +179,17 @@ TRANSITION_LIST: list[Transition] = [
         STAFF,
         _verifiers_guard,
         True,
-        description="退回继续整改，须写明原因",
+        description="退回继续整改，须写明原因；验收人规则同验收通过",
+    ),
+    _t(
+        "fix_on_spot",
+        "即查即改（当场销号）",
+        [S.PENDING, S.RECTIFYING],
+        S.CLOSED,
+        {Party.ADMIN, Party.OWNER_STAFF, Party.STREET},
+        guard_fix_on_spot,
+        description="一般、易整改隐患现场整改完毕：上传整改后照片、填写整改情况，由检查人员当场销号；"
+        "记为“自行验收”，回头看优先抽查",
     ),
     _t(
         "transfer",
@@ -216,7 +247,7 @@ def check(transition: Transition, user, hazard) -> tuple[bool, str, str]:
     user_parties = parties(user, hazard)
     if not user_parties & transition.who:
         return False, "permission_denied", f"您无权对该隐患执行“{transition.label}”"
-    problem = transition.guard(user_parties, hazard)
+    problem = transition.guard(user, user_parties, hazard)
     if problem:
         return False, "guard_failed", problem
     return True, "", ""

@@ -811,8 +811,10 @@ def self_fix_accept(*, actor: User, answer: InspectionAnswer, note: str = "") ->
     hazard = answer.hazard
     if hazard.status != "pending":
         raise ConflictError("该隐患已不是待确认状态", code="invalid_transition")
-    hazard = hazard_services.hazard_confirm(
-        actor=actor, hazard=hazard, requirement="即查即改，当场整改", deadline_kind=DeadlineKind.IMMEDIATE
+    # One hazard step (即查即改, flagged self-verified, sampled first by 回头看):
+    # confirm + submit + verify by one person is refused by separation of duties.
+    return hazard_services.hazard_fix_on_spot(
+        actor=actor,
+        hazard=hazard,
+        note=answer.fix_note or note or "企业已当场整改",
     )
-    hazard = hazard_services.hazard_submit(actor=actor, hazard=hazard, note=answer.fix_note or "企业已当场整改")
-    return hazard_services.hazard_verify_pass(actor=actor, hazard=hazard, note=note or "即查即改验收合格")

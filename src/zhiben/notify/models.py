@@ -14,6 +14,10 @@ class Notification(models.Model):
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=300, blank=True)
     kind = models.CharField("类型", max_length=40, blank=True)
+    # The record the message is about ("app_label.model" and its key), so the
+    # inbox links to it only while the recipient may still see it.
+    target_type = models.CharField("关联对象类型", max_length=60, blank=True)
+    target_id = models.PositiveBigIntegerField("关联对象", null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -7,21 +8,33 @@ from zhiben.web.views import paginate
 from . import services
 from .models import Notification
 
+GONE = "该消息涉及的事项已不在您的查看范围内（可能已移交其他部门或已调整），无法打开。"
+
 
 @login_required
 def inbox(request):
     qs = Notification.objects.filter(recipient=request.user)
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
-    return render(request, "notify/inbox.html", paginate(request, qs))
+    context = paginate(request, qs)
+    page = list(context["page_obj"])
+    visible = services.visible_targets(request.user, page)
+    for n in page:
+        n.openable = n.pk in visible
+    return render(request, "notify/inbox.html", context)
 
 
 @login_required
 @require_POST
 def read(request, pk: int):
     services.mark_read(user=request.user, ids=[pk])
-    target = Notification.objects.filter(pk=pk, recipient=request.user).values_list("url", flat=True).first()
-    return redirect(target or "notify:inbox")
+    notification = Notification.objects.filter(pk=pk, recipient=request.user).first()
+    if notification is None or not notification.url:
+        return redirect("notify:inbox")
+    if notification.pk not in services.visible_targets(request.user, [notification]):
+        messages.warning(request, GONE)
+        return redirect("notify:inbox")
+    return redirect(notification.url)
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
+from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec, scope_q
 from zhiben.core.validators import validate_uscc
 from zhiben.files.models import FileLink
 
@@ -90,8 +90,56 @@ class RiskMixin(models.Model):
         return RISK_HEX.get(self.risk_level, "#6c757d")
 
 
+def department_units_q(user) -> Q | None:
+    """The units a 科室's members supervise beyond their own subtree: every
+    unit owned within their department (委办局).
+
+    三管三必须: a unit is supervised by the department of its sector
+    (data/sectors.yaml gives the 委办局 as owner); data/ownership.yaml splits
+    the department's work among its 科室 by site type, and a 科室 officer
+    inspects, records hazards at and follows up every unit of the department
+    (a 农贸市场's operator is a 商务委 unit whatever 科室 registered it). So
+    for "view" a 科室's 领导, 经办人 and 只读 members see the units owned by
+    their department or any of its 科室; "change" stays with the owner's
+    subtree (``services.can_change_unit``). None: nothing beyond the rule
+    of ``core.scoping``."""
+    from zhiben.org.choices import OrgKind, Role
+    from zhiben.org.models import Organization
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    q = None
+    for m in user.active_memberships():
+        org = m.organization
+        if m.role not in (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.READONLY) or org.kind != OrgKind.SECTION:
+            continue
+        department = org.department
+        if department.pk == org.pk:
+            continue
+        orgs = Organization.objects.filter(path__startswith=department.path).order_by().values("pk")
+        q = Q(owner__in=orgs) if q is None else q | Q(owner__in=orgs)
+    return q
+
+
+class UnitQuerySet(RestrictedQuerySet):
+    """Units add one rule to ``core.scoping`` for "view": see
+    ``department_units_q`` (a 科室 sees its department's units)."""
+
+    def restrict(self, user, action="view", *, paging: bool = False):
+        q = scope_q(user, action, self.model.scope_spec, paging)
+        if q is None:
+            return self.all()
+        if action == "view":
+            extra = department_units_q(user)
+            if extra is not None:
+                q |= extra
+        return self.filter(q)
+
+
 class Unit(RiskMixin):
-    """生产经营单位."""
+    """生产经营单位. Who sees a unit: ``core.scoping`` (owner's subtree, its
+    街道, its own 企业用户) plus ``department_units_q`` (the owner
+    department's 科室)."""
 
     name = models.CharField("单位名称", max_length=200)
     uscc = models.CharField(
@@ -139,7 +187,7 @@ class Unit(RiskMixin):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = UnitQuerySet.as_manager()
     scope_spec = ScopeSpec(org="owner", street="street", unit="pk")
 
     class Meta:
