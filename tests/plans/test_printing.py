@@ -46,6 +46,8 @@ def test_task_table_prints_on_a4_without_overlaps(soffice, users, import_plan, l
     assert response.status_code == 200
     pdf = _pdf(response.content, f"plan-{name}")
 
+    for number, lines in enumerate(printing.pdf_text_lines(pdf), start=1):
+        assert printing.overlapping_lines(lines) == [], f"text drawn over text on page {number}"
     info = printing.pdf_info(pdf)
     width, height = (float(v) for v in re.findall(r"[\d.]+", info["Page size"])[:2])
     assert (round(width), round(height)) == (842, 595), info["Page size"]  # A4 landscape
@@ -58,9 +60,6 @@ def test_task_table_prints_on_a4_without_overlaps(soffice, users, import_plan, l
         for header in HEADERS:  # every column, 参与单位 too, on each page (repeated header row)
             assert header in compact, f"page {number} lacks {header}"
     assert "第1页，共" in re.sub(r"\s+", "", pages[0])
-
-    for number, lines in enumerate(printing.pdf_text_lines(pdf), start=1):
-        assert printing.overlapping_lines(lines) == [], f"text drawn over text on page {number}"
 
 
 def test_task_table_rows_are_as_tall_as_their_wrapped_text(users, import_plan, login):

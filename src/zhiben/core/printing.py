@@ -271,6 +271,150 @@ def border_format(**extra) -> dict:
     return {"font_name": "宋体", "font_size": 11, "border": 1, "valign": "vcenter", "text_wrap": True, **extra}
 
 
+# --- Word documents (python-docx) ----------------------------------------------------------------
+
+BODY_FONT = "宋体"
+HEADING_FONT = "黑体"
+A4_CM = (21.0, 29.7)
+
+
+def _set_fonts(style, name: str) -> None:
+    """``name`` for Latin and East Asian text of ``style`` (theme fonts
+    removed: they would win over the name in Word and WPS)."""
+    from docx.oxml.ns import qn
+
+    style.font.name = name
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def setup_document_for_print(
+    document,
+    *,
+    margins_cm: tuple[float, float, float, float] = (2.5, 2.5, 2.5, 2.5),
+    font_size: float = 10.5,
+    landscape: bool = False,
+) -> None:
+    """A4 (portrait unless ``landscape``) with ``margins_cm`` (top, right,
+    bottom, left); 宋体 body text at ``font_size`` pt and black 黑体
+    headings, East Asian font set; 第 N 页 共 M 页 centred in the footer."""
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt, RGBColor
+
+    width, height = A4_CM
+    for section in document.sections:
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = (Cm(height), Cm(width)) if landscape else (Cm(width), Cm(height))
+        top, right, bottom, left = (Cm(m) for m in margins_cm)
+        section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = top, right, bottom, left
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        footer.text = ""
+        footer.add_run("第 ")
+        _field(footer, "PAGE")
+        footer.add_run(" 页 共 ")
+        _field(footer, "NUMPAGES")
+        footer.add_run(" 页")
+    normal = document.styles["Normal"]
+    _set_fonts(normal, BODY_FONT)
+    normal.font.size = Pt(font_size)
+    for name, size in (("Title", 18), ("Heading 1", 16), ("Heading 2", 12), ("Heading 3", 11)):
+        style = document.styles[name]
+        _set_fonts(style, HEADING_FONT)
+        style.font.size = Pt(size)
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.italic = False
+
+
+def _field(paragraph, instruction: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def text_width_cm(document) -> float:
+    """Width between the margins of the document's first section, in cm."""
+    section = document.sections[0]
+    return (section.page_width - section.left_margin - section.right_margin).cm
+
+
+def setup_table_for_print(table, widths_cm: Sequence[float], *, header_rows: int = 0) -> None:
+    """Fixed layout with the column widths ``widths_cm`` (which must fit
+    between the margins), single borders all round and inside, and the first
+    ``header_rows`` rows repeated at the top of every page (``w:tblHeader``).
+    Call it once the rows are added."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    table.autofit = False  # w:tblLayout type="fixed"
+    properties = table._tbl.tblPr
+    width = properties.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        properties.append(width)
+    width.set(qn("w:w"), str(sum(Cm(w).twips for w in widths_cm)))
+    width.set(qn("w:type"), "dxa")
+    borders = properties.find(qn("w:tblBorders"))
+    if borders is not None:
+        properties.remove(borders)
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{edge}")
+        line.set(qn("w:val"), "single")
+        line.set(qn("w:sz"), "4")
+        line.set(qn("w:space"), "0")
+        line.set(qn("w:color"), "000000")
+        borders.append(line)
+    # CT_TblPr's children have a fixed order: borders come after the layout/width elements.
+    anchor = next(
+        (
+            properties.find(qn(t))
+            for t in ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
+            if properties.find(qn(t)) is not None
+        ),
+        None,
+    )
+    if anchor is not None:
+        anchor.addprevious(borders)
+    else:
+        properties.append(borders)
+    for column, cm in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(cm)
+    for row in table.rows:
+        for tc, cm in zip(row._tr.tc_lst, _row_widths(row, widths_cm), strict=True):
+            tc.width = Cm(cm)
+    for row in table.rows[:header_rows]:
+        header = OxmlElement("w:tblHeader")
+        header.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(header)
+
+
+def _row_widths(row, widths_cm: Sequence[float]) -> list[float]:
+    """The widths of a row's distinct cells (a merged cell spans several
+    grid columns)."""
+    from docx.oxml.ns import qn
+
+    result, index = [], 0
+    for tc in row._tr.tc_lst:
+        span_el = tc.tcPr.find(qn("w:gridSpan")) if tc.tcPr is not None else None
+        span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
+        result.append(sum(widths_cm[index : index + span]))
+        index += span
+    return result
+
+
 # --- Checking the printed result -----------------------------------------------------------------
 
 
@@ -346,17 +490,20 @@ def pdf_text_lines(pdf: bytes) -> list[list[tuple[float, float, float, float, st
     return pages
 
 
-def overlapping_lines(lines: Iterable[tuple[float, float, float, float, str]], *, tolerance: float = 1.0):
-    """Pairs of text lines whose boxes intersect (by more than ``tolerance``
-    points both ways): text drawn over other text, as when a row is too low
-    for its wrapped text."""
+def overlapping_lines(lines: Iterable[tuple[float, float, float, float, str]], *, share: float = 0.3):
+    """Pairs of text lines drawn over each other: their boxes intersect
+    across by more than a point and down by more than ``share`` of the lower
+    box's height (the boxes of consecutive lines of one paragraph touch or
+    overlap by a point or so: a font's ascent and descent exceed the pitch)."""
     lines = sorted(lines, key=lambda b: b[1])
     found = []
     for i, a in enumerate(lines):
         for b in lines[i + 1 :]:
-            if b[1] >= a[3] - tolerance:
+            if b[1] >= a[3]:
                 break
-            if min(a[2], b[2]) - max(a[0], b[0]) > tolerance and min(a[3], b[3]) - max(a[1], b[1]) > tolerance:
+            down = min(a[3], b[3]) - max(a[1], b[1])
+            across = min(a[2], b[2]) - max(a[0], b[0])
+            if across > 1.0 and down > share * min(a[3] - a[1], b[3] - b[1]):
                 found.append((a[4], b[4]))
     return found
 

@@ -1,4 +1,9 @@
-"""The signed inspection report (检查记录), a .docx built with python-docx."""
+"""The signed inspection report (检查记录), a .docx built with python-docx.
+
+It is printed and signed on paper: A4 portrait, 宋体 with the East Asian font
+set, bordered tables of fixed column widths that fit between the margins,
+the items table's header row repeated on every page (core.printing).
+"""
 
 from __future__ import annotations
 
@@ -6,27 +11,22 @@ import io
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
+
+from zhiben.core import printing
 
 from .choices import AnswerResult
 from .models import Inspection
 
-FONT = "宋体"
-
-
-def _font(document) -> None:
-    style = document.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(10.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+# Column widths in cm; each table spans the 16 cm between 2.5 cm margins.
+HEADER_WIDTHS = (3.2, 12.8)
+ITEM_WIDTHS = (1.3, 5.4, 1.8, 3.8, 3.7)  # 编号, 检查内容, 结果, 情况说明, 隐患编号 (YH-2026-000001 on one line)
 
 
 def inspection_docx(inspection: Inspection) -> bytes:
     """Header, site, team, date, every item with its result, the hazards
     created (codes), and signature lines for 检查人员 and 被检查单位负责人."""
     document = Document()
-    _font(document)
+    printing.setup_document_for_print(document)
     title = document.add_heading("安全生产检查记录", level=1)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     site = inspection.site
@@ -54,6 +54,8 @@ def inspection_docx(inspection: Inspection) -> bytes:
     for label, value in header:
         cells = table.add_row().cells
         cells[0].text, cells[1].text = label, value
+        cells[0].paragraphs[0].runs[0].bold = True
+    printing.setup_table_for_print(table, HEADER_WIDTHS)
 
     document.add_heading("检查内容及结果", level=2)
     answers = list(inspection.answers.select_related("item", "hazard").order_by("item__position"))
@@ -61,6 +63,8 @@ def inspection_docx(inspection: Inspection) -> bytes:
     items.style = "Table Grid"
     for cell, text in zip(items.rows[0].cells, ("编号", "检查内容", "结果", "情况说明", "隐患编号"), strict=True):
         cell.text = text
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cell.paragraphs[0].runs[0].bold = True
     group = None
     for answer in answers:
         if answer.item.group != group:
@@ -74,6 +78,7 @@ def inspection_docx(inspection: Inspection) -> bytes:
         values = (answer.item.code, text, result, answer.note, answer.hazard.code if answer.hazard_id else "")
         for cell, value in zip(cells, values, strict=True):
             cell.text = value
+    printing.setup_table_for_print(items, ITEM_WIDTHS, header_rows=1)
 
     failed = [a for a in answers if a.result == AnswerResult.FAIL]
     document.add_heading("发现隐患", level=2)
