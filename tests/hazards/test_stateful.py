@@ -1,6 +1,8 @@
 """Hypothesis drives random sequences of transitions and checks invariants:
 已销号 ⇒ verifier and closed time set; a 重大 hazard never reaches 待验收
-without a complete 治理方案; codes unique; the figures equal a fresh recount."""
+without a complete 治理方案; the rectification's submitter never verified it
+(unless closed by 即查即改, which only a 一般 hazard may be); codes unique; the
+figures equal a fresh recount."""
 
 from __future__ import annotations
 
@@ -113,6 +115,12 @@ def machine_factory(everyone, orgs, hazard_data):
                 )
 
         @rule(pk=hazards, actor=st.sampled_from(ACTORS))
+        def fix_on_spot(self, pk, actor):
+            self._try(
+                lambda: services.hazard_fix_on_spot(actor=everyone[actor], hazard=pk, note="当场整改", files=[photo()])
+            )
+
+        @rule(pk=hazards, actor=st.sampled_from(ACTORS))
         def void(self, pk, actor):
             self._try(lambda: services.hazard_void(actor=everyone[actor], hazard=pk, reason="误报"))
 
@@ -130,6 +138,20 @@ def machine_factory(everyone, orgs, hazard_data):
             for hazard in Hazard.objects.filter(level="major", status=HazardStatus.AWAITING_VERIFICATION):
                 plan = GovernancePlan.objects.filter(hazard=hazard).first()
                 assert plan is not None and plan.is_complete
+
+        @invariant()
+        def verified_by_someone_else_unless_fixed_on_spot(self):
+            for hazard in Hazard.objects.filter(status=HazardStatus.CLOSED):
+                if hazard.self_verified:
+                    assert hazard.level == "general"
+                else:
+                    assert hazard.verified_by_id != hazard.submitted_by_id
+                    assert hazard.verification_note.strip()
+
+        @invariant()
+        def major_never_verified_by_the_unit(self):
+            for hazard in Hazard.objects.filter(status=HazardStatus.CLOSED, level="major"):
+                assert hazard.verified_by_id != everyone["enterprise"].pk
 
         @invariant()
         def codes_unique(self):
