@@ -22,12 +22,12 @@ KEEP_PDF = os.environ.get("ZHIBEN_KEEP_PDF")  # a directory: the PDFs are writte
 
 @pytest.fixture
 def soffice():
-    if printing.soffice_path() is None:
+    """Skip without LibreOffice and poppler, unless ZHIBEN_REQUIRE_BROWSER=1 (CI): then fail."""
+    missing = printing.missing_tools()
+    if missing:
         if os.environ.get("ZHIBEN_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                "找不到 LibreOffice（soffice）：请先 apt-get install -y libreoffice-calc-nogui libreoffice-writer-nogui"
-            )
-        pytest.skip("LibreOffice (soffice) not installed")
+            pytest.fail(f"找不到 {'、'.join(missing)}：请先 apt-get install -y libreoffice-calc-nogui poppler-utils")
+        pytest.skip(f"not installed: {', '.join(missing)}")
 
 
 def _pdf(content: bytes, name: str) -> bytes:

@@ -345,8 +345,10 @@ def _field(paragraph, instruction: str) -> None:
 
 def text_width_cm(document) -> float:
     """Width between the margins of the document's first section, in cm."""
+    from docx.shared import Length
+
     section = document.sections[0]
-    return (section.page_width - section.left_margin - section.right_margin).cm
+    return Length(section.page_width - section.left_margin - section.right_margin).cm
 
 
 def setup_table_for_print(table, widths_cm: Sequence[float], *, header_rows: int = 0) -> None:
@@ -425,6 +427,13 @@ class ConversionError(RuntimeError):
 def soffice_path() -> str | None:
     """The LibreOffice executable (``ZHIBEN_SOFFICE`` or ``soffice`` on PATH)."""
     return shutil.which(os.environ.get("ZHIBEN_SOFFICE", "soffice"))
+
+
+def missing_tools() -> list[str]:
+    """The programs the print checks need and this machine lacks (Debian:
+    libreoffice-calc-nogui, libreoffice-writer-nogui, poppler-utils)."""
+    tools = {"soffice": soffice_path(), "pdftotext": shutil.which("pdftotext"), "pdfinfo": shutil.which("pdfinfo")}
+    return [name for name, path in tools.items() if path is None]
 
 
 def convert_to_pdf(content: bytes, suffix: str, *, timeout: float = 180) -> bytes:
