@@ -5,9 +5,10 @@ the list API unchanged by the ids-first pagination."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
@@ -272,3 +273,122 @@ def test_supervision_and_date_range_pages(dated, users, login):
     client = login(users["admin"])
     query = "supervision=any&found_from=2024-01-01&found_to=2025-12-31"
     assert walk(client, query, 3) == sorted((h.pk for h in supervised), reverse=True)
+
+
+# --- Bounds: a keyword's cost must not grow with what is typed ------------------------------
+
+LONG_TEXT = (
+    "二层东侧疏散通道堆放纸箱，安全出口被锁闭，应急照明灯损坏三处，"
+    "消防控制室值班人员未持证上岗，自动喷水灭火系统末端试水装置压力为零，"
+    "厨房燃气管道锈蚀严重且未安装燃气泄漏报警装置，配电箱 Open 状态无警示标识。"
+)
+
+
+@pytest.fixture
+def long_ledger(ledger, make_hazard):
+    return [*ledger, make_hazard(title="多项消防隐患", description=LONG_TEXT, unit=None, unit_name="瑞虹新城商场")]
+
+
+def fts_queries(captured) -> list[list]:
+    return [q for q in captured if search.FTS_TABLE in q["sql"] and "MATCH" in q["sql"]]
+
+
+def test_a_long_keyword_is_refused_with_a_chinese_message_on_the_page(long_ledger, users, login):
+    client = login(users["enterprise"])
+    term = "隐" * (search.MAX_TERM_LENGTH + 1)
+    response = client.get("/hazards/", {"q": term})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert f"关键词最多 {search.MAX_TERM_LENGTH} 个字符" in text
+    assert 'data-testid="filter-errors"' in text
+    assert f'maxlength="{search.MAX_TERM_LENGTH}"' in text  # the browser stops the typing there already
+
+
+@pytest.mark.parametrize("length", [search.MAX_TERM_LENGTH + 1, 800, 5000])
+@pytest.mark.parametrize("role", ["admin", "officer", "enterprise"])
+def test_a_long_keyword_is_refused_by_the_api(long_ledger, users, login, role, length):
+    client = login(users[role])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/hazards", {"q": "疏散通道" * (length // 4 + 1)})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["message"]
+    assert "q" in body["details"]
+    assert fts_queries(ctx.captured_queries) == []  # refused before any search
+
+
+def test_a_keyword_at_the_limit_still_searches(long_ledger, users, login):
+    term = LONG_TEXT[: search.MAX_TERM_LENGTH]
+    assert len(term) == search.MAX_TERM_LENGTH
+    items = login(users["admin"]).get("/api/v1/hazards", {"q": term}).json()["items"]
+    assert [item["id"] for item in items] == [long_ledger[-1].pk]
+
+
+@sqlite_only
+def test_fts5_is_asked_for_a_bounded_number_of_trigrams(long_ledger):
+    term = LONG_TEXT[: search.MAX_TERM_LENGTH]
+    with CaptureQueriesContext(connection) as ctx:
+        assert filtered(term) == plain(term) == {long_ledger[-1].pk}
+    (query,) = fts_queries(ctx.captured_queries)
+    match = query["sql"].split("MATCH", 1)[1]  # the logged SQL has the parameter inlined
+    phrases = [part for part in match.split('"') if len(part) == search.MIN_TERM_LENGTH]
+    assert 1 <= len(phrases) <= search.MAX_INDEX_TERMS, match
+    expression = search.fts_query(term)
+    assert expression.count(" AND ") == search.MAX_INDEX_TERMS - 1
+    assert len(expression) < 100
+
+
+def test_trigrams_drop_repeats_and_the_query_stays_short():
+    assert search.trigrams("abcabcabc") == ["abc", "bca", "cab"]
+    assert search.trigrams("ABCabc") == ["ABC", "BCa", "Cab"]  # "abc" is "ABC" to FTS5
+    assert search.fts_query("疏散通道") == '"疏散通道"'
+    assert search.fts_query("a" * 5000) == '"aaa"'
+    assert search.fts_query("ab" * 2500) == '"aba" AND "bab"'
+    long = "".join(chr(0x4E00 + i) for i in range(5000))
+    assert search.fts_query(long).count('"') == 2 * search.MAX_INDEX_TERMS
+    assert search.fts_query('x"y' * 10).count(" AND ") <= search.MAX_INDEX_TERMS - 1
+
+
+@sqlite_only
+def test_the_time_budget_interrupts_a_runaway_query(db):
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM (SELECT i FROM n LIMIT 1000000000)"
+    started = time.monotonic()
+    with pytest.raises(OperationalError), search.time_budget(connection, 0.05), connection.cursor() as cursor:
+        cursor.execute(slow)
+    assert time.monotonic() - started < 1
+    with connection.cursor() as cursor:  # the connection is usable and the handler gone
+        cursor.execute("SELECT count(*) FROM (SELECT 1 UNION ALL SELECT 2)")
+        assert cursor.fetchone() == (2,)
+    assert search.candidate_ids("不存在的词语") == []
+
+
+@sqlite_only
+def test_a_search_over_budget_falls_back_to_the_plain_condition(long_ledger, users, login, monkeypatch):
+    term = "疏散通道"
+    assert search.candidate_ids(term) is not None
+    monkeypatch.setattr(search, "TIME_BUDGET_SECONDS", 0)
+    monkeypatch.setattr(search, "PROGRESS_STEPS", 1)
+    assert search.candidate_ids(term) is None  # interrupted: no candidates
+    assert filtered(term) == plain(term) != set()
+    response = login(users["enterprise"]).get("/api/v1/hazards", {"q": term})
+    assert response.status_code == 200
+    page = login(users["admin"]).get("/hazards/", {"q": term})
+    assert page.status_code == 200
+    assert long_ledger[0].code in page.content.decode()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_long_substrings_find_what_the_plain_condition_finds(long_ledger, data):
+    """Keywords long enough to be cut down to a few trigrams still find exactly the plain matches."""
+    source = data.draw(st.sampled_from([LONG_TEXT, LONG_TEXT.upper(), long_ledger[-1].unit_name + LONG_TEXT]))
+    length = data.draw(st.integers(search.MAX_INDEX_TERMS + 3, search.MAX_TERM_LENGTH))
+    start = data.draw(st.integers(0, max(0, len(source) - length)))
+    term = source[start : start + length]
+    if data.draw(st.booleans()):  # one character changed: usually nothing matches
+        at = data.draw(st.integers(0, len(term) - 1))
+        term = term[:at] + data.draw(st.sampled_from(["x", "路", "%", "_", '"', "门"])) + term[at + 1 :]
+    term = term.strip()
+    assert filtered(term) == plain(term)
+    if connection.vendor == "sqlite" and len(term) >= search.MIN_TERM_LENGTH:
+        assert candidates(term) is not None  # the text index still narrows it

@@ -14,7 +14,7 @@ from zhiben.web.widgets import DateInput
 
 from .choices import HazardLevel, HazardSource, HazardStatus, SupervisionKind
 from .models import Hazard, HazardCategory
-from .search import candidate_ids
+from .search import MAX_TERM_LENGTH, candidate_ids
 
 SORTABLE = {"code", "found_on", "deadline", "status", "level", "created_at", "closed_at", "unit_name"}
 DEFAULT_ORDER = "-id"
@@ -24,8 +24,37 @@ def _date(label: str) -> forms.DateInput:
     return DateInput(attrs={"title": label})
 
 
+# The largest id a database key holds (64-bit); a larger number is a typo or a probe.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id filter: a whole number from 1 to ``MAX_ID``, else a Chinese error (never a database overflow)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        label = kwargs.get("label", "编号")
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid": f"{label}应为正整数编号",
+                "min_value": f"{label}编号无效",
+                "max_value": f"{label}编号超出范围",
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+
 class HazardFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="关键词", method="filter_q")
+    q = django_filters.CharFilter(
+        label="关键词",
+        method="filter_q",
+        max_length=MAX_TERM_LENGTH,
+        error_messages={"max_length": f"关键词最多 {MAX_TERM_LENGTH} 个字符（现有 %(show_value)d 个），请缩短后再检索"},
+    )
     # distinct=False: one status per row; DISTINCT over the joined columns costs a sort.
     status = django_filters.MultipleChoiceFilter(label="状态", choices=HazardStatus.choices, distinct=False)
     level = django_filters.ChoiceFilter(label="等级", choices=HazardLevel.choices, empty_label="全部等级")
@@ -78,7 +107,7 @@ class HazardFilterSet(django_filters.FilterSet):
         label="销号日期止", field_name="closed_at", lookup_expr="date__lte", widget=_date("销号日期止")
     )
     mine = django_filters.BooleanFilter(label="我经办的", method="filter_mine", widget=forms.CheckboxInput)
-    unit = django_filters.NumberFilter(label="单位", field_name="unit_id")
+    unit = IdFilter(label="单位", field_name="unit_id")
 
     class Meta:
         model = Hazard
@@ -100,6 +129,13 @@ class HazardFilterSet(django_filters.FilterSet):
                 widget.attrs.setdefault("class", "form-control form-control-sm")
                 widget.attrs.setdefault("placeholder", field.label)
         self.form.fields["category"].queryset = HazardCategory.objects.filter(is_active=True).select_related("parent")
+
+    @property
+    def error_message(self) -> str:
+        """What is wrong with the filters, in one Chinese sentence ("" when they are fine or absent)."""
+        if not self.is_bound or self.is_valid():
+            return ""
+        return "筛选条件有误：" + "；".join(str(error) for errors in self.errors.values() for error in errors)
 
     def filter_q(self, qs, name, value):
         value = value.strip()

@@ -17,6 +17,21 @@ at 1,000,000 hazards (bench/RESULTS.md).
 
 Terms shorter than three characters cannot use a trigram index on either.
 
+Bounds (a keyword is typed by anyone who can log in, so its cost must not
+grow with what they type):
+
+- ``MAX_TERM_LENGTH`` characters at most; the filter refuses longer terms
+  with a Chinese message (the page shows it, the API answers 422).
+- FTS5 is asked for at most ``MAX_INDEX_TERMS`` distinct trigrams of the term
+  (``fts_query``): a long phrase made FTS5 load one doclist per trigram,
+  repeats included, before any scope applied (5,000 characters: 9.6 GB).
+  A few trigrams spread over the term narrow the rows as well; the
+  ``icontains`` condition still decides, so the answer is unchanged.
+- At most ``CANDIDATE_LIMIT`` candidates, and the candidate query runs under a
+  time budget (``TIME_BUDGET_SECONDS``, SQLite's progress handler): past it
+  SQLite interrupts the query and the filter falls back to the plain
+  condition, which is bounded by the table, not by the term.
+
 Django rebuilds an SQLite table to alter it, which drops its triggers; the
 ``post_migrate`` hook (``ensure_text_index``) puts them back and re-indexes.
 Until then (or on an SQLite built without FTS5) the search scans: slower,
@@ -26,14 +41,21 @@ never stale.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.db import OperationalError, transaction
 from django.db import connection as default_connection
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 CANDIDATE_LIMIT = 2000
 MIN_TERM_LENGTH = 3
+MAX_TERM_LENGTH = 100
+MAX_INDEX_TERMS = 6
+TIME_BUDGET_SECONDS = 0.3
+PROGRESS_STEPS = 2000  # SQLite VM instructions between two looks at the clock
 
 TABLE = "hazards_hazard"
 FTS_TABLE = "hazards_hazard_fts"
@@ -138,12 +160,70 @@ def text_index_ready(connection=None) -> bool:
 # --- Query -----------------------------------------------------------------------------
 
 
+def trigrams(term: str) -> list[str]:
+    """The distinct trigrams of ``term``, in order (letter case ignored).
+
+    The trigrams are passed on as written: FTS5 folds their case itself, the
+    way it folded the indexed text. Any subset of them is in every row that
+    contains the term, so dropping repeats never loses a match.
+    """
+    seen: dict[str, str] = {}
+    for start in range(len(term) - MIN_TERM_LENGTH + 1):
+        trigram = term[start : start + MIN_TERM_LENGTH]
+        seen.setdefault(trigram.lower(), trigram)
+    return list(seen.values())
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_query(term: str) -> str:
+    """The FTS5 MATCH expression for ``term``: at most ``MAX_INDEX_TERMS`` trigrams.
+
+    A short term is one phrase (its trigrams in order). A longer one becomes
+    ``"abc" AND "def" AND …`` over at most ``MAX_INDEX_TERMS`` of its distinct
+    trigrams, spread from its first to its last: every row containing the term
+    contains them all, so the candidates still include every match.
+    """
+    if len(term) - MIN_TERM_LENGTH + 1 <= MAX_INDEX_TERMS:
+        return _quoted(term)
+    distinct = trigrams(term)
+    if len(distinct) > MAX_INDEX_TERMS:
+        last = len(distinct) - 1
+        picks = sorted({round(i * last / (MAX_INDEX_TERMS - 1)) for i in range(MAX_INDEX_TERMS)})
+        distinct = [distinct[i] for i in picks]
+    return " AND ".join(_quoted(trigram) for trigram in distinct)
+
+
+@contextmanager
+def time_budget(connection, seconds: float) -> Iterator[None]:
+    """Interrupt any SQLite statement run inside this block once ``seconds`` have passed.
+
+    The interrupted statement raises ``OperationalError`` ("interrupted"); the
+    connection stays usable. Other databases: no budget (PostgreSQL answers
+    the keyword condition from its trigram indexes).
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    deadline = time.monotonic() + seconds
+    raw.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+    try:
+        yield
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
 def candidate_ids(term: str, limit: int | None = None) -> list[int] | None:
     """Ids of every hazard that may match ``term`` under the ``q`` filter, from the text index.
 
     None when the index cannot narrow the search: the term is too short, the
-    database has no text index, or more than ``limit`` rows match (a common
-    term). The caller still applies the filter's condition to the candidates.
+    database has no text index, more than ``limit`` rows match (a common
+    term), or the index took longer than ``TIME_BUDGET_SECONDS``. The caller
+    still applies the filter's condition to the candidates.
 
     PostgreSQL needs no candidates (always None): its planner uses the trigram
     indexes for the condition itself when the term is rare (it estimates from
@@ -157,13 +237,21 @@ def candidate_ids(term: str, limit: int | None = None) -> list[int] | None:
     connection = default_connection
     if connection.vendor != "sqlite" or len(term) < MIN_TERM_LENGTH:
         return None
-    phrase = '"' + term.replace('"', '""') + '"'
     with connection.cursor() as cursor:
         if _sqlite_missing(cursor):
             return None
         # FTS5 stops after limit + 1 matches, so a common term costs little here.
-        cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [phrase, limit + 1])
-        ids = [row[0] for row in cursor.fetchall()]
+        try:
+            with time_budget(connection, TIME_BUDGET_SECONDS):
+                cursor.execute(
+                    f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [fts_query(term), limit + 1]
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+        except OperationalError:
+            logger.warning(
+                "隐患关键词检索超过 %.1f 秒，改为逐行匹配（关键词 %d 个字符）", TIME_BUDGET_SECONDS, len(term)
+            )
+            return None
     if len(ids) <= limit:
         ids += Hazard.objects.filter(unit_uscc=term.upper()).values_list("pk", flat=True)[: limit + 1]
     return ids if len(ids) <= limit else None

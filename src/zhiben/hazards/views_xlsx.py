@@ -20,7 +20,7 @@ from zhiben.files.views import content_disposition
 from zhiben.imports.models import ImportJob
 from zhiben.imports.parsing import max_bytes, max_rows
 from zhiben.imports.services import start_import
-from zhiben.web.views import _apply_service_error
+from zhiben.web.views import _apply_service_error, error_page
 
 from .views import filtered_hazards
 from .xlsx import XLSX_CONTENT_TYPE, HazardImporter, export_hazards, hazard_template
@@ -76,7 +76,9 @@ def export_download(request):
     """The list as filtered (same query string as the list page), within the
     user's scope. Written to a temporary file, which is deleted when the
     response is closed."""
-    _, qs = filtered_hazards(request)
+    filterset, qs = filtered_hazards(request)
+    if filterset.error_message:  # never export the whole list for a filter that was meant
+        return error_page(request, 400, filterset.error_message)
     tmp = tempfile.NamedTemporaryFile(prefix="zhiben-export-", suffix=".xlsx")  # noqa: SIM115 (closed by FileResponse)
     try:
         count = export_hazards(qs, tmp)
