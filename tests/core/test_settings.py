@@ -33,7 +33,7 @@ def test_locale_and_time_zone():
     assert settings.USE_TZ is True
 
 
-def _run_with_production_settings(*args: str) -> subprocess.CompletedProcess:
+def _run_with_production_settings(*args: str, **overrides: str) -> subprocess.CompletedProcess:
     # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE in this process;
     # a deployment never has it.
     base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -43,7 +43,9 @@ def _run_with_production_settings(*args: str) -> subprocess.CompletedProcess:
         "ZHIBEN_SECRET_KEY": "p" * 20 + "roduction-secret-key-for-the-deploy-check-0123456789",
         "ZHIBEN_ALLOWED_HOSTS": "zhiben.hongkou.gov.cn",
         "ZHIBEN_FIELD_KEYS": "Cz0yt3pu2Ow7BqHYX8Pa0Yl1QMp5cU1bw3zBjAo-3nM=",
+        "ZHIBEN_AUDIT_KEY": "audit-key-for-the-deploy-check-0123456789abcdef",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite:////tmp/zhiben-deploy-check.sqlite3"),
+        **overrides,
     }
     return subprocess.run([sys.executable, "-m", "zhiben", *args], env=env, capture_output=True, text=True, timeout=120)
 
@@ -75,6 +77,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "ZHIBEN_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_audit_key():
+    result = _run_with_production_settings("check", ZHIBEN_AUDIT_KEY="too-short")
+    assert result.returncode != 0
+    assert "ZHIBEN_AUDIT_KEY" in result.stderr
 
 
 def test_redis_url_selects_the_shared_cache():

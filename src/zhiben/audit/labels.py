@@ -21,6 +21,8 @@ ACTION_LABELS: dict[str, str] = {
     "membership.remove": "撤销任职",
     "token.create": "创建访问令牌",
     "token.revoke": "撤销访问令牌",
+    "account.credentials_revoke": "撤销全部令牌和会话",
+    "audit.chain_keyed": "审计链改用密钥哈希",
     "totp.enrol": "启用双因素认证",
     "totp.remove": "解除双因素认证",
     "unit.create": "登记单位",

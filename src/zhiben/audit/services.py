@@ -2,12 +2,19 @@
 
 ``audit_record`` is called by every service function inside its transaction;
 the row is written in the same transaction as the change it describes.
+
+Each row's hash is HMAC-SHA256 (key: ``keys.audit_key()``) over a canonical
+JSON of all its fields, its position and the previous row's hash. A
+*checkpoint* (``make_checkpoint``) is the head's position and hash, signed
+with the same key, for an operator to keep outside the database;
+``verify_chain(checkpoint=...)`` then also proves the chain still holds it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +26,7 @@ from django.utils import timezone
 
 from zhiben.core import context
 
+from .keys import audit_key
 from .models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 
@@ -41,7 +49,8 @@ def normalize(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
 
 
-def compute_hash(event: AuditEvent) -> str:
+def canonical_payload(event: AuditEvent) -> bytes:
+    """The bytes the hash covers: every field, the position and the link."""
     payload = {
         "id": event.pk,
         "created_at": event.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -59,7 +68,12 @@ def compute_hash(event: AuditEvent) -> str:
         "prev_hash": event.prev_hash,
     }
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return canonical.encode("utf-8")
+
+
+def compute_hash(event: AuditEvent, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of the row with the chain key."""
+    return hmac.new(key if key is not None else audit_key(), canonical_payload(event), hashlib.sha256).hexdigest()
 
 
 def _object_identity(obj: models.Model | None) -> tuple[str, str, str]:
@@ -124,9 +138,56 @@ class ChainProblem:
     message: str
 
 
-def verify_chain(batch_size: int = 2000) -> Iterator[ChainProblem]:
+CHECKPOINT_PREFIX = "zbcp1"
+_CHECKPOINT_DOMAIN = "zhiben.audit.checkpoint.v1"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A position in the chain and the hash of the row there, signed with
+    the chain key: ``zbcp1.<position>.<hash>.<signature>``."""
+
+    position: int
+    hash: str
+
+    def signature(self, key: bytes | None = None) -> str:
+        message = f"{_CHECKPOINT_DOMAIN}|{self.position}|{self.hash}".encode("ascii")
+        return hmac.new(key if key is not None else audit_key(), message, hashlib.sha256).hexdigest()[:32]
+
+    def __str__(self) -> str:
+        return f"{CHECKPOINT_PREFIX}.{self.position}.{self.hash}.{self.signature()}"
+
+
+class InvalidCheckpoint(ValueError):
+    """A checkpoint string that is malformed or not signed with the chain key."""
+
+
+def make_checkpoint() -> Checkpoint:
+    """The checkpoint of the chain's head (verify the chain before handing it out)."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        return Checkpoint(0, GENESIS_HASH)
+    return Checkpoint(head.last_id, head.last_hash)
+
+
+def parse_checkpoint(value: str) -> Checkpoint:
+    parts = (value or "").strip().split(".")
+    if len(parts) != 4 or parts[0] != CHECKPOINT_PREFIX or not parts[1].isdigit():
+        raise InvalidCheckpoint("检查点格式不正确（应为 zbcp1.<序号>.<哈希>.<签名>）")
+    _, position, chain_hash, signature = parts
+    if len(chain_hash) != 64 or any(c not in "0123456789abcdef" for c in chain_hash):
+        raise InvalidCheckpoint("检查点格式不正确（哈希应为64位十六进制）")
+    checkpoint = Checkpoint(int(position), chain_hash)
+    if not hmac.compare_digest(checkpoint.signature(), signature):
+        raise InvalidCheckpoint("检查点签名不符：它不是用当前审计密钥（ZHIBEN_AUDIT_KEY）生成的，或抄录有误")
+    return checkpoint
+
+
+def verify_chain(batch_size: int = 2000, checkpoint: Checkpoint | None = None) -> Iterator[ChainProblem]:
     """Walk the chain in order; yield the problems found (the first one is
-    the first broken link). Empty iterator means the chain is intact."""
+    the first broken link). Empty iterator means the chain is intact (and,
+    with ``checkpoint``, still holds the row the checkpoint names)."""
+    key = audit_key()
     expected_prev = GENESIS_HASH
     expected_id = 1
     last_seen = 0
@@ -145,13 +206,25 @@ def verify_chain(batch_size: int = 2000) -> Iterator[ChainProblem]:
                     event.pk, f"第 {event.pk} 条审计记录的前序哈希与上一条不符（上一条被改动、删除或调换）"
                 )
                 return
-            if compute_hash(event) != event.hash:
-                yield ChainProblem(event.pk, f"第 {event.pk} 条审计记录内容与其哈希不符（记录被篡改）")
+            if not hmac.compare_digest(compute_hash(event, key), event.hash):
+                yield ChainProblem(
+                    event.pk,
+                    f"第 {event.pk} 条审计记录内容与其哈希不符（记录被篡改，或审计密钥 ZHIBEN_AUDIT_KEY 与写入时不同）",
+                )
+                return
+            if checkpoint is not None and event.pk == checkpoint.position and event.hash != checkpoint.hash:
+                yield ChainProblem(event.pk, f"第 {event.pk} 条审计记录与检查点不符（检查点之前的记录被改写）")
                 return
             expected_prev = event.hash
             expected_id += 1
             last_seen = event.pk
         start = batch[-1].pk
+    if checkpoint is not None and checkpoint.position > last_seen:
+        yield ChainProblem(
+            last_seen + 1,
+            f"审计链比检查点短：检查点记录到第 {checkpoint.position} 条，链中只有 {last_seen} 条（末尾记录被删除）",
+        )
+        return
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_id != last_seen or head.last_hash != expected_prev):
         yield ChainProblem(

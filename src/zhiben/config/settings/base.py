@@ -246,6 +246,12 @@ STORAGES = {
 # set its own so that rotating SECRET_KEY does not lose data).
 ZHIBEN_FIELD_KEYS = os.environ.get("ZHIBEN_FIELD_KEYS", "")
 
+# Key of the audit chain (HMAC-SHA256 over each row): at least 32 random
+# characters, kept outside the database and never changed (every row would
+# fail verification). When empty, derived from SECRET_KEY (demo, tests);
+# production refuses to start without it. See docs/operations.md.
+ZHIBEN_AUDIT_KEY = os.environ.get("ZHIBEN_AUDIT_KEY", "")
+
 # Evidence uploads (photos and PDFs): size limit per file.
 ZHIBEN_UPLOAD_MAX_BYTES = int(os.environ.get("ZHIBEN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

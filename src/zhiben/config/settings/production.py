@@ -1,6 +1,6 @@
 """Production settings: everything sensitive comes from the environment.
 
-Required: ZHIBEN_SECRET_KEY, ZHIBEN_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL).
+Required: ZHIBEN_SECRET_KEY, ZHIBEN_FIELD_KEYS, ZHIBEN_AUDIT_KEY, ZHIBEN_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL).
 """
 
 import os
@@ -15,6 +15,10 @@ if not SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F405
     raise ImproperlyConfigured("ZHIBEN_SECRET_KEY must be set to a random string of at least 50 characters.")
 if not ZHIBEN_FIELD_KEYS:  # noqa: F405
     raise ImproperlyConfigured("ZHIBEN_FIELD_KEYS must hold the Fernet key(s) that encrypt personal data at rest.")
+if len(ZHIBEN_AUDIT_KEY.strip()) < 32:  # noqa: F405
+    raise ImproperlyConfigured(
+        "ZHIBEN_AUDIT_KEY must be set to a random string of at least 32 characters (the audit chain's HMAC key)."
+    )
 if not ALLOWED_HOSTS:  # noqa: F405
     raise ImproperlyConfigured("ZHIBEN_ALLOWED_HOSTS must list the host names Zhiben is served on.")
 
