@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.db.models import Q
 from django.utils import timezone
 
-from zhiben.org.choices import OrgKind
+from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Sector, Site, Unit
 from zhiben.web.widgets import DateInput
@@ -68,8 +69,43 @@ class Styled:
         style(self)
 
 
+class DataSelect(forms.Select):
+    """A select whose options carry ``data-*`` attributes (``option_data``:
+    option value → {name: value}), read by static/js/hazard-form.js."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.option_data: dict[str, dict[str, str]] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        for key, data in self.option_data.get(str(value), {}).items():
+            option["attrs"][f"data-{key}"] = data
+        return option
+
+
+# 来源 offered first to each role (the user may change it).
+SOURCE_BY_ROLE = {
+    Role.ENTERPRISE: HazardSource.SELF_CHECK,
+    Role.EXPERT: HazardSource.THIRD_PARTY,
+    Role.DISTRICT_ADMIN: HazardSource.SUPERVISION,
+    Role.DEPT_LEADER: HazardSource.SUPERVISION,
+    Role.DEPT_OFFICER: HazardSource.SUPERVISION,
+    Role.STREET_OFFICER: HazardSource.SUPERVISION,
+}
+
+
+def default_source(user) -> str:
+    membership = user.primary_membership
+    if membership is None:
+        return HazardSource.SUPERVISION if user.is_superuser else ""
+    return SOURCE_BY_ROLE.get(membership.role, "")
+
+
 class CategoryField(forms.ModelChoiceField):
     """Leaf categories grouped under their root."""
+
+    widget = DataSelect
 
     def __init__(self, **kwargs):
         super().__init__(
@@ -83,10 +119,20 @@ class CategoryField(forms.ModelChoiceField):
         return obj.name
 
     def group(self) -> None:
-        """Show the leaves under their root (call when the form is built)."""
+        """Show the leaves under their root (call when the form is built);
+        each option names the sectors it belongs to (``data-sectors``: ids,
+        or ``*`` for every sector) so the page can filter them by 行业领域."""
         groups: dict[str, list] = {}
+        sectors_of_root: dict[int, str] = {}
         for category in self.queryset:
             root = category.root
+            if root.pk not in sectors_of_root:
+                sectors_of_root[root.pk] = (
+                    "*"
+                    if root.for_all_sectors
+                    else ",".join(str(pk) for pk in root.sectors.values_list("pk", flat=True))
+                )
+            self.widget.option_data[str(category.pk)] = {"sectors": sectors_of_root[root.pk]}
             group = root.name if root.pk != category.pk else "其他"
             label = category.name if category.parent_id == root.pk else f"{category.parent.name} / {category.name}"
             groups.setdefault(group, []).append((category.pk, label))
@@ -120,13 +166,18 @@ class HazardForm(Styled, forms.Form):
     description = long_text("隐患内容", rows=3)
     location = forms.CharField(label="具体位置", max_length=200, required=False)
     site = forms.ModelChoiceField(
-        label="场所/工程/点位（已登记）", queryset=Site.objects.none(), required=False, empty_label="未登记或不涉及"
+        label="场所/工程/点位（已登记）",
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label="未登记或不涉及",
+        widget=DataSelect,
     )
     unit = forms.ModelChoiceField(
         label="责任单位（已登记）",
         queryset=Unit.objects.none(),
         required=False,
         empty_label="未登记的单位请在下方填写名称",
+        widget=DataSelect,
     )
     unit_name = forms.CharField(label="责任单位名称", max_length=200, required=False)
     unit_uscc = forms.CharField(label="统一社会信用代码", max_length=18, required=False)
@@ -145,19 +196,79 @@ class HazardForm(Styled, forms.Form):
     deadline = forms.DateField(label="整改期限", required=False, widget=DateInput())
     before_files = MultipleFileField(label="整改前照片/材料")
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, hazard=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].group()
         if user is not None:
-            self.fields["unit"].queryset = Unit.objects.restrict(user, "view").order_by("name")
-            self.fields["site"].queryset = Site.objects.restrict(user, "view").order_by("name")
+            units = Unit.objects.restrict(user, "view")
+            sites = Site.objects.restrict(user, "view")
+            if hazard is not None:  # keep the hazard's own unit and site even if the editor cannot open them
+                units = Unit.objects.filter(Q(pk__in=units.values("pk")) | Q(pk=hazard.unit_id))
+                sites = Site.objects.filter(Q(pk__in=sites.values("pk")) | Q(pk=hazard.site_id))
+            self.fields["unit"].queryset = units.select_related("owner", "street").order_by("name")
+            self.fields["site"].queryset = sites.select_related("owner", "street", "unit").order_by("name")
+            self._describe_places(user)
+            self.fields["source"].initial = default_source(user)
+            membership = user.primary_membership
+            if membership is not None and membership.organization.kind in OWNER_ORG_KINDS:
+                self.fields["owner"].initial = membership.organization.pk
         self.fields["found_on"].initial = timezone.localdate()
+
+    def _describe_places(self, user) -> None:
+        """What choosing a unit or a site fills in on the page (地址, 街道,
+        主管部门, and for a unit its name and 统一社会信用代码)."""
+        offered: dict[tuple, int | None] = {}
+
+        def owner_for(owner, unit, street) -> str:
+            key = (getattr(owner, "pk", None), getattr(unit, "pk", None), getattr(street, "pk", None))
+            if key not in offered:
+                offered[key] = _owner_for(user, owner, unit, street)
+            return str(offered[key] or "")
+
+        for unit in self.fields["unit"].queryset:
+            self.fields["unit"].widget.option_data[str(unit.pk)] = {
+                "address": unit.address,
+                "street": str(unit.street_id or ""),
+                "owner": owner_for(unit.owner, unit, unit.street),
+                "sector": str(unit.sector_id or ""),
+                "uscc": unit.uscc or "",
+                "name": unit.name,
+            }
+        for site in self.fields["site"].queryset:
+            self.fields["site"].widget.option_data[str(site.pk)] = {
+                "address": site.address,
+                "street": str(site.street_id or ""),
+                "owner": owner_for(site.owner, site.unit, site.street),
+                "unit": str(site.unit_id or ""),
+            }
 
     def service_data(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k != "before_files"}
         if not data.get("unit_name") and data.get("unit"):
             data["unit_name"] = data["unit"].name
         return data
+
+
+OWNER_ORG_KINDS = (OrgKind.DEPARTMENT, OrgKind.OFFICE, OrgKind.SECTION, OrgKind.STREET)
+
+
+def _owner_for(user, owner, unit, street) -> int | None:
+    """The 主管部门 to offer for a unit or site: its own owner when the user
+    may record hazards for it, else the user's own 科室 within that owner's
+    department (a 科室 records its department's units under itself), else
+    nothing (the user picks)."""
+    from .services import can_create_for
+
+    if owner is None:
+        return None
+    if can_create_for(user, owner, unit, street):
+        return owner.pk
+    department = owner.department
+    for m in user.active_memberships():
+        org = m.organization
+        if org.kind in OWNER_ORG_KINDS and org.is_within(department) and can_create_for(user, org, unit, street):
+            return org.pk
+    return None
 
 
 class HazardEditForm(HazardForm):

@@ -183,7 +183,7 @@ def hazard_create(request):
 def hazard_edit(request, pk: int):
     hazard = get_scoped_or_404(Hazard, request.user, "change", pk=pk)
     initial = {f: getattr(hazard, f) for f in services.EDITABLE_FIELDS}
-    form = HazardEditForm(request.POST or None, initial=initial, user=request.user)
+    form = HazardEditForm(request.POST or None, initial=initial, user=request.user, hazard=hazard)
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         data["owner"] = hazard.owner
