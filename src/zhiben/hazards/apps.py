@@ -38,6 +38,7 @@ class HazardsConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_ensure_text_index, sender=self, dispatch_uid="hazards.ensure_text_index")
 
+        from zhiben.web.access import is_government
         from zhiben.web.navigation import NavItem, register
 
         register(
@@ -45,12 +46,24 @@ class HazardsConfig(AppConfig):
             before="基础",
         )
         register(
-            NavItem("挂牌督办", "hazards:listed", "megaphone", group="隐患治理", match_prefix="/hazards-listed/"),
+            NavItem(
+                "挂牌督办",
+                "hazards:listed",
+                "megaphone",
+                group="隐患治理",
+                visible=is_government,
+                match_prefix="/hazards-listed/",
+            ),
             before="基础",
         )
         register(
             NavItem(
-                "回头看", "hazards:recheck_list", "arrow-repeat", group="隐患治理", match_prefix="/hazards-recheck/"
+                "回头看",
+                "hazards:recheck_list",
+                "arrow-repeat",
+                group="隐患治理",
+                visible=is_government,
+                match_prefix="/hazards-recheck/",
             ),
             before="基础",
         )

@@ -26,6 +26,7 @@ class InspectionsConfig(AppConfig):
         return "inspections/_unit_dossier.html", {"inspections": rows.order_by("-inspected_on", "-id")[:50]}
 
     def ready(self) -> None:
+        from zhiben.web.access import is_government
         from zhiben.web.navigation import NavItem, register
 
         from .access import is_enterprise
@@ -33,8 +34,22 @@ class InspectionsConfig(AppConfig):
         group = "检查"
         for item in (
             NavItem("检查记录", "inspections:list", "clipboard-check", group=group, match_prefix="/inspections/"),
-            NavItem("排查轮次", "inspections:campaign_list", "calendar-range", group=group, match_prefix="/campaigns/"),
-            NavItem("检查表", "inspections:checklist_list", "list-check", group=group, match_prefix="/checklists/"),
+            NavItem(
+                "排查轮次",
+                "inspections:campaign_list",
+                "calendar-range",
+                group=group,
+                visible=is_government,
+                match_prefix="/campaigns/",
+            ),
+            NavItem(
+                "检查表",
+                "inspections:checklist_list",
+                "list-check",
+                group=group,
+                visible=is_government,
+                match_prefix="/checklists/",
+            ),
             NavItem(
                 "企业自查",
                 "inspections:self_check",

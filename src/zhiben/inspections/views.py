@@ -18,6 +18,7 @@ from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Grid, Site, SiteType
+from zhiben.web.access import government_only
 from zhiben.web.views import _apply_service_error
 
 from . import access, selectors, services
@@ -198,6 +199,7 @@ def activity_view(request):
 
 
 @login_required
+@government_only
 def campaign_list(request):
     campaigns = access.visible_campaigns(request.user).select_related("owner", "checklist")
     rows = [(c, selectors.coverage(c)) for c in campaigns[:200]]
@@ -226,6 +228,7 @@ def campaign_create(request):
 
 
 @login_required
+@government_only(not_found=True)
 def campaign_detail(request, pk: int):
     campaign = _campaign(request, pk)
     form = DrawForm(request.POST or None)
@@ -304,6 +307,7 @@ def describe_target(target: dict | None) -> list[tuple[str, str]]:
 
 
 @login_required
+@government_only(not_found=True)
 def campaign_due(request, pk: int):
     campaign = _campaign(request, pk)
     today = timezone.localdate()

@@ -16,6 +16,7 @@ from zhiben.core.access import get_from_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
 from zhiben.org.models import Organization
+from zhiben.web.access import government_only
 from zhiben.web.views import _apply_service_error
 
 from . import access, selectors, services
@@ -42,6 +43,7 @@ def _shift(month: dt.date, n: int) -> dt.date:
 
 
 @login_required
+@government_only
 def plan_list(request):
     plans = (
         access.visible_plans(request.user)
@@ -110,6 +112,7 @@ def _plan_tasks(plan: Plan) -> list[Task]:
 
 
 @login_required
+@government_only(not_found=True)
 def plan_detail(request, pk: int):
     plan = get_from_or_404(access.visible_plans(request.user).select_related("owner", "sector"), request.user, pk=pk)
     tasks = _plan_tasks(plan)
@@ -188,6 +191,7 @@ def _task_context(request, task: Task, report_form=None) -> dict:
 
 
 @login_required
+@government_only(not_found=True)
 def task_detail(request, pk: int):
     task = get_from_or_404(selectors.with_related(access.visible_tasks(request.user)), request.user, pk=pk)
     return render(request, "plans/task_detail.html", _task_context(request, task))
@@ -221,6 +225,7 @@ def task_report(request, pk: int):
 
 
 @login_required
+@government_only
 def my_tasks(request):
     memberships = [m for m in request.user.active_memberships() if m.role in access.VIEW_ROLES]
     org_id = request.GET.get("org")
@@ -250,6 +255,7 @@ def my_tasks(request):
 
 
 @login_required
+@government_only
 def report_list(request):
     today = timezone.localdate()
     month = _month_param(request, selectors.this_month(today))
@@ -282,6 +288,7 @@ def _report_context(request, report: ProgressReport, return_form=None) -> dict:
 
 
 @login_required
+@government_only(not_found=True)
 def report_detail(request, pk: int):
     report = get_from_or_404(
         access.visible_reports(request.user).select_related("task__plan__owner", "organization", "reviewed_by"),
@@ -323,6 +330,7 @@ def report_action(request, pk: int, name: str):
 
 
 @login_required
+@government_only
 def calendar(request):
     today = timezone.localdate()
     month = _month_param(request, selectors.this_month(today))

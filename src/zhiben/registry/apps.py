@@ -25,6 +25,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from zhiben.imports.registry import register as register_importer
+        from zhiben.web.access import is_government
         from zhiben.web.navigation import NavItem, register
 
         # Excel import (zhiben.imports): dotted paths, imported on first use.
@@ -35,10 +36,24 @@ class RegistryConfig(AppConfig):
         for item in (
             NavItem("生产经营单位", "registry:unit_list", "building", group=group, match_prefix="/units/"),
             NavItem("场所与点位", "registry:site_list", "geo-alt", group=group, match_prefix="/sites/"),
-            NavItem("网格", "registry:grid_list", "grid-3x3", group=group, match_prefix="/grids/"),
-            NavItem("高风险清单", "registry:high_risk", "fire", group=group, match_prefix="/registry/high-risk/"),
             NavItem(
-                "监管盲区", "registry:blind_spots", "eye-slash", group=group, match_prefix="/registry/blind-spots/"
+                "网格", "registry:grid_list", "grid-3x3", group=group, visible=is_government, match_prefix="/grids/"
+            ),
+            NavItem(
+                "高风险清单",
+                "registry:high_risk",
+                "fire",
+                group=group,
+                visible=is_government,
+                match_prefix="/registry/high-risk/",
+            ),
+            NavItem(
+                "监管盲区",
+                "registry:blind_spots",
+                "eye-slash",
+                group=group,
+                visible=is_government,
+                match_prefix="/registry/blind-spots/",
             ),
         ):
             register(item, before="基础")

@@ -139,7 +139,7 @@ class SiteForm(Styled, forms.Form):
         queryset=owner_queryset(),
         required=False,
         empty_label="按“三管三必须”分工确定",
-        help_text="留空则按场所类型的分工（data/ownership.yaml）确定",
+        help_text="留空则按场所类型的“三管三必须”分工确定",
     )
     latitude = forms.DecimalField(label="纬度", max_digits=9, decimal_places=6, required=False)
     longitude = forms.DecimalField(label="经度", max_digits=9, decimal_places=6, required=False)

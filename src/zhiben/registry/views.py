@@ -21,6 +21,7 @@ from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
 from zhiben.hazards.models import Hazard
 from zhiben.org.choices import Role
+from zhiben.web.access import government_only
 from zhiben.web.views import _apply_service_error
 
 from . import reports, services
@@ -299,6 +300,7 @@ def site_assess(request, pk: int):
 
 
 @login_required
+@government_only
 def high_risk(request):
     today = timezone.localdate()
     month = reports.parse_month(request.GET.get("month"), today)
@@ -316,6 +318,7 @@ def high_risk(request):
 
 
 @login_required
+@government_only
 def blind_spots(request):
     return render(request, "registry/blind_spots.html", {"report": reports.blind_spots(request.user)})
 
@@ -422,6 +425,7 @@ def site_detail(request, pk: int):
 
 
 @login_required
+@government_only
 def grid_list(request):
     grids = (
         Grid.objects.restrict(request.user, "view")

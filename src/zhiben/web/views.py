@@ -23,6 +23,7 @@ from zhiben.org import services as org_services
 from zhiben.org.models import Membership, Organization, User
 from zhiben.registry.models import Unit
 
+from .access import government_only, is_government
 from .forms import (
     AuditFilterSet,
     MembershipForm,
@@ -93,6 +94,8 @@ def workspace(request):
         "my_events": AuditEvent.objects.filter(actor=user).order_by("-id")[:8],
         "has_totp": totp_confirmed_device(user) is not None,
         "is_admin": org_services.can_manage_users(user),
+        "is_government": is_government(user),
+        "own_units": [m.unit for m in user.active_memberships() if m.unit_id],
     }
     # Apps add their own panels: AppConfig.workspace_panel(request) -> (template, context) or None.
     panels = []
@@ -115,6 +118,7 @@ def workspace(request):
 
 
 @login_required
+@government_only
 def organization_list(request):
     base = Organization.objects.restrict(request.user, "view").prefetch_related("aliases")
     filterset = OrganizationFilterSet(request.GET, queryset=base)
@@ -123,6 +127,7 @@ def organization_list(request):
 
 
 @login_required
+@government_only(not_found=True)
 def organization_detail(request, pk: int):
     org = get_scoped_or_404(Organization, request.user, "view", pk=pk)
     children = Organization.objects.restrict(request.user, "view").filter(parent=org)
