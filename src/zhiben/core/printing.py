@@ -262,7 +262,7 @@ def setup_sheet_for_print(
         sheet.repeat_rows(*header_rows)
     if breaks:
         sheet.set_h_pagebreaks(list(breaks))
-    sheet.set_footer('&C&"宋体"&9第 &P 页，共 &N 页')
+    sheet.set_footer("&C&9第 &P 页，共 &N 页")
 
 
 def border_format(**extra) -> dict:
