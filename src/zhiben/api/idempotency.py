@@ -89,11 +89,12 @@ def idempotent(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         key = request.META.get(HEADER, "").strip()
-        if not key:
-            return view(request, *args, **kwargs)
+        user = getattr(request, "auth", None)
+        if not key or user is None or not getattr(user, "is_authenticated", False):
+            return view(request, *args, **kwargs)  # keys are per user: nothing to claim without one
         if len(key) > MAX_KEY_LENGTH:
             raise ValidationFailed("Idempotency-Key 不能超过100个字符", details={"Idempotency-Key": "过长"})
-        claim = _claim(request, request.auth, key)
+        claim = _claim(request, user, key)
         if isinstance(claim, HttpResponse):
             return claim
         try:
