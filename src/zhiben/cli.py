@@ -3,7 +3,8 @@
 zhiben serve [addr:port]   run the web app (development server)
 zhiben setup               migrate and load reference data
 zhiben demo                demo accounts and data (idempotent)
-zhiben audit verify        check the audit hash chain
+zhiben audit verify        check the audit hash chain (--checkpoint <value>: and that it still holds it)
+zhiben audit checkpoint    print the signed head of the chain, to keep outside the database
 zhiben <any manage.py command>
 """
 
