@@ -35,8 +35,6 @@ from pathlib import Path
 
 # --- Measuring wrapped text ----------------------------------------------------------------------
 
-A4_PAPER = 9  # the SpreadsheetML paper size code of A4 (XlsxWriter's set_paper)
-
 # At 10.5 pt (五号) a CJK glyph is 14 px wide, two widths of Calibri 11's "0"
 # (7 px), the unit Excel column widths are given in. Other sizes scale.
 _CJK_UNITS_AT = (2.0, 10.5)
@@ -188,6 +186,7 @@ PORTRAIT_UNITS = 7.27 * 96 / 7
 LANDSCAPE_UNITS = 10.69 * 96 / 7
 
 
+A4_PAPER = 9  # the SpreadsheetML paper size code of A4 (XlsxWriter's set_paper)
 A4_POINTS = (595.3, 841.9)
 MARGINS_INCHES = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7}
 
