@@ -188,6 +188,11 @@ def test_a_form_body_over_the_limit_is_413(admin, settings):
     assert_refused(response, 413)
 
 
+def test_a_multipart_body_without_boundary_is_400(admin):
+    response = admin.post("/api/v1/hazards/1/evidence", data=b"--x--", content_type="multipart/form-data")
+    assert_refused(response, 400)
+
+
 # --- the contract: error statuses, filters, the schema for tokens ---------------------------
 
 

@@ -28,16 +28,17 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Suspicio
 from django.db import DataError
 from django.db.models import F
 from django.http import Http404, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import AfterValidator, ConfigDict, Field, create_model
 from pydantic_core import PydanticCustomError
 
 from zhiben.core import context
-from zhiben.core.errors import ServiceError
+from zhiben.core.errors import ServiceError, ValidationFailed
 from zhiben.core.validators import text_problem
 
 logger = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ def Text(max_length: int = LONG_TEXT, *, min_length: int = 0) -> Any:
 
 Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 Limit = Annotated[int, Field(ge=1, le=500)]
-Cursor = Text(64)
+Cursor = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 Version = Annotated[int, Field(ge=0, le=BIGINT_MAX)]
 
 
@@ -208,13 +209,6 @@ def _filter_type(f: django_filters.Filter) -> Any:
     return Text(200)
 
 
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, list):
-        value = [v for v in value if v != ""]
-        return value or None
-    return None if value == "" else value
-
-
 def filter_query(filterset_class: type[django_filters.FilterSet], **overrides: Any) -> type[Schema]:
     """A query schema declaring (and bounding) every filter of a FilterSet.
 
@@ -225,11 +219,7 @@ def filter_query(filterset_class: type[django_filters.FilterSet], **overrides: A
     fields: dict[str, Any] = {}
     for name, f in filterset_class.base_filters.items():
         kind = overrides.get(name) or _filter_type(f)
-        # An empty value means "no filter", as on the page.
-        fields[name] = (
-            Annotated[kind | None, BeforeValidator(_blank_to_none)],
-            Field(None, description=str(f.label or name)),
-        )
+        fields[name] = (kind | None, Field(None, description=str(f.label or name)))
     return create_model(f"{filterset_class.__name__}Query", __base__=Schema, **fields)
 
 
@@ -425,6 +415,7 @@ def _too_big(request, exc):
     return error_response(request, 413, "payload_too_large", "请求体过大，请减少内容后重试")
 
 
+@api.exception_handler(MultiPartParserError)
 @api.exception_handler(SuspiciousOperation)
 def _suspicious(request, exc):
     return error_response(request, 400, "bad_request", "请求有误")
@@ -459,9 +450,14 @@ def decode_cursor(cursor: str | None) -> int | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+        value = int(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError):
-        raise ServiceError("分页游标无效", code="invalid_cursor") from None
+        value = -1
+    if not 0 <= value <= BIGINT_MAX:
+        raise ValidationFailed(
+            "分页游标无效", code="invalid_cursor", details={"cursor": "请使用上一页返回的 next_cursor"}
+        )
+    return value
 
 
 def paginate_by_id(

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Fuzz the JSON API with Schemathesis (every check) as three roles.
+
+    scripts/fuzz.py                       # make fuzz: thorough
+    scripts/fuzz.py --max-examples 8      # the bounded run in .ci/run
+
+What it does, from nothing:
+
+1. a fresh SQLite database and media directory in a temporary directory
+   (``ZHIBEN_VAR_DIR``), ``zhiben setup`` and ``zhiben demo``;
+2. a personal access token for an administrator (admin), a department officer
+   (swj_officer) and an enterprise user (qiye_bwt), created through the
+   accounts service;
+3. ``zhiben serve`` on a free loopback port (the real server, real requests);
+4. ``schemathesis run`` against ``/api/v1/openapi.json`` once per role, with
+   ``--checks all``.
+
+It exits non-zero when any run finds a failure: a server error, a response
+that does not match the schema, an undocumented status code, ...
+
+Valid-by-schema requests may still be refused by the business rules (an
+unknown sector code is 422, a transition from the wrong state is 409, another
+department's object is 404), so ``positive_data_acceptance`` accepts those
+documented refusals; everything else is strict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ROLES = {"admin": "admin", "officer": "swj_officer", "enterprise": "qiye_bwt"}
+
+CONFIG = """\
+[checks.positive_data_acceptance]
+expected-statuses = ["2XX", "401", "403", "404", "409", "422"]
+"""
+
+TOKENS = """\
+from zhiben.accounts.services import token_create
+from zhiben.org.models import User
+for role, username in {roles!r}.items():
+    _, secret = token_create(actor=User.objects.get(username=username), name="fuzz", days=1)
+    print("TOKEN", role, secret)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def zhiben(*args: str, env: dict, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "zhiben"), *args], env=env, check=True, cwd=ROOT, **kwargs)
+
+
+def wait_for(url: str, token: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"服务未在 {seconds} 秒内就绪：{url}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-examples", type=int, default=50, help="test cases per operation and phase")
+    parser.add_argument("--roles", default=",".join(ROLES), help="comma-separated: admin,officer,enterprise")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, reports)")
+    parser.add_argument("extra", nargs="*", help="further `schemathesis run` options (after --)")
+    options = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="zhiben-fuzz-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "zhiben.config.settings.local",
+        "ZHIBEN_VAR_DIR": str(work / "var"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("ZHIBEN_DEBUG", None)
+    server = None
+    try:
+        print(f"==> 准备数据（{work}）", flush=True)
+        zhiben("setup", env=env, stdout=subprocess.DEVNULL)
+        zhiben("demo", env=env, stdout=subprocess.DEVNULL)
+        out = zhiben("shell", "-c", TOKENS.format(roles=ROLES), env=env, capture_output=True, text=True).stdout
+        tokens = dict(line.split(" ")[1:3] for line in out.splitlines() if line.startswith("TOKEN "))
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log = (work / "server.log").open("w")
+        server = subprocess.Popen(
+            [str(BIN / "zhiben"), "serve", f"127.0.0.1:{port}", "--noreload"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        schema_url = f"{base}/api/v1/openapi.json"
+        wait_for(schema_url, tokens["admin"])
+        config = work / "schemathesis.toml"
+        config.write_text(CONFIG)
+
+        failed = []
+        for role in options.roles.split(","):
+            print(f"\n==> Schemathesis：{role}（{ROLES[role]}）", flush=True)
+            command = [
+                str(BIN / "schemathesis"),
+                "--config-file",
+                str(config),
+                "run",
+                schema_url,
+                "--checks",
+                "all",
+                "--header",
+                f"Authorization: Bearer {tokens[role]}",
+                "--max-examples",
+                str(options.max_examples),
+                "--workers",
+                "1",
+                "--suppress-health-check",
+                "all",
+                "--report",
+                "junit",
+                "--report-dir",
+                str(work / "reports" / role),
+                *(["--seed", str(options.seed)] if options.seed is not None else []),
+                *options.extra,
+            ]
+            if subprocess.run(command, cwd=work).returncode != 0:
+                failed.append(role)
+        server_errors = [line for line in (work / "server.log").read_text().splitlines() if "Traceback" in line]
+        if server_errors:
+            print(f"\n服务器日志中有 {len(server_errors)} 处异常堆栈：{work / 'server.log'}")
+            options.keep = True
+            failed.append("server-log")
+        if failed:
+            options.keep = True
+            print(f"\n模糊测试发现问题：{', '.join(failed)}（报告与日志：{work}）")
+            return 1
+        print("\n模糊测试通过：0 个服务器错误、0 个与接口定义不符的响应、0 个未声明的状态码。")
+        return 0
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if not options.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
