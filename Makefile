@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 export DJANGO_SETTINGS_MODULE ?= zhiben.config.settings.local
 
 .DEFAULT_GOAL := help
-.PHONY: help install run setup demo serve test test-fast test-browser lint format check vendor bench clean
+.PHONY: help install run setup demo serve test test-fast test-browser lint format check vendor fuzz bench clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ check: install ## Django system checks and the missing-migrations check
 vendor: ## Refresh the vendored front-end packages from the npm registry (package.json)
 	npm install --no-audit --no-fund
 	bash scripts/vendor.sh
+
+fuzz: install ## Schemathesis (every check) against a served demo as admin, officer and enterprise
+	$(BIN)/python scripts/fuzz.py --max-examples $${FUZZ_EXAMPLES:-50}
 
 bench: install ## Run the benchmarks in bench/ (see bench/RESULTS.md)
 	DJANGO_SETTINGS_MODULE=zhiben.config.settings.test $(BIN)/python bench/run.py
