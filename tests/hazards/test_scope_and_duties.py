@@ -294,3 +294,16 @@ def test_service_bounds_text_from_any_caller(users, hazard_data):
         services.hazard_create(actor=users["officer"], data=hazard_data(title="长" * 5000))
     assert "title" in exc.value.details
     assert not Hazard.objects.exists()
+
+
+def test_form_defaults_and_fills_follow_the_user(users, units, orgs, reference):
+    assert HazardForm(user=users["enterprise"]).fields["source"].initial == "self_check"
+    assert HazardForm(user=users["expert"]).fields["source"].initial == "third_party"
+    form = HazardForm(user=users["section"])
+    assert form.fields["source"].initial == "supervision"
+    assert form.fields["owner"].initial == orgs["hk-swj-scglk"].pk
+    html = str(form["unit"])
+    assert f'data-owner="{orgs["hk-swj-scglk"].pk}"' in html  # the 科室 records its department's unit under itself
+    assert f'data-street="{orgs["hk-bwt"].pk}"' in html
+    categories = str(form["category"])
+    assert f'value="{reference["fire_category"].pk}" data-sectors=' in categories
