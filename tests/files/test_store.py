@@ -606,3 +606,24 @@ def test_upload_waiting_too_long_for_a_decode_slot_is_refused_as_busy(kit, setti
     assert_nothing_written(kit)
     # Once the slot is free again, the same upload goes through.
     assert store_upload(kit.upload("c.jpg", kit.image_bytes("JPEG"))).has_thumbnail
+
+
+def test_heic_without_thumbnail_is_reduced_band_by_band_whole_and_upright(kit, decoded_sizes):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    if not pillow_heif.libheif_info().get("HEIF"):
+        pytest.skip("no HEIC encoder here")
+    out = io.BytesIO()
+    kit.two_tone((2600, 1950)).save(out, format="HEIF", quality=80)  # 1950 rows: the last band is partial
+    decoded_sizes.clear()
+
+    stored = store_upload(kit.upload("IMG_0004.HEIC", out.getvalue()))
+
+    assert (stored.width, stored.height) == (2600, 1950)
+    assert largest(decoded_sizes) <= 650 * 488  # never a full-size Pillow frame
+    with default_storage.open(stored.thumb_path, "rb") as fh, Image.open(fh) as thumb:
+        thumb = thumb.convert("RGB")
+        assert thumb.size == (320, 240)
+        for y in (2, 120, 238):  # top, middle and the last (partial) band
+            left, right = thumb.getpixel((40, y)), thumb.getpixel((280, y))
+            assert left[0] > 200 and left[2] < 60, (y, left)  # red
+            assert right[2] > 200 and right[0] < 60, (y, right)  # blue

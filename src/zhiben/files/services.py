@@ -358,6 +358,27 @@ def _check_header(data: bytes, name: str, fmt: _Format) -> None:
         im.verify()
 
 
+def _heif_reduced(data: bytes, target: tuple[int, int]) -> Image.Image:
+    """The HEIF's primary image reduced to about twice ``target``, without a
+    full-size Pillow copy: libheif decodes it once (3-4 bytes a pixel,
+    upright), and it is reduced band by band from that buffer."""
+    heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+    frame = heif[heif.primary_index]
+    width, height = frame.size
+    mode = frame.mode
+    buffer, stride = frame.data, frame.stride
+    factor = max(1, min(width // (target[0] * 2), height // (target[1] * 2)))
+    band_rows = factor * max(1, 64 // factor)
+    reduced = Image.new(mode, (-(-width // factor), -(-height // factor)))
+    for top in range(0, height, band_rows):
+        rows = min(band_rows, height - top)
+        band = Image.frombuffer(
+            mode, (width, rows), buffer[top * stride : (top + rows) * stride], "raw", mode, stride, 1
+        )
+        reduced.paste(band.reduce(factor), (0, top // factor))
+    return reduced
+
+
 def _decode_thumbnail(data: bytes, name: str, fmt: _Format) -> tuple[tuple[int, int], bytes]:
     """Decode the image with as much reduction as its format allows (never
     holding more than the full-decode limit) and make its thumbnail."""
@@ -367,8 +388,11 @@ def _decode_thumbnail(data: bytes, name: str, fmt: _Format) -> tuple[tuple[int, 
         target = _fit(im.size, THUMB_SIZE)
         if fmt.pillow_format == "JPEG":
             im.draft("RGB", (target[0] * 2, target[1] * 2))  # decode at 1/2 .. 1/8 scale
-        elif fmt.pillow_format == "HEIF":
-            im.draft(None, target)  # use the embedded thumbnail when there is one that large
+        elif fmt.pillow_format == "HEIF" and im.draft(None, target) is None:
+            # No embedded thumbnail that large: decode in full, reduce by bands.
+            if full_size[0] * full_size[1] > upload_max_pixels_full_decode():
+                raise _too_big(name, full_size, upload_max_pixels_full_decode(), FULL_DECODE_HINT)
+            return display, _thumbnail(_heif_reduced(data, target))
         limit = upload_max_pixels_full_decode()
         if im.size[0] * im.size[1] > limit:  # no reduction possible (or not enough)
             raise _too_big(name, full_size, limit, FULL_DECODE_HINT)
@@ -473,7 +497,8 @@ def _refuse(messages: list[str]) -> ValidationFailed:
 def check_upload(upload: Upload, *, max_bytes: int | None = None) -> None:
     """Run every check ``store_upload`` runs, without storing anything.
 
-    Raises ValidationFailed (details ``{"file": message}``) when refused.
+    Raises ValidationFailed (details ``{"file": message}``) when refused,
+    ServerBusy (429) when no image decoding slot frees up in time.
     """
     try:
         _check(upload, upload_max_bytes() if max_bytes is None else max_bytes)
@@ -488,7 +513,8 @@ def store_upload(upload: Upload, *, max_bytes: int | None = None) -> StoredFile:
     and ``read``. ``max_bytes`` overrides ``settings.ZHIBEN_UPLOAD_MAX_BYTES``.
     Returns the (possibly already existing) StoredFile for its content.
     Raises ValidationFailed with a Chinese message naming the file, and
-    ``details={"file": message}``; nothing is written then.
+    ``details={"file": message}``, or ServerBusy (429, "服务器繁忙，请稍后再试")
+    when no image decoding slot frees up in time; nothing is written then.
     """
     return store_uploads([upload], max_bytes=max_bytes)[0]
 
@@ -500,7 +526,8 @@ def store_uploads(uploads: Iterable[Upload], *, max_bytes: int | None = None) ->
     gives the same row twice). When any file is refused, raises
     ValidationFailed whose message names every refused file (details:
     ``"file"``: that message, ``"files"``: one message per refused file) and
-    writes nothing.
+    writes nothing. ServerBusy (429) when no image decoding slot frees up in
+    time (nothing written either).
     """
     limit = upload_max_bytes() if max_bytes is None else max_bytes
     checked: list[_Checked] = []
