@@ -24,3 +24,15 @@ def sort_url(context, field: str) -> str:
     params["order"] = f"-{field}" if current == field else field
     params.pop("page", None)
     return "?" + params.urlencode()
+
+
+NOT_FILTERS = {"page", "order", "sort", "month"}
+
+
+@register.simple_tag(takes_context=True)
+def active_filter_count(context) -> int:
+    """How many filters the list's query string sets (page and order are not filters)."""
+    request = context.get("request")
+    if request is None:
+        return 0
+    return sum(1 for key, values in request.GET.lists() if key not in NOT_FILTERS and any(v.strip() for v in values))
