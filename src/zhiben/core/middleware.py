@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from django.conf import settings
+from django.core.signals import got_request_exception
 
 from .context import RequestContext, client_ip_from_request, new_request_id, use_context
 
@@ -58,32 +60,53 @@ BUSY_PAGE = (
 )
 
 
+def _note_database_busy(sender, request=None, **kwargs) -> None:
+    """Django is about to turn an exception into a 500 (one raised outside the
+    view, e.g. by the session save): note on the request whether it was a
+    lock error, so DatabaseBusyMiddleware can answer 503 instead."""
+    from .services import is_database_busy
+
+    exc = sys.exc_info()[1]
+    if request is not None and exc is not None and is_database_busy(exc):
+        request.zhiben_database_busy = True
+
+
 class DatabaseBusyMiddleware:
-    """A transient database lock is never a 500: a view that raised a lock
-    error (or :class:`~zhiben.core.services.DatabaseBusy`) is answered 503 with a
-    Chinese message and ``Retry-After`` (JSON in the API's error shape under
-    ``/api/``, a small page elsewhere). 503 responses the API built from
-    DatabaseBusy get their ``Retry-After`` here too."""
+    """A transient database lock is never a 500: a lock error (or
+    :class:`~zhiben.core.services.DatabaseBusy`) raised by a view or by a
+    middleware below this one is answered 503 with a Chinese message and
+    ``Retry-After`` (JSON in the API's error shape under ``/api/``, a small
+    page elsewhere). 503 responses the API built from DatabaseBusy get their
+    ``Retry-After`` here too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        got_request_exception.connect(_note_database_busy, dispatch_uid="zhiben.core.database_busy")
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if response.status_code == 503 and not response.has_header("Retry-After"):
-            from .services import DatabaseBusy
+        from .services import DatabaseBusy
 
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "zhiben_database_busy", False):
+            return self.busy_response(request)
+        if response.status_code == 503 and not response.has_header("Retry-After"):
             response["Retry-After"] = str(DatabaseBusy.retry_after)
         return response
 
     def process_exception(self, request, exception):
-        from django.http import HttpResponse, JsonResponse
-
-        from .services import BUSY_MESSAGE, DatabaseBusy, is_database_busy
+        from .services import is_database_busy
 
         if not is_database_busy(exception):
             return None
-        message = getattr(exception, "message", "") if isinstance(exception, DatabaseBusy) else BUSY_MESSAGE
+        return self.busy_response(request, getattr(exception, "message", ""))
+
+    @staticmethod
+    def busy_response(request, message: str = ""):
+        from django.http import HttpResponse, JsonResponse
+
+        from .services import BUSY_MESSAGE, DatabaseBusy
+
+        message = message or BUSY_MESSAGE
         if request.path.startswith("/api/"):
             response = JsonResponse(
                 {"code": DatabaseBusy.default_code, "message": message, "details": None},

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import time
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
@@ -56,7 +57,10 @@ HELP_SHEET = "填写说明"
 OPTIONS_SHEET = "选项"
 PROGRESS_EVERY = 200
 BATCH = 500  # rows whose registered units are looked up together
-WRITE_STEP = 200  # rows written per transaction (SQLite holds its write lock that long, ~1 s)
+# One write step (one transaction: SQLite holds its write lock that long) ends
+# after WRITE_STEP rows or STEP_SECONDS, whichever comes first.
+WRITE_STEP = 200
+STEP_SECONDS = 0.5
 UNIT_CACHE_LIMIT = 20_000
 
 
@@ -470,17 +474,25 @@ class HazardImporter(Importer):
                 return stop.value
 
     def write_steps(self, fh: IO[bytes]) -> Generator[Written, None, int]:
-        """Create the hazards through ``hazard_create``, WRITE_STEP rows per
-        step (the runner commits each step on its own, see zhiben.imports).
+        """Create the hazards through ``hazard_create``, at most WRITE_STEP
+        rows or STEP_SECONDS per step (the runner commits each step on its
+        own, see zhiben.imports).
         A step with refused rows raises RowsRefused with all of that step's
         problems; the runner then undoes the earlier steps."""
         created = 0
         per_owner: Counter[int] = Counter()
         with self._rows(fh) as rows:
-            for batch in _batches(self._batched(rows), WRITE_STEP):
+            for batch in _batches(self._batched(rows), BATCH):
                 errors = Problems()
                 ids: list[int] = []
+                step_began = time.monotonic()
                 for number, raw in batch:
+                    if len(ids) >= WRITE_STEP or time.monotonic() - step_began >= STEP_SECONDS:
+                        if errors:
+                            raise RowsRefused(errors)
+                        created += len(ids)
+                        yield Written(Hazard, ids)
+                        ids, step_began = [], time.monotonic()
                     data, row_errors = self.parse_row(number, raw, epoch=rows.epoch)
                     if row_errors:  # reference data changed since the check
                         errors.add_all(row_errors)

@@ -16,8 +16,9 @@ inline when ``settings.ZHIBEN_IMPORT_SYNC`` is true (tests, commands).
    records the primary keys it created (:class:`ImportChunk`) in the same
    transaction;
 4. the last step marks the job done and forgets those keys in one
-   transaction. If a step is refused or fails, the job is marked failed and
-   every earlier step is undone (``undo_job_writes``), chunk by chunk.
+   transaction. If a step is refused or fails, every earlier step is undone
+   (``undo_job_writes``, chunk by chunk, newest first) and then the job is
+   marked failed: a failed job has left nothing behind.
 
 A job carries the process that runs it (host, pid, a per-process token) and a
 heartbeat, beaten every :data:`HEARTBEAT_EVERY` while it runs. A job whose
@@ -280,6 +281,7 @@ def _claim_step(job: ImportJob) -> None:
 def _write_in_steps(job: ImportJob, steps: Generator[Written, None, int]) -> None:
     try:
         while True:
+            began = time.monotonic()
             with transaction.atomic():
                 _claim_step(job)
                 try:
@@ -293,14 +295,18 @@ def _write_in_steps(job: ImportJob, steps: Generator[Written, None, int]) -> Non
                     return
                 if written.ids:
                     ImportChunk.objects.create(job=job, model=written.model._meta.label_lower, ids=list(written.ids))
+            logger.debug("import job %s: step of %s rows in %.2f s", job.pk, len(written.ids), time.monotonic() - began)
             _pause()
     finally:
         steps.close()
 
 
 def _fail_and_undo(job: ImportJob, *, message: str, errors: list[RowError] = ()) -> None:
-    _finish(job, ImportStatus.FAILED, message=message, errors=errors)
+    """Undo the committed steps, then mark the job failed: a failed job has
+    nothing left visible. (Should this worker die while undoing, the job is
+    still running and recovery finishes the undo.)"""
     _undo_quietly(job)
+    _finish(job, ImportStatus.FAILED, message=message, errors=errors)
 
 
 def _undo_quietly(job: ImportJob) -> None:
@@ -321,7 +327,7 @@ def import_chunk_undo(*, chunk_id: int, actor=None) -> int:
     if chunk is None:  # undone meanwhile by another process
         return 0
     job = chunk.job
-    require(job.status == ImportStatus.FAILED, "只能撤回失败的导入任务写入的数据", code="invalid_state")
+    require(job.status != ImportStatus.DONE, "已完成的导入任务不能撤回", code="invalid_state")
     model = apps.get_model(chunk.model)
     deleted = 0
     ids = list(chunk.ids)
