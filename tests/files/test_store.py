@@ -627,3 +627,30 @@ def test_heic_without_thumbnail_is_reduced_band_by_band_whole_and_upright(kit, d
             left, right = thumb.getpixel((40, y)), thumb.getpixel((280, y))
             assert left[0] > 200 and left[2] < 60, (y, left)  # red
             assert right[2] > 200 and right[0] < 60, (y, right)  # blue
+
+
+def two_scans(jpeg: bytes) -> bytes:
+    """The JPEG with its scan repeated: a baseline JPEG of two scans (what a
+    baseline file with its colour components in separate scans looks like
+    to libjpeg)."""
+    sos, eoi = jpeg.index(b"\xff\xda"), jpeg.rindex(b"\xff\xd9")
+    return jpeg[:eoi] + jpeg[sos:eoi] + jpeg[eoi:]
+
+
+def test_jpeg_scan_count(kit):
+    baseline = kit.image_bytes("JPEG", (64, 48), orientation=6)  # EXIF (APP1) before the scan
+    out = io.BytesIO()
+    kit.two_tone((64, 48)).save(out, format="JPEG", progressive=True)
+    assert services.jpeg_scan_count(baseline) == 1
+    assert services.jpeg_scan_count(out.getvalue()) == 2  # counts up to 2
+    assert services.jpeg_scan_count(out.getvalue(), stop_at=100) > 2
+    assert services.jpeg_scan_count(two_scans(baseline)) == 2
+    assert services.jpeg_scan_count(baseline[:200]) <= 1  # truncated: no crash
+
+
+def test_baseline_jpeg_of_several_scans_is_held_to_the_full_decode_limit(kit, decoded_sizes):
+    exc = refused(kit.upload("多扫描.jpg", two_scans(jpeg_claiming(5000, 4000))))
+    assert exc.message == (
+        "文件“多扫描.jpg”的图片尺寸过大（5000×4000 像素，上限 1600 万像素），请缩小或转换为 JPEG 照片后再上传"
+    )
+    assert decoded_sizes == []

@@ -23,8 +23,9 @@ pixel is decoded:
   48-megapixel iPhones 8064×6048; default phone photos are 12-24 MP);
 * it is decoded with reduction where the format allows: JPEG at 1/2-1/8 scale
   (``draft``), HEIF from its embedded thumbnail when it has one. What must be
-  decoded at full size (PNG, WebP, progressive JPEG, HEIF without a
-  thumbnail) may have at most ``ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE``
+  decoded at full size (PNG, WebP, JPEG of several scans such as progressive
+  ones, HEIF without a thumbnail: reduced band by band from libheif's
+  buffer) may have at most ``ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE``
   (16 megapixels, 4 bytes each: 64 MB; a phone screenshot is 3-4 MP);
 * at most ``ZHIBEN_IMAGE_DECODE_SLOTS`` (2) images are decoded at once per
   process; an upload that waits longer than ``ZHIBEN_IMAGE_DECODE_WAIT``
@@ -338,13 +339,51 @@ def _too_big(name: str, size: tuple[int, int], limit: int, hint: str = "请缩�
 FULL_DECODE_HINT = "请缩小或转换为 JPEG 照片后再上传"
 
 
-def _header_limit(im: Image.Image, fmt: _Format) -> tuple[int, str]:
+_JPEG_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})
+
+
+def jpeg_scan_count(data: bytes, stop_at: int = 2) -> int:
+    """How many scans (SOS segments) a JPEG has, counting up to ``stop_at``.
+
+    A JPEG of more than one scan (progressive, or baseline with its colour
+    components in separate scans) makes libjpeg keep every DCT coefficient
+    of the whole image, 2-4 bytes a pixel, whatever the output scale. Walks
+    the segments, skipping each scan's entropy-coded data (where 0xFF is
+    always followed by 0x00 or a restart marker). Stops at EOI or at
+    anything malformed (the decoder judges that)."""
+    i, n, scans = 2, len(data), 0
+    while i + 1 < n and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xD9:  # EOI
+            break
+        if marker in _JPEG_STANDALONE_MARKERS:
+            i += 2
+            continue
+        if i + 4 > n:
+            break
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker != 0xDA:
+            continue
+        scans += 1
+        if scans >= stop_at:
+            break
+        while (i := data.find(b"\xff", i)) != -1 and i + 1 < n and (data[i + 1] == 0x00 or 0xD0 <= data[i + 1] <= 0xD7):
+            i += 2
+        if i == -1:
+            break
+    return scans
+
+
+def _header_limit(im: Image.Image, data: bytes, fmt: _Format) -> tuple[int, str]:
     """The pixel limit read from the header alone, and the hint to show."""
-    if fmt.pillow_format == "JPEG" and not im.info.get("progressive"):
+    if fmt.pillow_format == "JPEG" and not im.info.get("progressive") and jpeg_scan_count(data) < 2:
         return upload_max_pixels(), "请缩小后再上传"
     if fmt.pillow_format == "HEIF":
         return upload_max_pixels(), "请缩小后再上传"
-    # PNG, WebP and progressive JPEG are decoded at full size.
+    # PNG, WebP and JPEG of several scans are decoded at full size.
     return upload_max_pixels_full_decode(), FULL_DECODE_HINT
 
 
@@ -352,7 +391,7 @@ def _check_header(data: bytes, name: str, fmt: _Format) -> None:
     """Refuse from the header what is too large to decode, then let Pillow
     verify the file's structure (chunk CRCs for PNG)."""
     with Image.open(io.BytesIO(data), formats=[fmt.pillow_format]) as im:
-        limit, hint = _header_limit(im, fmt)
+        limit, hint = _header_limit(im, data, fmt)
         if im.size[0] * im.size[1] > limit:
             raise _too_big(name, im.size, limit, hint)
         im.verify()
