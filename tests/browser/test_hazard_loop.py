@@ -66,7 +66,8 @@ def test_officer_enterprise_officer_close_the_loop(page, live_server, users, uni
 
     login(page, live_server, "t_officer")
     page.goto(f"{live_server.url}/hazards/{hazard.pk}/")
-    page.fill("[data-testid=transition-verify_pass] textarea[name=note]", "现场复核，安全出口畅通")  # 验收意见 is required
+    # 验收意见 is required
+    page.fill("[data-testid=transition-verify_pass] textarea[name=note]", "现场复核，安全出口畅通")
     page.click("[data-testid=transition-verify_pass] button[type=submit]")
     page.wait_for_selector("text=已验收通过（销号）")
     assert page.text_content("[data-testid=hazard-status]") == "已销号"
