@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, str] = {
     "hazard.submit": "提交整改",
     "hazard.verify_pass": "验收通过，销号",
     "hazard.verify_fail": "验收不通过",
+    "hazard.fix_on_spot": "即查即改，当场销号（自行验收）",
     "hazard.transfer": "移交",
     "hazard.transfer_accept": "接收移交",
     "hazard.transfer_return": "退回移交",
