@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Fuzz the JSON API with Schemathesis (every check) as three roles.
 
-    scripts/fuzz.py                       # make fuzz: thorough
-    scripts/fuzz.py --max-examples 8      # the bounded run in .ci/run
+    scripts/fuzz.py                       # make fuzz: every phase, every role
+    scripts/fuzz.py --quick               # the bounded run in .ci/run (a few minutes)
 
 What it does, from nothing:
 
@@ -86,6 +86,12 @@ def main() -> int:
     parser.add_argument("--roles", default=",".join(ROLES), help="comma-separated: admin,officer,enterprise")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, reports)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="bounded (CI): the coverage phase (boundary values of every parameter) as the administrator, "
+        "then fuzzing and stateful with few examples as every role",
+    )
     parser.add_argument("extra", nargs="*", help="further `schemathesis run` options (after --)")
     options = parser.parse_args()
 
@@ -122,8 +128,14 @@ def main() -> int:
         config.write_text(CONFIG)
 
         failed = []
-        for role in options.roles.split(","):
-            print(f"\n==> Schemathesis：{role}（{ROLES[role]}）", flush=True)
+        runs = [(role, []) for role in options.roles.split(",")]
+        if options.quick:
+            options.max_examples = min(options.max_examples, 10)
+            runs = [("admin", ["--phases", "coverage"])] + [
+                (role, ["--phases", "examples,fuzzing,stateful"]) for role in options.roles.split(",")
+            ]
+        for role, phases in runs:
+            print(f"\n==> Schemathesis：{role}（{ROLES[role]}）{' '.join(phases)}", flush=True)
             command = [
                 str(BIN / "schemathesis"),
                 "--config-file",
@@ -144,6 +156,7 @@ def main() -> int:
                 "junit",
                 "--report-dir",
                 str(work / "reports" / role),
+                *phases,
                 *(["--seed", str(options.seed)] if options.seed is not None else []),
                 *options.extra,
             ]
