@@ -71,3 +71,15 @@ def test_edit_pages_need_change_scope(users, units, make_site, login):
     assert login(users["officer"]).get(f"/sites/{site.pk}/edit/").status_code == 404
     assert login(users["admin"]).get(f"/sites/{site.pk}/edit/").status_code == 200
     assert login(users["street"]).get(f"/units/{units['construction'].pk}/edit/").status_code == 404
+
+
+def test_section_sees_but_does_not_change_its_departments_units(users, units, login):
+    from zhiben.registry.models import Unit
+
+    unit = units["commerce"]  # owned by 区商务委, the 市场管理科's department
+    client = login(users["section"])
+    assert client.get(f"/units/{unit.pk}/").status_code == 200
+    assert client.get(f"/units/{unit.pk}/edit/").status_code == 404
+    assert not Unit.objects.restrict(users["section"], "change").filter(pk=unit.pk).exists()
+    # Read-only and expert members of other departments gain nothing from the rule.
+    assert not Unit.objects.restrict(users["readonly"], "view").filter(pk=unit.pk).exists()
