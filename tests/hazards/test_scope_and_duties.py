@@ -111,6 +111,14 @@ def test_section_hazard_notice_reaches_the_section(users, make_hazard, orgs, dja
     assert Notification.objects.filter(recipient=users["section"], kind="hazard.create").exists()
 
 
+def test_awaiting_notice_only_to_those_who_may_verify(users, drive, django_capture_on_commit_callbacks):
+    hazard = drive(HazardStatus.RECTIFYING)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.hazard_submit(actor=users["officer"], hazard=hazard, note="已清理", files=[photo()])
+    notified = set(Notification.objects.filter(kind="hazard.submit").values_list("recipient__username", flat=True))
+    assert notified == {"t_leader"}  # not the submitter, not the 科室 that cannot see it
+
+
 def test_inbox_never_links_to_a_record_out_of_scope(users, make_hazard, login):
     hazard = make_hazard()
     stale = Notification.objects.create(
