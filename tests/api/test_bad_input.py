@@ -156,7 +156,10 @@ def test_lone_surrogate_or_nul_in_text_is_422(admin, hazard_payload, text):
 def test_nul_inside_a_free_form_object_is_422(admin, orgs):
     payload = {"name": "某工地", "site_type": "construction", "attributes": {"楼层": "3\x00"}}
     response = admin.post("/api/v1/sites", data=json.dumps(payload), content_type="application/json")
-    assert_refused(response)
+    body = assert_refused(response)
+    assert body["details"] == [
+        {"field": "attributes.楼层", "message": "文本不能包含空字符（\\u0000）", "type": "invalid_text"}
+    ]
 
 
 def test_nul_in_a_query_parameter_is_422(admin):
