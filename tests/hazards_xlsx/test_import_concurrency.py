@@ -108,6 +108,7 @@ def sqlite_only():
         pytest.skip("SQLite only: PostgreSQL writers never wait for one another's table-wide lock")
 
 
+@pytest.mark.slow  # 11.7 min on the shared 2-core box (load ~7): hazard_create costs ~25 ms a row there
 def test_40_creations_and_200_reads_during_a_20000_row_import(
     sqlite_only, users, units, orgs, reference, kit, settings, capsys
 ):

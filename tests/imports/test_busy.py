@@ -90,7 +90,7 @@ def test_the_api_answers_503_with_retry_after_when_locked_out(users, units, orgs
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_page_whose_write_is_locked_out_is_a_503_not_a_500(users, locked_elsewhere):
+def test_a_page_whose_write_is_locked_out_is_a_503_not_a_500(users, locked_elsewhere, settings):
     locked_elsewhere.execute("ROLLBACK")
     theirs = ImportJob.objects.create(kind="hazards", created_by=users["leader"], original_name="别人的.xlsx")
     client = Client(raise_request_exception=False)
@@ -102,6 +102,12 @@ def test_a_page_whose_write_is_locked_out_is_a_503_not_a_500(users, locked_elsew
     assert response.status_code == 503, response.content[:300]
     assert response["Retry-After"] == "5"
     assert "系统繁忙" in response.content.decode()
+
+    # Without DatabaseBusyMiddleware this was a 500.
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("DatabaseBusyMiddleware")]
+    without = Client(raise_request_exception=False)  # a new handler: the middleware chain is built once per client
+    without.cookies = client.cookies
+    assert without.get(f"/imports/{theirs.pk}/").status_code == 500
 
 
 def test_the_middleware_turns_a_lock_error_of_a_view_into_a_503():
