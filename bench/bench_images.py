@@ -373,8 +373,9 @@ on the full frame, no bound on concurrent decodes), same files:
   all of them through and nothing larger (a 200 MP mode photo is refused: "请缩小后再上传"). A JPEG is decoded at 1/2 to
   1/8 scale (libjpeg's DCT scaling through `Image.draft`), so a 50 MP JPEG costs a 1024×768 frame, ~38 MB for three.
 - **16 megapixels for what must be decoded at full size** (`ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE`): PNG and WebP
-  (Pillow has no reduced decoding for them), progressive JPEG (libjpeg keeps every DCT coefficient whatever the scale)
-  and HEIF without an embedded thumbnail. 16 MP is 4608×3456, 64 MB in Pillow (4 bytes a pixel); phone screenshots are
+  (Pillow has no reduced decoding for them), JPEG of more than one scan, progressive or not (libjpeg keeps every DCT
+  coefficient whatever the scale: a 48 MP progressive JPEG decoded at 1/8 scale still peaked at +143 MB here, the
+  baseline one at +4 MB) and HEIF without an embedded thumbnail. 16 MP is 4608×3456, 64 MB in Pillow (4 bytes a pixel); phone screenshots are
   3-4 MP, phone cameras write JPEG or HEIC, not PNG. The check reads only the header, before any pixel is decoded, so
   the 230 KB / 79 MP PNG of the report costs nothing.
 - **HEIF**: the embedded thumbnail (iPhones and most Androids write one) is decoded instead of the image
@@ -383,8 +384,8 @@ on the full frame, no bound on concurrent decodes), same files:
 - **2 decode slots per process** (`ZHIBEN_IMAGE_DECODE_SLOTS`), 15 s wait (`ZHIBEN_IMAGE_DECODE_WAIT`), then
   "服务器繁忙，请稍后再试" (429, nothing stored). Worst case per process: two full-size decodes at the 16 MP limit,
   ~150 MB (the parallel_png_cap row), instead of one per request without end.
-- **`malloc_trim(0)` after each decode**: measured on parallel_png_cap, memory still held afterwards is 10-22 MB with it
-  and 64-69 MB without it (the `+notrim` row; two runs each); peaks are the same. glibc keeps freed blocks of the threads' arenas
+- **`malloc_trim(0)` after each decode**: measured on parallel_png_cap, memory still held afterwards is 10-23 MB with it
+  and 61-69 MB without it (the `+notrim` row; three runs each); peaks are the same. glibc keeps freed blocks of the threads' arenas
   otherwise. Kept.
 
 ## Not covered here

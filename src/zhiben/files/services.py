@@ -157,7 +157,7 @@ def upload_max_pixels() -> int:
 
 def upload_max_pixels_full_decode() -> int:
     """The size limit of images that must be decoded at full size (PNG, WebP,
-    progressive JPEG, HEIF without an embedded thumbnail):
+    JPEG of several scans, HEIF without an embedded thumbnail):
     ``settings.ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE`` (16 megapixels)."""
     return min(
         upload_max_pixels(),
