@@ -323,7 +323,7 @@ def _undo_quietly(job: ImportJob) -> None:
 def import_chunk_undo(*, chunk_id: int, actor=None) -> int:
     """Delete what one step of a failed job wrote (and the chunk); one short
     transaction with one audit row. Returns how many records were deleted."""
-    chunk = ImportChunk.objects.select_for_update().select_related("job").filter(pk=chunk_id).first()
+    chunk = ImportChunk.objects.select_for_update(of=("self",)).select_related("job").filter(pk=chunk_id).first()
     if chunk is None:  # undone meanwhile by another process
         return 0
     job = chunk.job
