@@ -66,6 +66,9 @@ class Importer(ABC):
 
     kind: ClassVar[str] = ""
     label: ClassVar[str] = ""  # what is imported, e.g. "隐患"
+    # Seconds of writing (steps back to back) before the runner pauses for
+    # other writers; 0: after every step.
+    hold_seconds: ClassVar[float] = 0.0
 
     def __init__(self, *, job: ImportJob, actor: User):
         self.job = job

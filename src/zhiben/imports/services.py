@@ -263,7 +263,7 @@ def _run(job: ImportJob) -> None:
         ):
             raise JobTakenOver
         try:
-            _write_in_steps(job, importer.write_steps(fh))
+            _write_in_steps(job, importer.write_steps(fh), hold_seconds=importer.hold_seconds)
         except RowsRefused as exc:
             _fail_and_undo(job, message=_refusal_message(total, exc.errors), errors=exc.errors)
 
@@ -278,7 +278,8 @@ def _claim_step(job: ImportJob) -> None:
         raise JobTakenOver
 
 
-def _write_in_steps(job: ImportJob, steps: Generator[Written, None, int]) -> None:
+def _write_in_steps(job: ImportJob, steps: Generator[Written, None, int], *, hold_seconds: float = 0.0) -> None:
+    held = 0.0  # seconds written since the last pause
     try:
         while True:
             began = time.monotonic()
@@ -295,8 +296,12 @@ def _write_in_steps(job: ImportJob, steps: Generator[Written, None, int]) -> Non
                     return
                 if written.ids:
                     ImportChunk.objects.create(job=job, model=written.model._meta.label_lower, ids=list(written.ids))
-            logger.debug("import job %s: step of %s rows in %.2f s", job.pk, len(written.ids), time.monotonic() - began)
-            _pause()
+            elapsed = time.monotonic() - began
+            logger.debug("import job %s: step of %s rows in %.2f s", job.pk, len(written.ids), elapsed)
+            held += elapsed
+            if held >= hold_seconds:
+                _pause()
+                held = 0.0
     finally:
         steps.close()
 
