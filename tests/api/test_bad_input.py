@@ -172,6 +172,14 @@ def test_nan_is_not_json(admin, orgs):
     assert body["code"] == "invalid_json"
 
 
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_deeply_nested_json_is_refused_without_a_server_error(admin, depth):
+    raw = '{"name": ' + "[" * depth + "]" * depth + "}"
+    response = admin.post("/api/v1/units", data=raw, content_type="application/json")
+    assert response.status_code in (400, 422), response.content[:300]
+    assert set(response.json()) == ERROR_KEYS
+
+
 # --- body size ----------------------------------------------------------------------------
 
 

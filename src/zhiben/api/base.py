@@ -84,9 +84,9 @@ class StrictJSONParser(Parser):
     def parse_body(self, request: HttpRequest):
         try:
             data = json.loads(request.body, parse_constant=_refuse_constant)
+            _check_strings(data)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise InvalidJSON(str(exc)) from exc
-        _check_strings(data)
         return data
 
 
