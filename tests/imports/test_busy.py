@@ -121,3 +121,26 @@ def test_the_middleware_turns_a_lock_error_of_a_view_into_a_503():
         "details": None,
     }
     assert middleware.process_exception(RequestFactory().get("/"), OperationalError("no such table: x")) is None
+
+
+def test_a_lock_error_raised_below_the_view_is_a_503_too(settings):
+    """E.g. a middleware's own write (Django turns its exception into a 500
+    before this middleware sees the response)."""
+    from django.core.handlers.exception import convert_exception_to_response
+
+    settings.DEBUG = False
+
+    def inner_middleware(request):
+        raise OperationalError("database is locked")
+
+    middleware = DatabaseBusyMiddleware(convert_exception_to_response(inner_middleware))
+    response = middleware(RequestFactory().get("/workspace/"))
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "系统繁忙" in response.content.decode()
+
+    def other_error(request):
+        raise OperationalError("no such table: x")
+
+    assert (
+        DatabaseBusyMiddleware(convert_exception_to_response(other_error))(RequestFactory().get("/")).status_code == 500
+    )
