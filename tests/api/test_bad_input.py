@@ -219,6 +219,18 @@ def test_every_operation_declares_the_error_statuses_with_the_error_shape(admin)
                 assert ref == "#/components/schemas/ErrorOut"
 
 
+def test_idempotent_operations_declare_the_idempotency_key_header(admin):
+    schema = admin.get("/api/v1/openapi.json").json()
+
+    def headers(path: str) -> set[str]:
+        parameters = schema["paths"][path]["post"].get("parameters", [])
+        return {p["name"] for p in parameters if p["in"] == "header"}
+
+    assert "Idempotency-Key" in headers("/api/v1/hazards")
+    assert "Idempotency-Key" in headers("/api/v1/hazards/{pk}/verify-pass")
+    assert "Idempotency-Key" not in headers("/api/v1/users")  # not wrapped by @idempotent
+
+
 @pytest.mark.parametrize(
     ("path", "names"),
     [

@@ -235,6 +235,15 @@ ERROR_STATUSES = {
 }
 
 
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "幂等键：同一用户以同一键重复提交时返回第一次的结果，不会重复执行",
+    "schema": {"type": "string", "maxLength": 100},
+}
+
+
 class ZhibenAPI(NinjaAPI):
     """The API, with every error status declared (with ``ErrorOut``) on every operation."""
 
@@ -243,12 +252,28 @@ class ZhibenAPI(NinjaAPI):
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}"))
         error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        idempotent_ids = self._idempotent_operation_ids()
         for methods in schema.get("paths", {}).values():
             for operation in methods.values():
                 responses = operation.setdefault("responses", {})
                 for status, description in ERROR_STATUSES.items():
                     responses.setdefault(str(status), {"description": description, **error})
+                if operation.get("operationId") in idempotent_ids:
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
         return schema
+
+    def _idempotent_operation_ids(self) -> set[str]:
+        """Operations wrapped by ``@idempotent`` (they honour ``Idempotency-Key``)."""
+        from .idempotency import idempotent
+
+        wrapper_code = idempotent(lambda request: None).__code__
+        return {
+            self.get_openapi_operation_id(operation)
+            for _, router in self._routers
+            for path_view in router.path_operations.values()
+            for operation in path_view.operations
+            if getattr(operation.view_func, "__code__", None) is wrapper_code
+        }
 
 
 def _docs_access(view):
