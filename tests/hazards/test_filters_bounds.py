@@ -71,3 +71,26 @@ def test_a_real_unit_id_still_filters(client, unit_hazards, units):
 def test_an_unknown_but_valid_unit_id_finds_nothing(client, unit_hazards):
     assert client.get("/api/v1/hazards", {"unit": MAX_ID}).json()["items"] == []
     assert client.get("/hazards/", {"unit": MAX_ID}).status_code == 200
+
+
+OVERFLOW = "99999999999999999999999"
+ID_FILTERS = ["unit", "sector", "owner", "street", "category"]
+
+
+@pytest.mark.parametrize("param", ID_FILTERS)
+def test_every_id_filter_beyond_64_bits_is_a_message_never_a_500(client, unit_hazards, param):
+    api = client.get("/api/v1/hazards", {param: OVERFLOW})
+    assert api.status_code == 422, api.content[:300]
+    assert param in str(api.json()["details"])
+    page = client.get("/hazards/", {param: OVERFLOW})
+    assert page.status_code == 200
+    assert "筛选条件有误：" in page.content.decode()
+    export = client.get("/hazards/export/", {param: OVERFLOW})
+    assert export.status_code == 400
+    assert "筛选条件有误：" in export.content.decode()
+
+
+def test_a_page_number_beyond_64_bits_shows_the_last_page(client, unit_hazards):
+    response = client.get("/hazards/", {"page": OVERFLOW})
+    assert response.status_code == 200
+    assert unit_hazards[0].code in response.content.decode()
