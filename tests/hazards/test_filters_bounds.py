@@ -94,3 +94,13 @@ def test_a_page_number_beyond_64_bits_shows_the_last_page(client, unit_hazards):
     response = client.get("/hazards/", {"page": OVERFLOW})
     assert response.status_code == 200
     assert unit_hazards[0].code in response.content.decode()
+
+
+@pytest.mark.parametrize("q", ["疏散\x00通道", "\x00"])
+def test_a_nul_byte_in_the_keyword_is_refused_everywhere(client, unit_hazards, q):
+    """PostgreSQL cannot even compare text with a NUL byte; SQLite would search for it."""
+    assert client.get("/api/v1/hazards", {"q": q}).status_code == 422
+    page = client.get("/hazards/", {"q": q})
+    assert page.status_code == 200
+    assert "筛选条件有误：" in page.content.decode()
+    assert client.get("/hazards/export/", {"q": q}).status_code == 400
