@@ -259,6 +259,13 @@ def test_a_token_reads_the_openapi_schema(users):
     assert client.get("/api/v1/openapi.json").status_code == 302  # anonymous: to the login page
 
 
+def test_an_empty_cursor_is_the_first_page_and_a_forged_one_is_422(admin):
+    assert admin.get("/api/v1/users?cursor=").status_code == 200
+    body = assert_refused(admin.get("/api/v1/users?cursor=AAAA"))
+    assert body["code"] == "invalid_cursor"
+    assert_refused(admin.get("/api/v1/users?cursor=" + "A" * 33))
+
+
 def test_validation_messages_are_chinese(admin):
     body = assert_refused(admin.get("/api/v1/users?limit=abc"))
     assert body["details"][0] == {"field": "limit", "message": "应为整数", "type": "int_parsing"}

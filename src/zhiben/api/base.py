@@ -157,7 +157,7 @@ def Text(max_length: int = LONG_TEXT, *, min_length: int = 0) -> Any:
 
 Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 Limit = Annotated[int, Field(ge=1, le=500)]
-Cursor = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+Cursor = Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")]  # empty: the first page
 Version = Annotated[int, Field(ge=0, le=BIGINT_MAX)]
 
 
