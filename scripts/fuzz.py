@@ -3,6 +3,7 @@
 
     scripts/fuzz.py                       # make fuzz: every phase, every role
     scripts/fuzz.py --quick               # the bounded run in .ci/run (a few minutes)
+    scripts/fuzz.py --database-url postgres://postgres@127.0.0.1:5432/zhiben_fuzz   # an empty PostgreSQL database
 
 What it does, from nothing:
 
@@ -129,6 +130,11 @@ def main() -> int:
         help="bounded (CI): the coverage phase (boundary values of every parameter) as the administrator, "
         "then fuzzing and stateful with few examples as every role",
     )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="an EMPTY PostgreSQL database to fuzz against (postgres://…); default: a fresh SQLite file",
+    )
     parser.add_argument("extra", nargs="*", help="further `schemathesis run` options (after --)")
     options = parser.parse_args()
 
@@ -140,6 +146,8 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("DATABASE_URL", None)
+    if options.database_url:
+        env["DATABASE_URL"] = options.database_url
     env.pop("ZHIBEN_DEBUG", None)
     server = None
     try:
