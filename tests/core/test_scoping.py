@@ -52,7 +52,8 @@ EXPECTED = {
     "admin": (ALL, ALL),
     "leader": (DEPT, DEPT),
     "officer": (DEPT, DEPT),
-    "section": ({"child_org"}, {"child_org"}),
+    # A 科室 sees every unit of its department (registry.models.department_units_q), changes its own subtree's.
+    "section": (DEPT, {"child_org"}),
     "street": ({"enterprise_unit", "own_street"}, {"enterprise_unit", "own_street"}),
     "enterprise": ({"enterprise_unit"}, {"enterprise_unit"}),
     "expert": (JGW, set()),
