@@ -47,12 +47,13 @@ test-fast: install ## Run the tests except the real-browser ones
 test-browser: install ## Run only the real-browser tests (needs Debian chromium)
 	$(TEST_ENV) $(BIN)/python -m pytest -q -m browser
 
-lint: install ## ruff
+lint: install ## ruff (lint and format check)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 format: install ## ruff format + autofix
 	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff format .
 
 check: install ## Django system checks and the missing-migrations check
 	$(BIN)/zhiben check

@@ -59,24 +59,46 @@ def main() -> None:
         with transaction.atomic():
             existing = Site.objects.filter(site_type=site_type).count()
             Site.objects.bulk_create(
-                [Site(public_code=f"BN-{i:08d}", name=f"基准场所{i}", site_type=site_type, street=rng.choice(streets),
-                      owner=owner) for i in range(existing, SITES)],
+                [
+                    Site(
+                        public_code=f"BN-{i:08d}",
+                        name=f"基准场所{i}",
+                        site_type=site_type,
+                        street=rng.choice(streets),
+                        owner=owner,
+                    )
+                    for i in range(existing, SITES)
+                ],
                 batch_size=2000,
             )
             checklist = Checklist.objects.order_by("pk").first()
             version = checklist.versions.order_by("-number").first()
             campaign = Campaign.objects.create(
-                name="基准测试轮次", owner=owner, method=InspectionMethod.RANDOM, period_start=dt.date(2026, 1, 1),
-                period_end=dt.date(2026, 12, 31), checklist=checklist, target={"site_types": [site_type.code]},
+                name="基准测试轮次",
+                owner=owner,
+                method=InspectionMethod.RANDOM,
+                period_start=dt.date(2026, 1, 1),
+                period_end=dt.date(2026, 12, 31),
+                checklist=checklist,
+                target={"site_types": [site_type.code]},
             )
             site_ids = list(Site.objects.filter(site_type=site_type).values_list("pk", flat=True))
             covered = rng.sample(site_ids, COVERED)
             finished = timezone.now()
             Inspection.objects.bulk_create(
-                [Inspection(campaign=campaign, site_id=rng.choice(covered) if i >= COVERED else covered[i],
-                            organization=owner, method=campaign.method, checklist_version=version,
-                            inspected_on=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(330)),
-                            status=InspectionStatus.FINISHED, finished_at=finished) for i in range(INSPECTIONS)],
+                [
+                    Inspection(
+                        campaign=campaign,
+                        site_id=rng.choice(covered) if i >= COVERED else covered[i],
+                        organization=owner,
+                        method=campaign.method,
+                        checklist_version=version,
+                        inspected_on=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(330)),
+                        status=InspectionStatus.FINISHED,
+                        finished_at=finished,
+                    )
+                    for i in range(INSPECTIONS)
+                ],
                 batch_size=2000,
             )
         print(f"generated {SITES} sites and {INSPECTIONS} inspections in {time.perf_counter() - t0:.1f} s")
@@ -88,8 +110,10 @@ def main() -> None:
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1]
-    print(f"{connection.vendor}: coverage {result.covered}/{result.targets} = {result.percent}%  "
-          f"p50={statistics.median(times):.1f} ms p95={p95:.1f} ms max={times[-1]:.1f} ms  (target p95 ≤ 200 ms)")
+    print(
+        f"{connection.vendor}: coverage {result.covered}/{result.targets} = {result.percent}%  "
+        f"p50={statistics.median(times):.1f} ms p95={p95:.1f} ms max={times[-1]:.1f} ms  (target p95 ≤ 200 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -75,5 +75,7 @@ def test_officer_enterprise_officer_close_the_loop(page, live_server, users, uni
     for step in ("上账", "确认上账", "提交整改", "验收通过，销号"):
         assert step in timeline
     # the thumbnail is really served to the browser
-    page.wait_for_function("() => { const i = document.querySelector('[data-testid=after-evidence] img'); "
-                           "return i && i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-testid=after-evidence] img'); "
+        "return i && i.complete && i.naturalWidth > 0; }"
+    )

@@ -54,8 +54,9 @@ def test_public_reports_officer_accepts_and_replies_reporter_reads(page, live_se
     page.click(f"text={tip.number}")
     assert page.text_content("[data-testid=tip-status]") == "待处理"
     # the photo really loads (wait: images load after the page)
-    page.wait_for_function("() => { const i = document.querySelector('.img-thumbnail'); "
-                           "return i && i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.img-thumbnail'); return i && i.complete && i.naturalWidth > 0; }"
+    )
     page.select_option("[data-testid=action-accept] select[name=sector]", label="商务")
     page.select_option("[data-testid=action-accept] select[name=category]", label="占用堵塞消防通道")
     page.click("[data-testid=action-accept] button[type=submit]")

@@ -148,3 +148,18 @@ def test_figures_page(users, drive, login):
     drive(HazardStatus.RECTIFYING, level="major", found_on=dt.date(2023, 3, 1))
     html = login(users["admin"]).get("/hazards/figures/").content.decode()
     assert 'data-testid="major-stock-remaining">1<' in html
+
+
+def test_a_broken_photo_on_a_transition_is_told_once_and_the_banner_points_to_the_form(users, drive, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    hazard = drive(HazardStatus.RECTIFYING)
+    broken = SimpleUploadedFile("坏.jpg", b"\xff\xd8\xff\xe0not really a jpeg", content_type="image/jpeg")
+    response = login(users["officer"]).post(
+        f"/hazards/{hazard.pk}/do/submit/", {"note": "已清理", "files": [broken], "version": hazard.version}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.count("坏.jpg") == 1, html  # on the file input only, not again in a banner
+    assert "请按表单中的提示修改" in html
+    assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.RECTIFYING

@@ -144,3 +144,18 @@ def test_a_lock_error_raised_below_the_view_is_a_503_too(settings):
     assert (
         DatabaseBusyMiddleware(convert_exception_to_response(other_error))(RequestFactory().get("/")).status_code == 500
     )
+
+
+@pytest.mark.django_db
+def test_an_api_lock_error_outside_a_service_is_a_503_not_a_500(users, login, monkeypatch):
+    """E.g. the Idempotency-Key claim or a read that hits a lock: the API's own
+    catch-all answers 503 database_busy, with Retry-After from the middleware."""
+    import zhiben.org.api as org_api
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(org_api, "_user_qs", locked)
+    response = login(users["admin"]).get("/api/v1/me")
+    assert response.status_code == 503, response.content[:300]
+    assert response.json()["code"] == "database_busy" and response["Retry-After"] == "5"

@@ -46,3 +46,13 @@ def test_zero_major_stock_is_not_red_and_a_remaining_one_is(users, units, orgs, 
     )
     classes, value = _stock_figure(client.get("/hazards/figures/").content.decode())
     assert value == "1" and "text-danger" in classes
+
+
+def test_zero_overdue_is_not_red_on_the_workspace_or_the_figures(users, login):
+    client = login(users["admin"])
+    workspace = client.get("/", follow=True).content.decode()
+    panel = re.search(r'<a class="([^"]*)" href="[^"]*\?overdue=true" data-testid="panel-overdue">', workspace)
+    assert panel and "text-danger" not in panel.group(1), workspace
+    figures = client.get("/hazards/figures/").content.decode()
+    overdue = re.search(r'<span class="([^"]*)" data-testid="overdue">0</span>', figures)
+    assert overdue and "text-danger" not in overdue.group(1), figures

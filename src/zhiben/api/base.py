@@ -201,12 +201,12 @@ def _filter_type(f: django_filters.Filter) -> Any:
     if isinstance(f, django_filters.DateFilter):
         return Day()
     if isinstance(f, django_filters.NumberFilter):
-        return Annotated[int, Field(ge=-BIGINT_MAX, le=BIGINT_MAX)]
+        return Annotated[int, Field(ge=f.extra.get("min_value", -BIGINT_MAX), le=f.extra.get("max_value", BIGINT_MAX))]
     if isinstance(f, django_filters.ModelMultipleChoiceFilter):
         return list[Id] if not f.extra.get("to_field_name") else list[Text(100)]
     if isinstance(f, django_filters.ModelChoiceFilter):
         return Id if not f.extra.get("to_field_name") else Text(100)
-    return Text(200)
+    return Text(f.extra.get("max_length") or 200)
 
 
 def filter_query(filterset_class: type[django_filters.FilterSet], **overrides: Any) -> type[Schema]:
@@ -232,6 +232,7 @@ ERROR_STATUSES = {
     413: "请求体过大",
     422: "参数校验失败",
     429: "请求过于频繁",
+    503: "系统繁忙（数据库正被其他写入占用），未做任何修改，请稍后重试",
 }
 
 
@@ -457,6 +458,12 @@ def _data_error(request, exc):
 
 @api.exception_handler(Exception)
 def _server_error(request, exc):
+    from zhiben.core.services import BUSY_MESSAGE, is_database_busy
+
+    if is_database_busy(exc):
+        # A lock held by another writer outside a service (e.g. an Idempotency-Key
+        # claim): transient, nothing changed. DatabaseBusyMiddleware adds Retry-After.
+        return error_response(request, 503, "database_busy", BUSY_MESSAGE)
     logger.exception("API error", exc_info=exc)
     return error_response(
         request, 500, "server_error", "服务器内部错误，请联系管理员", {"request_id": context.current().request_id}

@@ -232,7 +232,7 @@ class TransferIn(VersionIn):
 
 
 # The list's filters, declared for OpenAPI and bounded; HazardFilterSet filters.
-HazardListQuery = filter_query(HazardFilterSet, q=Text(200))
+HazardListQuery = filter_query(HazardFilterSet)  # q: the filter's own bound (search.MAX_TERM_LENGTH)
 
 
 class FiguresOut(Schema):

@@ -316,9 +316,14 @@ def hazard_detail(request, pk: int):
 
 
 def _rerender(request, hazard: Hazard, key: str, form, exc: ServiceError | None = None):
-    if exc is not None:
+    if exc is not None and form is None:
+        messages.error(request, exc.message)  # nothing on the page to carry it
+    elif exc is not None:
         _apply_service_error(form, exc)
-        messages.error(request, exc.message)
+    if form is not None and form.errors:
+        # The problems are shown once, on the form; the banner only points there.
+        label = workflow.TRANSITIONS[key].label if key in workflow.TRANSITIONS else "操作"
+        messages.error(request, f"“{label}”未完成，请按表单中的提示修改后重新提交。")
     return render(request, "hazards/detail.html", _detail_context(request, hazard, **{key: form}), status=422)
 
 

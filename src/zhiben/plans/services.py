@@ -500,7 +500,9 @@ def name_map(*, actor: User, name: str, organization: Organization | None = None
 
 def _lock_report(report: ProgressReport) -> ProgressReport:
     return (
-        ProgressReport.objects.select_for_update(of=("self",)).select_related("task__plan__owner", "organization").get(pk=report.pk)
+        ProgressReport.objects.select_for_update(of=("self",))
+        .select_related("task__plan__owner", "organization")
+        .get(pk=report.pk)
     )
 
 
@@ -661,7 +663,9 @@ def report_accept(*, actor: User, report: ProgressReport) -> ProgressReport:
 def instance_fulfil(*, actor: User, instance: ObligationInstance, note: str, files: Sequence) -> ObligationInstance:
     """Fulfil a dated instance with a note and evidence (photos/PDFs)."""
     instance = (
-        ObligationInstance.objects.select_for_update(of=("self",)).select_related("obligation__organization").get(pk=instance.pk)
+        ObligationInstance.objects.select_for_update(of=("self",))
+        .select_related("obligation__organization")
+        .get(pk=instance.pk)
     )
     require(access.can_fulfil(actor, instance.obligation), "只有责任单位的工作人员可以填报完成情况")
     if instance.fulfilled_at is not None:

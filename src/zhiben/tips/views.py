@@ -75,6 +75,7 @@ def report(request):
         return _refused(request, form, site, ratelimit.attempt_rate())
     if ratelimit.exhausted("submit", ip, ratelimit.submit_rate()):
         return _refused(request, form, site, ratelimit.submit_rate())
+    status = 422
     if form.is_valid():
         if form.cleaned_data.get("website"):
             form.add_error(None, "提交失败，请刷新页面后重试")
@@ -88,11 +89,12 @@ def report(request):
             except ServiceError as exc:
                 ratelimit.unhit("submit", ip, ratelimit.submit_rate())
                 _apply_service_error(form, exc)
+                if exc.status in (429, 503):  # busy: nothing is wrong with the report, send it again later
+                    status = exc.status
             else:
                 return render(
                     request, "tips/public_done.html", {"tip": tip, "code": code, "reply_days": reply_working_days()}
                 )
-    status = 422
     return render(request, "tips/public_form.html", {"form": form, "site": site}, status=status)
 
 
