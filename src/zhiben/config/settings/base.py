@@ -254,6 +254,12 @@ ZHIBEN_AUDIT_KEY = os.environ.get("ZHIBEN_AUDIT_KEY", "")
 
 # Evidence uploads (photos and PDFs): size limit per file.
 ZHIBEN_UPLOAD_MAX_BYTES = int(os.environ.get("ZHIBEN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+# Photos: pixel caps checked from the header before decoding, and how many decodes
+# run at once per process (files/services.py explains the numbers).
+ZHIBEN_UPLOAD_MAX_PIXELS = int(os.environ.get("ZHIBEN_UPLOAD_MAX_PIXELS", 52_000_000))
+ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE = int(os.environ.get("ZHIBEN_UPLOAD_MAX_PIXELS_FULL_DECODE", 16_000_000))
+ZHIBEN_IMAGE_DECODE_SLOTS = int(os.environ.get("ZHIBEN_IMAGE_DECODE_SLOTS", 2))
+ZHIBEN_IMAGE_DECODE_WAIT = float(os.environ.get("ZHIBEN_IMAGE_DECODE_WAIT", 15))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
