@@ -163,3 +163,22 @@ def test_a_broken_photo_on_a_transition_is_told_once_and_the_banner_points_to_th
     assert html.count("坏.jpg") == 1, html  # on the file input only, not again in a banner
     assert "请按表单中的提示修改" in html
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.RECTIFYING
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        {"hazards": ["99999999999999999999999"], "assignee": ""},
+        {"hazards": ["1"], "assignee": "99999999999999999999999"},
+        {"hazards": ["1"], "assignee": "abc"},
+        {"hazards": [str(i) for i in range(1, 600)], "assignee": ""},
+    ],
+)
+def test_bulk_assign_bad_input_is_a_message_never_a_500_or_an_offsite_redirect(users, drive, login, post):
+    hazard = drive(HazardStatus.RECTIFYING)
+    client = login(users["leader"])
+    response = client.post("/hazards/bulk-assign/", {**post, "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/hazards/"
+    page = client.get("/hazards/").content.decode()
+    assert "无效" in page or "最多选择" in page or "请选择" in page
+    assert Hazard.objects.get(pk=hazard.pk).assignee is None

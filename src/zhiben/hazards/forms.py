@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils import timezone
 
+from zhiben.core.forms import bound_text_fields
 from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Sector, Site, Unit
@@ -51,6 +52,7 @@ class MultipleFileField(forms.FileField):
 
 
 def style(form: forms.Form) -> None:
+    bound_text_fields(form)
     for field in form.fields.values():
         if isinstance(field, forms.CharField) and field.max_length:
             field.error_messages.update(length_message(field.max_length))
@@ -344,9 +346,37 @@ class EvidenceForm(Styled, forms.Form):
     files = MultipleFileField(label="照片/材料", required=True)
 
 
+BULK_MAX = 500
+MAX_ID = 2**63 - 1
+
+
+class IdListField(forms.Field):
+    """The ids of the hazards ticked on a list page: whole numbers within the
+    database's range, at most ``BULK_MAX`` of them."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if len(values) > BULK_MAX:
+            raise forms.ValidationError(f"一次最多选择 {BULK_MAX} 条隐患")
+        ids = []
+        for item in values:
+            text = str(item).strip()
+            if not (text.isdigit() and len(text) <= 19 and 0 < int(text) <= MAX_ID):
+                raise forms.ValidationError("所选隐患无效，请刷新页面后重新选择")
+            ids.append(int(text))
+        return ids
+
+
 class BulkAssignForm(forms.Form):
-    hazards = forms.CharField(widget=forms.MultipleHiddenInput, required=False)
-    assignee = forms.ModelChoiceField(label="经办人", queryset=User.objects.filter(is_active=True), required=False)
+    hazards = IdListField(required=False)
+    assignee = forms.ModelChoiceField(
+        label="经办人",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        error_messages={"invalid_choice": "经办人无效"},
+    )
 
 
 class RecheckDrawForm(Styled, forms.Form):

@@ -497,24 +497,29 @@ def evidence_file(request, pk: int, evidence_id: int, variant: str = "original")
 @login_required
 @require_POST
 def hazard_bulk_assign(request):
-    ids = [int(x) for x in request.POST.getlist("hazards") if x.isdigit()]
-    assignee_id = request.POST.get("assignee") or None
+    next_url = request.POST.get("next") or ""
+    back = next_url if next_url.startswith("/hazards/") else reverse("hazards:list")  # never off-site
+    form = BulkAssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    ids = form.cleaned_data["hazards"]
     hazards = list(Hazard.objects.restrict(request.user, "change").filter(pk__in=ids))
     if len(hazards) != len(set(ids)) or not ids:
         messages.error(request, "请选择您有权管理的隐患")
-        return redirect(request.POST.get("next") or "hazards:list")
-    assignee = _assignable_users(request.user).filter(pk=assignee_id).first() if assignee_id else None
-    if assignee_id and assignee is None:
+        return redirect(back)
+    chosen = form.cleaned_data["assignee"]
+    assignee = _assignable_users(request.user).filter(pk=chosen.pk).first() if chosen else None
+    if chosen and assignee is None:
         messages.error(request, "经办人无效")
-        return redirect(request.POST.get("next") or "hazards:list")
+        return redirect(back)
     try:
         count = services.hazard_assign(actor=request.user, hazards=hazards, assignee=assignee)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"已为 {count} 条隐患指定经办人：{assignee or '（清除）'}")
-    next_url = request.POST.get("next") or ""
-    return redirect(next_url if next_url.startswith("/hazards/") else reverse("hazards:list"))
+    return redirect(back)
 
 
 @login_required

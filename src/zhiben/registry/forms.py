@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 
+from zhiben.core.forms import bound_text_fields
 from zhiben.core.validators import uscc_problem
 from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
@@ -25,6 +26,7 @@ DATE = {"type": "date"}
 
 
 def style(form: forms.Form) -> None:
+    bound_text_fields(form)
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):

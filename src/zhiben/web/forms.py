@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 
 from zhiben.audit.models import AuditEvent
+from zhiben.core.forms import bound_text_fields
 from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Unit
@@ -17,6 +18,7 @@ __all__ = ["DateInput", "DateTimeInput"]  # the shared date widgets, re-exported
 
 
 def _bootstrap(form: forms.Form) -> None:
+    bound_text_fields(form)
     for field in form.fields.values():
         widget = field.widget
         css = "form-select" if isinstance(widget, forms.Select) else "form-control"
