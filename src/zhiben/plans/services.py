@@ -585,6 +585,7 @@ def report_submit(*, actor: User, report: ProgressReport) -> ProgressReport:
             notify.recipients_in(owner, roles=(Role.DEPT_LEADER,)),
             title=f"月度报送待确认：{report.organization} {report.task.title}",
             url=report_url(report),
+            target=report,
             kind="plan_report.submit",
             exclude=actor,
         )
@@ -620,6 +621,7 @@ def report_return(*, actor: User, report: ProgressReport, reason: str) -> Progre
             title=f"月度报送被退回补充：{report.task.title}",
             body=reason.strip(),
             url=report_url(report),
+            target=report,
             kind="plan_report.return",
             exclude=actor,
         )

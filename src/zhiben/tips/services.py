@@ -321,7 +321,7 @@ def _notify_routed(tip: Tip, actor: User | None, title: str, kind: str, body: st
         users = notify.recipients_in(tip.routed_to)
         if tip.routed_to.kind == OrgKind.OFFICE:
             users += notify.district_admins()
-        notify.notify(users, title=title, body=text, url=tip_url(tip), kind=kind, exclude=actor)
+        notify.notify(users, title=title, body=text, url=tip_url(tip), kind=kind, exclude=actor, target=tip)
 
     transaction.on_commit(send)
 
