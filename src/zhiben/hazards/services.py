@@ -314,6 +314,16 @@ def find_duplicates(
     return found
 
 
+def _attach_evidence(hazard: Hazard, uploads, stored, *, phase: str, actor: User) -> list[HazardEvidence]:
+    """Link stored files (``files.store_uploads``) to the hazard as evidence of ``phase``."""
+    return [
+        HazardEvidence.objects.create(
+            hazard=hazard, file=stored_file, phase=phase, original_name=upload.name[:255], uploaded_by=actor
+        )
+        for upload, stored_file in zip(uploads, stored, strict=True)
+    ]
+
+
 @service("hazard.create")
 def hazard_create(
     *,
@@ -362,14 +372,7 @@ def hazard_create(
         hazard.finder = actor
     hazard.code = _next_code(hazard.found_on.year)
     hazard.save()
-    for upload, stored_file in zip(before_files, stored, strict=True):
-        HazardEvidence.objects.create(
-            hazard=hazard,
-            file=stored_file,
-            phase=EvidencePhase.BEFORE,
-            original_name=upload.name[:255],
-            uploaded_by=actor,
-        )
+    _attach_evidence(hazard, before_files, stored, phase=EvidencePhase.BEFORE, actor=actor)
     audit_record(action="hazard.create", actor=actor, obj=hazard, after=snapshot(hazard, TRACKED_FIELDS))
     if notify_owner:
         transaction.on_commit(
@@ -459,10 +462,7 @@ def hazard_add_evidence(*, actor: User, hazard: Hazard, phase: str, files: Seque
     if not files:
         raise ValidationFailed("请选择文件", details={"files": "请选择文件"})
     stored = store_uploads(list(files))
-    links = [
-        HazardEvidence.objects.create(hazard=hazard, file=f, phase=phase, original_name=u.name[:255], uploaded_by=actor)
-        for u, f in zip(files, stored, strict=True)
-    ]
+    links = _attach_evidence(hazard, files, stored, phase=phase, actor=actor)
     audit_record(
         action="hazard.add_evidence",
         actor=actor,
@@ -685,14 +685,7 @@ def hazard_submit(
         has_after = h.evidence.filter(phase=EvidencePhase.AFTER).exists()
         if not stored and not has_after:
             raise ValidationFailed("请上传整改后的照片或材料", details={"files": "请上传整改后的照片或材料"})
-        for upload, stored_file in zip(files, stored, strict=True):
-            HazardEvidence.objects.create(
-                hazard=h,
-                file=stored_file,
-                phase=EvidencePhase.AFTER,
-                original_name=upload.name[:255],
-                uploaded_by=actor,
-            )
+        _attach_evidence(h, files, stored, phase=EvidencePhase.AFTER, actor=actor)
         h.rectification_note = note.strip()
         h.submitted_at = timezone.now()
         h.submitted_by = actor
@@ -816,14 +809,7 @@ def hazard_fix_on_spot(
         raise ValidationFailed("即查即改须上传整改后照片（图片）", details={"files": "请上传整改后照片"})
 
     def mutate(h: Hazard) -> dict:
-        for upload, stored_file in zip(files, stored, strict=True):
-            HazardEvidence.objects.create(
-                hazard=h,
-                file=stored_file,
-                phase=EvidencePhase.AFTER,
-                original_name=upload.name[:255],
-                uploaded_by=actor,
-            )
+        _attach_evidence(h, files, stored, phase=EvidencePhase.AFTER, actor=actor)
         if not h.evidence.filter(phase=EvidencePhase.AFTER, file__kind="image").exists():
             raise ValidationFailed("即查即改须上传整改后照片", details={"files": "请上传整改后照片"})
         now, today = timezone.now(), timezone.localdate()
