@@ -31,13 +31,6 @@ class PermissionDeniedError(ServiceError):
     default_code = "permission_denied"
 
 
-class NotFoundError(ServiceError):
-    """The object does not exist or is outside the actor's scope (404)."""
-
-    status = 404
-    default_code = "not_found"
-
-
 class ConflictError(ServiceError):
     """The request conflicts with the current state (409): a forbidden or
     stale transition, a duplicate."""

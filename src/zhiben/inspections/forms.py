@@ -14,7 +14,6 @@ from zhiben.org.models import Organization, User
 from zhiben.registry.models import Sector, Site
 from zhiben.web.widgets import DateInput
 
-from .checklists import parse_lines
 from .choices import CAMPAIGN_METHODS, FrequencyPeriod
 from .models import Checklist, ChecklistVersion
 
@@ -151,7 +150,3 @@ class SelfCheckForm(Styled, forms.Form):
 class PeriodForm(Styled, forms.Form):
     start = forms.DateField(label="开始日期", widget=DateInput())
     end = forms.DateField(label="结束日期", widget=DateInput())
-
-
-def validate_lines(text: str) -> None:
-    parse_lines(text)

@@ -28,7 +28,7 @@ from .choices import (
     RiskMethod,
     StandardizationLevel,
 )
-from .crypto import EncryptedCharField, mask_phone
+from .crypto import EncryptedCharField
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -490,11 +490,3 @@ class RiskAssessment(models.Model):
     @property
     def level_color(self) -> str:
         return RISK_HEX.get(self.level, "#6c757d")
-
-
-def visible_phone(unit: Unit, field: str, user) -> str:
-    """The phone number as ``user`` may see it (masked unless allowed)."""
-    from .services import can_see_contacts
-
-    value = getattr(unit, field)
-    return value if can_see_contacts(user, unit) else mask_phone(value)

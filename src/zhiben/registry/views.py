@@ -25,7 +25,7 @@ from zhiben.web.access import government_only
 from zhiben.web.views import _apply_service_error
 
 from . import reports, services
-from .choices import RISK_HEX, InsuranceStatus, RiskLevel
+from .choices import InsuranceStatus
 from .crypto import mask_phone
 from .filters import SiteFilterSet, UnitFilterSet
 from .forms import AssessmentForm, DocumentForm, FlagForm, GridForm, ReasonForm, SiteForm, UnitForm
@@ -48,10 +48,6 @@ def _is_staff(user) -> bool:
 
 def _can_register_sites(user) -> bool:
     return _is_staff(user) or user.has_role(Role.STREET_OFFICER)
-
-
-def _risk_levels() -> list[tuple[str, str, str]]:
-    return [(level.value, level.label, RISK_HEX[level.value]) for level in RiskLevel]
 
 
 # --- Units --------------------------------------------------------------------------------

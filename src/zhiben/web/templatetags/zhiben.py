@@ -10,11 +10,6 @@ def action_label(action: str) -> str:
     return _action_label(action)
 
 
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None
-
-
 @register.simple_tag(takes_context=True)
 def sort_url(context, field: str) -> str:
     """?…&order=field, toggling direction when already sorted by it."""
