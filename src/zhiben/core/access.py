@@ -11,6 +11,8 @@ from typing import TypeVar
 from django.db import models
 from django.http import Http404
 
+from .recorder import audit_record
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -26,8 +28,6 @@ def get_scoped_or_404(model: type[M], user, action: str = "view", **lookup) -> M
     except (ValueError, TypeError):
         existing = None
     if existing is not None:
-        from zhiben.audit.services import audit_record
-
         audit_record(action="access.denied", actor=user, obj=existing, after={"attempted": f"{action}"})
     raise Http404("对象不存在或您无权访问")
 
@@ -44,7 +44,5 @@ def get_from_or_404(qs, user, **lookup):
     except (ValueError, TypeError):
         existing = None
     if existing is not None:
-        from zhiben.audit.services import audit_record
-
         audit_record(action="access.denied", actor=user, obj=existing, after={"attempted": "view"})
     raise Http404("对象不存在或您无权访问")

@@ -18,6 +18,11 @@ Rules (a user may hold several memberships; their scopes are united):
   which the owning app grants explicitly).
 
 Anonymous and inactive users see nothing.
+
+``core`` sits below ``org`` (docs/architecture.md, "Dependency order"), so it
+names neither the Organization model nor the roles: the model is looked up in
+the app registry, and ``org`` registers which role values mean which scope
+(:func:`register_roles`, from ``OrgConfig.ready()``).
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.lookups import In
 
 if TYPE_CHECKING:
-    from zhiben.org.models import User
+    from django.contrib.auth.base_user import AbstractBaseUser as User
 
 Action = Literal["view", "change"]
 ACTIONS: tuple[str, ...] = ("view", "change")
@@ -60,6 +67,32 @@ class ScopeSpec:
     broad_org: bool = False
 
 
+@dataclass(frozen=True)
+class ScopeRoles:
+    """Which membership role values grant which scope (registered by ``org``)."""
+
+    everything: frozenset[str]  # sees and changes every record
+    org_subtree: frozenset[str]  # records owned by the organization's subtree
+    street: frozenset[str]  # the subtree, plus records located in the 街道
+    unit: frozenset[str]  # records of the membership's own unit
+    view_only: frozenset[str]  # never "change", whatever else they grant
+
+
+_roles: ScopeRoles | None = None
+
+
+def register_roles(roles: ScopeRoles) -> None:
+    """Called once by ``zhiben.org`` when the app registry is ready."""
+    global _roles
+    _roles = roles
+
+
+def _scope_roles() -> ScopeRoles:
+    if _roles is None:
+        raise ImproperlyConfigured("zhiben.org is not installed: no scope roles are registered")
+    return _roles
+
+
 class _NotIndexed(Func):
     """``+column`` on SQLite (the column is then not used to pick an index); the column elsewhere."""
 
@@ -77,9 +110,8 @@ def _subtree(prefix: str, path: str, broad: bool = False) -> Q:
     filtered on its own indexed column instead of joining."""
     if not prefix:
         return Q(path__startswith=path)
-    from zhiben.org.models import Organization
-
-    orgs = Organization.objects.filter(path__startswith=path).order_by().values("pk")
+    organization = apps.get_model("org", "Organization")
+    orgs = organization.objects.filter(path__startswith=path).order_by().values("pk")
     if broad:
         return Q(In(_NotIndexed(F(f"{prefix[:-2]}_id"), output_field=models.IntegerField()), orgs))
     return Q(**{f"{prefix[:-2]}__in": orgs})
@@ -89,8 +121,7 @@ def scope_q(user: User, action: str, spec: ScopeSpec, paging: bool = False) -> Q
     """The filter for ``user`` doing ``action``; ``None`` means "no filter"
     (sees everything); an empty ``Q(pk__in=[])`` means nothing. ``paging``:
     see ``ScopeSpec.broad_org`` (the same rows either way)."""
-    from zhiben.org.choices import Role
-
+    roles = _scope_roles()
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     nothing = Q(pk__in=[])
@@ -99,7 +130,7 @@ def scope_q(user: User, action: str, spec: ScopeSpec, paging: bool = False) -> Q
     if user.is_superuser:
         return None
     memberships = user.active_memberships()
-    if any(m.role == Role.DISTRICT_ADMIN for m in memberships):
+    if any(m.role in roles.everything for m in memberships):
         return None
 
     if spec.self_org:
@@ -111,17 +142,17 @@ def scope_q(user: User, action: str, spec: ScopeSpec, paging: bool = False) -> Q
     broad = paging and spec.broad_org
     q = nothing
     for m in memberships:
-        if action == "change" and m.role in (Role.READONLY, Role.EXPERT):
+        if action == "change" and m.role in roles.view_only:
             continue
-        if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.READONLY, Role.EXPERT):
+        if m.role in roles.org_subtree:
             for prefix in org_prefixes:
                 q |= _subtree(prefix, m.organization.path, broad)
-        elif m.role == Role.STREET_OFFICER:
+        elif m.role in roles.street:
             for prefix in org_prefixes:
                 q |= _subtree(prefix, m.organization.path, broad)
             if spec.street:
                 q |= Q(**{spec.street: m.organization_id})
-        elif m.role == Role.ENTERPRISE and spec.unit and m.unit_id:
+        elif m.role in roles.unit and spec.unit and m.unit_id:
             q |= Q(**{spec.unit: m.unit_id})
     return q
 

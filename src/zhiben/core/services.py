@@ -25,6 +25,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.db import OperationalError, models, transaction
 
 from .errors import ConflictError, PermissionDeniedError, ServiceError
+from .recorder import audit_record
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -97,8 +98,6 @@ def _target(kwargs: dict[str, Any]) -> models.Model | None:
 
 
 def record_denial(*, action: str, actor, error: Exception, obj: models.Model | None = None) -> None:
-    from zhiben.audit.services import audit_record
-
     kind = "access.denied" if isinstance(error, PermissionDeniedError) else "transition.refused"
     audit_record(
         action=kind,

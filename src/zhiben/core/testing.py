@@ -15,8 +15,10 @@ def make_uscc(seed: int) -> str:
 
 def make_user(username: str, role: str, org, unit=None, **extra):
     """A user with one membership (bypasses the services: fixtures only)."""
-    from zhiben.org.models import Membership, User
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
 
-    user = User.objects.create_user(username=username, password=PASSWORD, display_name=username, **extra)
-    Membership.objects.create(user=user, organization=org, role=role, unit=unit)
+    membership = apps.get_model("org", "Membership")
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, display_name=username, **extra)
+    membership.objects.create(user=user, organization=org, role=role, unit=unit)
     return user

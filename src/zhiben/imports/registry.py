@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
     from zhiben.org.models import User
 
-    from .models import ImportJob
-
 Progress = Callable[[int, int], None]
 
 IMPORTERS: dict[str, str | type[Importer]] = {
@@ -70,7 +68,9 @@ class Importer(ABC):
     # other writers; 0: after every step.
     hold_seconds: ClassVar[float] = 0.0
 
-    def __init__(self, *, job: ImportJob, actor: User):
+    # ``job`` is the imports.models.ImportJob being run (not imported here:
+    # models.py looks importers up in this module, so the arrow points one way).
+    def __init__(self, *, job: models.Model, actor: User):
         self.job = job
         self.actor = actor
 

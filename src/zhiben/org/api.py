@@ -12,7 +12,6 @@ from pydantic import Field
 from zhiben.api.base import Cursor, Id, Limit, StrictSchema, Text, paginate_by_id
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import PermissionDeniedError
-from zhiben.registry.models import Unit
 
 from . import services
 from .models import Membership, Organization, User
@@ -160,7 +159,9 @@ def user_detail(request, user_id: Id):
 def user_create(request, payload: UserCreateIn):
     _require_admin(request)
     organization = get_scoped_or_404(Organization, request.auth, "view", pk=payload.organization_id)
-    unit = get_scoped_or_404(Unit, request.auth, "view", pk=payload.unit_id) if payload.unit_id else None
+    # registry.Unit, reached through the foreign key: org sits below registry and does not import it
+    unit_model = Membership._meta.get_field("unit").related_model
+    unit = get_scoped_or_404(unit_model, request.auth, "view", pk=payload.unit_id) if payload.unit_id else None
     user = services.user_create(
         actor=request.auth,
         username=payload.username,
