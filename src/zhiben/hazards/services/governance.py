@@ -1,0 +1,156 @@
+"""治理方案 (governance plans) and 督办 (supervision) of a hazard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from zhiben.audit.services import audit_record, snapshot
+from zhiben.core.errors import ConflictError, ValidationFailed
+from zhiben.core.services import require, service
+from zhiben.notify import services as notify
+from zhiben.org.models import User
+
+from .. import workflow
+from ..choices import (
+    HazardLevel,
+    HazardStatus,
+    SupervisionKind,
+    SupervisionLevel,
+)
+from ..models import (
+    GovernancePlan,
+    Hazard,
+    Supervision,
+    SupervisionFeedback,
+)
+from ._common import (
+    _lock,
+    hazard_url,
+)
+
+# --- 治理方案 --------------------------------------------------------------------------------------
+
+
+@service("hazard.plan_save")
+def governance_plan_save(*, actor: User, hazard: Hazard | int, parts: dict[str, str]) -> GovernancePlan:
+    hazard = _lock(hazard)
+    parties = workflow.parties(actor, hazard)
+    require(
+        bool(parties & {workflow.Party.ADMIN, workflow.Party.OWNER_STAFF, workflow.Party.UNIT}),
+        "只有责任单位、主管部门或区安委办可以编制治理方案",
+    )
+    if hazard.level != HazardLevel.MAJOR:
+        raise ConflictError("只有重大隐患需要编制治理方案", code="not_major")
+    if not hazard.is_open:
+        raise ConflictError("已关闭的隐患不能修改治理方案", code="invalid_transition")
+    if hazard.status == HazardStatus.AWAITING_VERIFICATION:
+        # The plan is what is being verified; it changes only after 验收不通过.
+        raise ConflictError("隐患待验收期间不能修改治理方案", code="invalid_transition")
+    plan, _ = GovernancePlan.objects.get_or_create(hazard=hazard)
+    fields = [name for name, _ in GovernancePlan.PARTS]
+    before = snapshot(plan, fields)
+    for name in fields:
+        if name in parts:
+            setattr(plan, name, (parts[name] or "").strip())
+    plan.updated_by = actor
+    plan.save()
+    audit_record(
+        action="hazard.plan_save",
+        actor=actor,
+        obj=hazard,
+        before=before,
+        after={**snapshot(plan, fields), "complete": plan.is_complete},
+    )
+    return plan
+
+
+# --- 督办 ------------------------------------------------------------------------------------------
+
+
+@service("hazard.supervise")
+def supervision_open(
+    *,
+    actor: User,
+    hazard: Hazard | int,
+    kind: str,
+    deadline: dt.date,
+    level: str = SupervisionLevel.DISTRICT,
+    requirement: str = "",
+) -> Supervision:
+    """督办 / 挂牌督办 (区安委办)."""
+    hazard = _lock(hazard)
+    require(actor.is_district_admin, "督办、挂牌督办由区安委办发起")
+    if kind not in SupervisionKind.values or level not in SupervisionLevel.values:
+        raise ValidationFailed("督办方式或层级无效", details={"kind": "无效"})
+    if kind == SupervisionKind.SUPERVISED and level != SupervisionLevel.DISTRICT:
+        raise ValidationFailed("市级只有挂牌督办", details={"level": "市级只有挂牌督办"})
+    if not hazard.is_open:
+        raise ConflictError("已关闭的隐患不能督办", code="invalid_transition")
+    if deadline is None or deadline < timezone.localdate():
+        raise ValidationFailed("督办期限不能早于今天", details={"deadline": "督办期限不能早于今天"})
+    if Supervision.objects.filter(hazard=hazard, is_active=True).exists():
+        raise ConflictError("该隐患已在督办中，请先解除原督办", code="already_supervised")
+    supervision = Supervision.objects.create(
+        hazard=hazard, kind=kind, level=level, deadline=deadline, requirement=requirement.strip(), opened_by=actor
+    )
+    audit_record(
+        action="hazard.supervise",
+        actor=actor,
+        obj=hazard,
+        after={"kind": kind, "level": level, "deadline": deadline, "requirement": supervision.requirement},
+    )
+    transaction.on_commit(
+        lambda: notify.notify(
+            notify.recipients_in(hazard.owner),
+            title=f"{supervision.get_level_display()}{supervision.get_kind_display()}：{hazard.code} {hazard.title}",
+            body=f"督办期限：{deadline}\n{supervision.requirement}",
+            url=hazard_url(hazard),
+            kind="hazard.supervise",
+            exclude=actor,
+            target=hazard,
+        )
+    )
+    return supervision
+
+
+@service("hazard.supervision_feedback")
+def supervision_feedback_add(*, actor: User, supervision: Supervision, text: str) -> SupervisionFeedback:
+    hazard = _lock(supervision.hazard_id)
+    require(bool(workflow.parties(actor, hazard)), "您不是该隐患的相关方")
+    supervision = Supervision.objects.select_for_update().get(pk=supervision.pk)
+    if not supervision.is_active:
+        raise ConflictError("该督办已解除", code="supervision_closed")
+    if not (text or "").strip():
+        raise ValidationFailed("请填写反馈内容", details={"text": "请填写反馈内容"})
+    feedback = SupervisionFeedback.objects.create(supervision=supervision, text=text.strip(), author=actor)
+    audit_record(
+        action="hazard.supervision_feedback",
+        actor=actor,
+        obj=hazard,
+        after={"supervision": supervision.pk, "text": feedback.text},
+    )
+    return feedback
+
+
+@service("hazard.supervision_close")
+def supervision_close(*, actor: User, supervision: Supervision, reason: str) -> Supervision:
+    require(actor.is_district_admin, "解除督办由区安委办决定")
+    supervision = Supervision.objects.select_for_update().get(pk=supervision.pk)
+    if not supervision.is_active:
+        raise ConflictError("该督办已解除", code="supervision_closed")
+    if not (reason or "").strip():
+        raise ValidationFailed("请填写解除原因", details={"reason": "请填写解除原因"})
+    supervision.is_active = False
+    supervision.closed_at = timezone.now()
+    supervision.save(update_fields=["is_active", "closed_at"])
+    audit_record(
+        action="hazard.supervision_close",
+        actor=actor,
+        obj=supervision.hazard,
+        after={"supervision": supervision.pk},
+        reason=reason,
+    )
+    return supervision
