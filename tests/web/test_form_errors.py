@@ -13,7 +13,7 @@ from django.test import Client
 from PIL import Image
 
 from zhiben.core.errors import ValidationFailed
-from zhiben.web.views import _apply_service_error
+from zhiben.web.toolkit import apply_service_error
 
 UPLOAD_MESSAGE = "文件“坏.jpg”已损坏或不完整，无法识别为图片"
 
@@ -44,14 +44,14 @@ def _upload_error(*messages: str) -> ValidationFailed:
 def test_an_upload_error_is_shown_once(form_class):
     form = form_class({})
     assert form.is_valid()
-    _apply_service_error(form, _upload_error(UPLOAD_MESSAGE))
+    apply_service_error(form, _upload_error(UPLOAD_MESSAGE))
     assert _rendered(form).count(UPLOAD_MESSAGE) == 1
 
 
 def test_an_upload_error_goes_on_the_file_input():
     form = UploadForm({})
     form.is_valid()
-    _apply_service_error(form, _upload_error(UPLOAD_MESSAGE, "文件“b.png”是空文件"))
+    apply_service_error(form, _upload_error(UPLOAD_MESSAGE, "文件“b.png”是空文件"))
     assert list(form.errors) == ["files"]
     assert _rendered(form).count("文件“b.png”是空文件") == 1
 
@@ -59,7 +59,7 @@ def test_an_upload_error_goes_on_the_file_input():
 def test_field_errors_on_their_fields_and_the_rest_once_above():
     form = NoteForm({})
     form.is_valid()
-    _apply_service_error(
+    apply_service_error(
         form, ValidationFailed("信息有误：备注太长；单位不存在", details={"note": "备注太长", "unit": "单位不存在"})
     )
     html = _rendered(form)

@@ -7,11 +7,11 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils import timezone
 
-from zhiben.core.forms import bound_text_fields
 from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
+from zhiben.registry.forms import owner_queryset
 from zhiben.registry.models import Sector, Site, Unit
-from zhiben.web.widgets import DateInput
+from zhiben.web.toolkit import DateInput, MultipleFileField, OrgChoiceField, StyledForm
 
 from .choices import DeadlineKind, Difficulty, HazardLevel, HazardSource, SupervisionKind, SupervisionLevel
 from .models import TEXT_MAX_LENGTH, GovernancePlan, HazardCategory
@@ -31,44 +31,6 @@ def long_text(label: str, *, required: bool = True, rows: int = 2, **kwargs) -> 
         widget=forms.Textarea(attrs={"rows": rows}),
         **kwargs,
     )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several photos/PDFs in one input (checked by content in the service)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf", "multiple": True}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [f for f in data if f]
-        return [data] if data else []
-
-
-def style(form: forms.Form) -> None:
-    bound_text_fields(form)
-    for field in form.fields.values():
-        if isinstance(field, forms.CharField) and field.max_length:
-            field.error_messages.update(length_message(field.max_length))
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
-
-
-class Styled:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style(self)
 
 
 class DataSelect(forms.Select):
@@ -141,18 +103,7 @@ class CategoryField(forms.ModelChoiceField):
         self.choices = [("", "请选择隐患类别"), *groups.items()]
 
 
-def owner_queryset():
-    return Organization.objects.filter(
-        is_active=True, kind__in=[OrgKind.DEPARTMENT, OrgKind.OFFICE, OrgKind.SECTION, OrgKind.STREET]
-    ).order_by("path")
-
-
-class OrgChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return ("　" * max(obj.depth - 1, 0)) + obj.name
-
-
-class HazardForm(Styled, forms.Form):
+class HazardForm(StyledForm, forms.Form):
     sector = forms.ModelChoiceField(label="行业领域", queryset=Sector.objects.all(), empty_label="请选择")
     category = CategoryField(label="隐患类别")
     level = forms.ChoiceField(label="隐患等级", choices=HazardLevel.choices)
@@ -283,7 +234,7 @@ class HazardEditForm(HazardForm):
         self.fields["owner"].help_text = "更换主管部门请使用“移交”"
 
 
-class ConfirmForm(Styled, forms.Form):
+class ConfirmForm(StyledForm, forms.Form):
     requirement = long_text("整改要求")
     deadline_kind = forms.ChoiceField(label="整改时限", choices=DeadlineKind.choices)
     deadline = forms.DateField(label="整改期限", required=False, widget=DateInput())
@@ -292,30 +243,30 @@ class ConfirmForm(Styled, forms.Form):
     responsible_person = forms.CharField(label="责任人", max_length=50, required=False)
 
 
-class SubmitForm(Styled, forms.Form):
+class SubmitForm(StyledForm, forms.Form):
     note = long_text("整改情况", rows=3)
     files = MultipleFileField(label="整改后照片/材料")
 
 
-class FixOnSpotForm(Styled, forms.Form):
+class FixOnSpotForm(StyledForm, forms.Form):
     note = long_text("现场整改情况")
     files = MultipleFileField(label="整改后照片", required=True, help_text="须上传现场整改后的照片")
 
 
-class ReasonForm(Styled, forms.Form):
+class ReasonForm(StyledForm, forms.Form):
     reason = long_text("原因")
 
 
-class VerifyPassForm(Styled, forms.Form):
+class VerifyPassForm(StyledForm, forms.Form):
     note = long_text("验收意见")
 
 
-class TransferForm(Styled, forms.Form):
+class TransferForm(StyledForm, forms.Form):
     to_org = OrgChoiceField(label="移交给", queryset=owner_queryset(), empty_label="请选择部门或街道")
     reason = long_text("移交理由")
 
 
-class PlanForm(Styled, forms.ModelForm):
+class PlanForm(StyledForm, forms.ModelForm):
     class Meta:
         model = GovernancePlan
         fields = [name for name, _ in GovernancePlan.PARTS]
@@ -330,18 +281,18 @@ class PlanForm(Styled, forms.ModelForm):
             field.widget.attrs["maxlength"] = str(TEXT_MAX_LENGTH)
 
 
-class SupervisionForm(Styled, forms.Form):
+class SupervisionForm(StyledForm, forms.Form):
     kind = forms.ChoiceField(label="督办方式", choices=SupervisionKind.choices)
     level = forms.ChoiceField(label="层级", choices=SupervisionLevel.choices)
     deadline = forms.DateField(label="督办期限", widget=DateInput())
     requirement = long_text("督办要求", required=False)
 
 
-class TextForm(Styled, forms.Form):
+class TextForm(StyledForm, forms.Form):
     text = long_text("内容")
 
 
-class EvidenceForm(Styled, forms.Form):
+class EvidenceForm(StyledForm, forms.Form):
     phase = forms.ChoiceField(label="阶段", choices=[("before", "整改前"), ("after", "整改后")])
     files = MultipleFileField(label="照片/材料", required=True)
 
@@ -379,7 +330,7 @@ class BulkAssignForm(forms.Form):
     )
 
 
-class RecheckDrawForm(Styled, forms.Form):
+class RecheckDrawForm(StyledForm, forms.Form):
     organization = OrgChoiceField(label="抽查部门", queryset=owner_queryset())
     period_start = forms.DateField(label="销号日期起", widget=DateInput())
     period_end = forms.DateField(label="销号日期止", widget=DateInput())
@@ -392,7 +343,7 @@ class RecheckDrawForm(Styled, forms.Form):
     )
 
 
-class RecheckRecordForm(Styled, forms.Form):
+class RecheckRecordForm(StyledForm, forms.Form):
     passed = forms.TypedChoiceField(
         label="复查结果", coerce=lambda v: v == "1", choices=[("1", "复查合格"), ("0", "返潮（重新整改）")]
     )

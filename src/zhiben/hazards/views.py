@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -19,7 +18,7 @@ from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
 from zhiben.org.models import User
 from zhiben.registry.models import Site, Unit
-from zhiben.web.views import _apply_service_error
+from zhiben.web.toolkit import apply_service_error, paginate
 
 from . import services, workflow
 from .choices import EvidencePhase, HazardLevel, HazardStatus, SupervisionKind
@@ -44,20 +43,11 @@ from .forms import (
 )
 from .models import GovernancePlan, Hazard, HazardEvidence, RecheckBatch, RecheckItem, Supervision
 
-PAGE_SIZE = 50
 LIST_RELATED = ("category", "category__parent", "owner", "street", "sector", "assignee")
 
 
 def visible_hazards(user):
     return Hazard.objects.restrict(user, "view")
-
-
-def _page(request, qs, per_page=PAGE_SIZE) -> dict:
-    page_obj = Paginator(qs, per_page).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return {"page_obj": page_obj, "querystring_without_page": f"{encoded}&" if encoded else ""}
 
 
 def filtered_hazards(request):
@@ -79,7 +69,7 @@ def hazard_list(request):
         "can_create": _can_create_any(request.user),
         "assign_form": BulkAssignForm(),
         "assignees": _assignable_users(request.user),
-        **_page(
+        **paginate(
             request,
             qs.select_related(*LIST_RELATED).prefetch_related(
                 Prefetch(
@@ -169,7 +159,7 @@ def hazard_create(request):
                 duplicates = exc.details
                 messages.warning(request, exc.message)
             except ServiceError as exc:
-                _apply_service_error(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, f"隐患 {hazard.code} 已上账，待主管部门确认。")
                 return redirect("hazards:detail", pk=hazard.pk)
@@ -190,7 +180,7 @@ def hazard_edit(request, pk: int):
         try:
             services.hazard_update(actor=request.user, hazard=hazard, data=data, reason=request.POST.get("reason", ""))
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, "隐患信息已修改。")
             return redirect("hazards:detail", pk=hazard.pk)
@@ -319,7 +309,7 @@ def _rerender(request, hazard: Hazard, key: str, form, exc: ServiceError | None 
     if exc is not None and form is None:
         messages.error(request, exc.message)  # nothing on the page to carry it
     elif exc is not None:
-        _apply_service_error(form, exc)
+        apply_service_error(form, exc)
     if form is not None and form.errors:
         # The problems are shown once, on the form; the banner only points there.
         label = workflow.TRANSITIONS[key].label if key in workflow.TRANSITIONS else "操作"
@@ -545,7 +535,7 @@ def recheck_list(request):
         try:
             batch = services.recheck_draw(actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, f"已从 {batch.population} 条已销号隐患中抽取 {batch.items.count()} 条。")
             return redirect("hazards:recheck_detail", pk=batch.pk)

@@ -20,7 +20,8 @@ from zhiben.files.views import content_disposition
 from zhiben.imports.models import ImportJob
 from zhiben.imports.parsing import max_bytes, max_rows
 from zhiben.imports.services import start_import
-from zhiben.web.views import _apply_service_error, error_page
+from zhiben.web.toolkit import apply_service_error
+from zhiben.web.views import error_page
 
 from .views import filtered_hazards
 from .xlsx import XLSX_CONTENT_TYPE, HazardImporter, export_hazards, hazard_template
@@ -62,7 +63,7 @@ def import_upload(request):
         try:
             job = start_import(actor=request.user, kind=HazardImporter.kind, upload=form.cleaned_data["file"])
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             return redirect("imports:detail", pk=job.pk)
     recent = ImportJob.objects.filter(kind=HazardImporter.kind, created_by=request.user)[:10]

@@ -7,12 +7,11 @@ import json
 from django import forms
 from django.utils import timezone
 
-from zhiben.hazards.forms import Styled
 from zhiben.hazards.models import HazardCategory
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Sector, Site
-from zhiben.web.widgets import DateInput
+from zhiben.web.toolkit import DateInput, StyledForm
 
 from .choices import CAMPAIGN_METHODS, FrequencyPeriod
 from .models import Checklist, ChecklistVersion
@@ -26,7 +25,7 @@ def _orgs():
     return Organization.objects.filter(is_active=True).exclude(kind=OrgKind.EXTERNAL)
 
 
-class ChecklistForm(Styled, forms.Form):
+class ChecklistForm(StyledForm, forms.Form):
     code = forms.SlugField(label="编码", max_length=64)
     name = forms.CharField(label="名称", max_length=120)
     source = forms.CharField(label="依据", required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -37,12 +36,12 @@ class ChecklistForm(Styled, forms.Form):
     items_text = forms.CharField(label="检查条目", widget=forms.Textarea(attrs={"rows": 14}), help_text=LINE_HELP)
 
 
-class PublishForm(Styled, forms.Form):
+class PublishForm(StyledForm, forms.Form):
     items_text = forms.CharField(label="检查条目", widget=forms.Textarea(attrs={"rows": 18}), help_text=LINE_HELP)
     note = forms.CharField(label="修订说明", max_length=200, required=False)
 
 
-class CampaignForm(Styled, forms.Form):
+class CampaignForm(StyledForm, forms.Form):
     name = forms.CharField(label="名称", max_length=120)
     owner = forms.ModelChoiceField(label="牵头部门", queryset=_orgs())
     co_owners = forms.ModelMultipleChoiceField(label="配合部门", queryset=_orgs(), required=False)
@@ -105,7 +104,7 @@ class CampaignForm(Styled, forms.Form):
         return data
 
 
-class DrawForm(Styled, forms.Form):
+class DrawForm(StyledForm, forms.Form):
     site_count = forms.IntegerField(label="抽取场所数", min_value=1)
     inspector_pool = forms.ModelMultipleChoiceField(label="检查人员库", queryset=User.objects.none(), required=False)
     inspector_count = forms.IntegerField(label="抽取检查人员数", min_value=0, initial=0)
@@ -116,7 +115,7 @@ class DrawForm(Styled, forms.Form):
         self.fields["inspector_pool"].queryset = User.objects.filter(is_active=True)
 
 
-class InspectionForm(Styled, forms.Form):
+class InspectionForm(StyledForm, forms.Form):
     site = forms.ModelChoiceField(label="场所", queryset=Site.objects.none())
     checklist_version = forms.ModelChoiceField(
         label="检查表版本", queryset=ChecklistVersion.objects.select_related("checklist"), required=False
@@ -136,7 +135,7 @@ class InspectionForm(Styled, forms.Form):
         self.fields["inspected_on"].initial = timezone.localdate()
 
 
-class SelfCheckForm(Styled, forms.Form):
+class SelfCheckForm(StyledForm, forms.Form):
     site = forms.ModelChoiceField(label="场所", queryset=Site.objects.none())
     checklist = forms.ModelChoiceField(label="检查表", queryset=Checklist.objects.filter(is_active=True))
     inspected_on = forms.DateField(label="自查日期", widget=DateInput())
@@ -147,6 +146,6 @@ class SelfCheckForm(Styled, forms.Form):
         self.fields["inspected_on"].initial = timezone.localdate()
 
 
-class PeriodForm(Styled, forms.Form):
+class PeriodForm(StyledForm, forms.Form):
     start = forms.DateField(label="开始日期", widget=DateInput())
     end = forms.DateField(label="结束日期", widget=DateInput())

@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +18,7 @@ from zhiben.files.views import serve_file
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Grid, Site, SiteType
 from zhiben.web.access import government_only
-from zhiben.web.views import _apply_service_error
+from zhiben.web.toolkit import apply_service_error, page_of
 
 from . import access, selectors, services
 from .checklists import to_lines
@@ -27,10 +26,6 @@ from .choices import AnswerResult, InspectionKind, PhotoPhase
 from .forms import CampaignForm, ChecklistForm, DrawForm, InspectionForm, PeriodForm, PublishForm, SelfCheckForm
 from .models import AnswerPhoto, InspectionAnswer
 from .report import inspection_docx
-
-
-def _page(request, qs, per_page=50):
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
 
 
 def _inspection(request, pk):
@@ -50,7 +45,7 @@ def inspection_list(request):
     status = request.GET.get("status")
     if status:
         qs = qs.filter(status=status)
-    return render(request, "inspections/list.html", {"page_obj": _page(request, qs)})
+    return render(request, "inspections/list.html", {"page_obj": page_of(request, qs)})
 
 
 @login_required
@@ -66,7 +61,7 @@ def inspection_create(request):
         try:
             inspection = services.inspection_create(actor=request.user, data=data)
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             return redirect("inspections:detail", pk=inspection.pk)
     return render(
@@ -219,7 +214,7 @@ def campaign_create(request):
         try:
             campaign = services.campaign_create(actor=request.user, data=form.service_data())
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             return redirect("inspections:campaign_detail", pk=campaign.pk)
     return render(
@@ -240,7 +235,7 @@ def campaign_detail(request, pk: int):
             try:
                 services.campaign_draw(actor=request.user, campaign=campaign, **form.cleaned_data)
             except ServiceError as exc:
-                _apply_service_error(form, exc)
+                apply_service_error(form, exc)
             else:
                 return redirect("inspections:campaign_detail", pk=campaign.pk)
     draws = []
@@ -352,7 +347,7 @@ def checklist_create(request):
         try:
             checklist = services.checklist_create(actor=request.user, data=data, items_text=items_text)
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             return redirect("inspections:checklist_detail", pk=checklist.pk)
     return render(
@@ -398,7 +393,7 @@ def checklist_detail(request, pk: int):
             try:
                 version = services.checklist_publish(actor=request.user, checklist=checklist, **form.cleaned_data)
             except ServiceError as exc:
-                _apply_service_error(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, f"已发布第{version.number}版。")
                 return redirect("inspections:checklist_detail", pk=checklist.pk)
@@ -433,7 +428,7 @@ def self_check(request):
                 actor=request.user, data={**form.cleaned_data, "kind": InspectionKind.SELF_CHECK}
             )
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             return redirect("inspections:detail", pk=inspection.pk)
     mine = access.visible_inspections(request.user).filter(kind=InspectionKind.SELF_CHECK).select_related("site")

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from zhiben.web.views import paginate
+from zhiben.web.toolkit import paginate
 
 from . import services
 from .models import Notification

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from django import forms
 
-from zhiben.hazards.forms import MultipleFileField, OrgChoiceField, Styled
-from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization
-from zhiben.web.widgets import DateInput
+from zhiben.registry.forms import owner_queryset
+from zhiben.web.toolkit import DateInput, MultipleFileField, OrgChoiceField, StyledForm
 
 from .models import Milestone
 
 
-def owner_queryset():
-    return Organization.objects.filter(
-        is_active=True, kind__in=[OrgKind.DEPARTMENT, OrgKind.OFFICE, OrgKind.SECTION, OrgKind.STREET]
-    ).order_by("path")
-
-
-class UploadForm(Styled, forms.Form):
+class UploadForm(StyledForm, forms.Form):
     file = forms.FileField(label="方案文件", help_text="Word（.docx）或文本（.txt，UTF-8/GB18030）")
     owner = OrgChoiceField(
         label="牵头部门",
@@ -29,11 +22,11 @@ class UploadForm(Styled, forms.Form):
     )
 
 
-class DueDayForm(Styled, forms.Form):
+class DueDayForm(StyledForm, forms.Form):
     due_day = forms.IntegerField(label="每月报送日", min_value=1, max_value=31, required=False, help_text="空为月末")
 
 
-class ReportForm(Styled, forms.Form):
+class ReportForm(StyledForm, forms.Form):
     organization = forms.ModelChoiceField(label="报送单位", queryset=Organization.objects.none(), empty_label=None)
     month = forms.DateField(
         label="月份",
@@ -55,23 +48,23 @@ class ReportForm(Styled, forms.Form):
         self.fields["milestones"].label_from_instance = lambda m: f"{m.due_date:%Y-%m-%d} {m.text[:50]}"
 
 
-class ReasonForm(Styled, forms.Form):
+class ReasonForm(StyledForm, forms.Form):
     reason = forms.CharField(label="退回原因", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class FulfilForm(Styled, forms.Form):
+class FulfilForm(StyledForm, forms.Form):
     note = forms.CharField(label="完成情况", widget=forms.Textarea(attrs={"rows": 2}))
     files = MultipleFileField(label="佐证材料（照片或PDF）")
 
 
-class IndicatorForm(Styled, forms.Form):
+class IndicatorForm(StyledForm, forms.Form):
     value = forms.DecimalField(label="数值", max_digits=12, decimal_places=2, min_value=0)
     measured_on = forms.DateField(label="统计日期", widget=DateInput())
     note = forms.CharField(label="说明", required=False)
     files = MultipleFileField(label="佐证材料")
 
 
-class MappingForm(Styled, forms.Form):
+class MappingForm(StyledForm, forms.Form):
     name = forms.CharField(widget=forms.HiddenInput)
     organization = OrgChoiceField(
         label="对应组织", queryset=Organization.objects.filter(is_active=True).order_by("path"), required=False

@@ -17,7 +17,7 @@ from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
 from zhiben.org.models import Organization
 from zhiben.web.access import government_only
-from zhiben.web.views import _apply_service_error
+from zhiben.web.toolkit import apply_service_error
 
 from . import access, selectors, services
 from .choices import ImportStatus, ReportStatus, TaskStatus
@@ -78,7 +78,7 @@ def plan_upload(request):
         except PlanParseError as exc:
             form.add_error("file", f"无法解析：{exc}")
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             if outcome.kind == "revision":
                 messages.warning(request, outcome.message)
@@ -217,7 +217,7 @@ def task_report(request, pk: int):
             if "submit" in request.POST:
                 services.report_submit(actor=request.user, report=report)
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, "月度进展已报送。" if "submit" in request.POST else "草稿已保存。")
             return redirect("plans:report_detail", pk=report.pk)

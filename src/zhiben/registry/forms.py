@@ -5,11 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 
-from zhiben.core.forms import bound_text_fields
 from zhiben.core.validators import uscc_problem
 from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
-from zhiben.web.widgets import DateInput
+from zhiben.web.toolkit import DateInput, OrgChoiceField, StyledForm
 
 from .choices import (
     DocumentKind,
@@ -25,32 +24,15 @@ from .services import LEC_VALUES, LS_VALUES
 DATE = {"type": "date"}
 
 
-def style(form: forms.Form) -> None:
-    bound_text_fields(form)
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.CheckboxSelectMultiple):
-            continue
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
+class RegistryForm(StyledForm):
+    """The registry's forms leave their lists of checkboxes (标签, 包含街道) unstyled."""
 
-
-class Styled:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style(self)
-
-
-class OrgChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return ("　" * max(obj.depth - 1, 0)) + obj.name
+    style_checkbox_lists = False
 
 
 def owner_queryset():
+    """The organizations that may own records (departments, offices, sections,
+    streets), in tree order: the choices of every 行业主管部门/移交给 field."""
     return Organization.objects.filter(
         is_active=True, kind__in=[OrgKind.DEPARTMENT, OrgKind.OFFICE, OrgKind.SECTION, OrgKind.STREET]
     ).order_by("path")
@@ -60,7 +42,7 @@ def streets():
     return Organization.objects.filter(kind=OrgKind.STREET, is_active=True).order_by("sort_order", "path")
 
 
-class UnitForm(Styled, forms.Form):
+class UnitForm(RegistryForm, forms.Form):
     name = forms.CharField(label="单位名称", max_length=200)
     uscc = forms.CharField(label="统一社会信用代码", max_length=18, required=False, help_text="18位，校验校验位")
     sector = forms.ModelChoiceField(
@@ -108,7 +90,7 @@ class UnitForm(Styled, forms.Form):
         return value or None
 
 
-class FlagForm(Styled, forms.Form):
+class FlagForm(RegistryForm, forms.Form):
     kind = forms.ChoiceField(label="类型", choices=FlagKind.choices)
     reason = forms.CharField(label="原因", max_length=300)
     start = forms.DateField(label="开始日期", widget=DateInput(attrs=DATE))
@@ -117,18 +99,18 @@ class FlagForm(Styled, forms.Form):
     )
 
 
-class ReasonForm(Styled, forms.Form):
+class ReasonForm(RegistryForm, forms.Form):
     reason = forms.CharField(label="原因", max_length=300)
 
 
-class DocumentForm(Styled, forms.Form):
+class DocumentForm(RegistryForm, forms.Form):
     kind = forms.ChoiceField(label="类型", choices=DocumentKind.choices)
     title = forms.CharField(label="名称", max_length=100)
     expires_on = forms.DateField(label="有效期至", required=False, widget=DateInput(attrs=DATE))
     file = forms.FileField(label="文件", widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}))
 
 
-class SiteForm(Styled, forms.Form):
+class SiteForm(RegistryForm, forms.Form):
     name = forms.CharField(label="名称", max_length=200)
     site_type = forms.ModelChoiceField(
         label="类型", queryset=SiteType.objects.filter(is_active=True), empty_label="请选择"
@@ -170,7 +152,7 @@ class SiteForm(Styled, forms.Form):
                 field = forms.CharField(label=spec["label"], required=required, max_length=200)
             self.fields[name] = field
             self.attribute_names.append(name)
-        style(self)
+        self.apply_style()
 
     @property
     def attribute_fields(self):
@@ -186,7 +168,7 @@ class SiteForm(Styled, forms.Form):
         return data
 
 
-class GridForm(Styled, forms.Form):
+class GridForm(RegistryForm, forms.Form):
     name = forms.CharField(label="名称", max_length=60)
     owner = OrgChoiceField(label="负责组织", queryset=owner_queryset(), empty_label="请选择")
     streets = forms.ModelMultipleChoiceField(
@@ -215,7 +197,7 @@ class GridForm(Styled, forms.Form):
         )
 
 
-class AssessmentForm(Styled, forms.Form):
+class AssessmentForm(RegistryForm, forms.Form):
     method = forms.ChoiceField(label="评估方法", choices=RiskMethod.choices, initial=RiskMethod.LEC)
     lec_l = forms.ChoiceField(
         label="L 事故发生的可能性", required=False, choices=[("", "—"), *((v, v) for v in LEC_VALUES["L"])]

@@ -8,7 +8,6 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from zhiben.files.views import serve_file
 from zhiben.hazards.models import Hazard
 from zhiben.org.choices import Role
 from zhiben.web.access import government_only
-from zhiben.web.views import _apply_service_error
+from zhiben.web.toolkit import apply_service_error, paginate
 
 from . import reports, services
 from .choices import InsuranceStatus
@@ -30,16 +29,6 @@ from .crypto import mask_phone
 from .filters import SiteFilterSet, UnitFilterSet
 from .forms import AssessmentForm, DocumentForm, FlagForm, GridForm, ReasonForm, SiteForm, UnitForm
 from .models import Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
-
-PAGE_SIZE = 50
-
-
-def _page(request, qs, per_page=PAGE_SIZE) -> dict:
-    page_obj = Paginator(qs, per_page).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return {"page_obj": page_obj, "querystring_without_page": f"{encoded}&" if encoded else ""}
 
 
 def _is_staff(user) -> bool:
@@ -68,7 +57,7 @@ def unit_list(request):
         "filter": filterset,
         "total": qs.count(),
         "can_create": _is_staff(request.user),
-        **_page(request, qs.select_related("owner", "street", "sector").prefetch_related("tags")),
+        **paginate(request, qs.select_related("owner", "street", "sector").prefetch_related("tags")),
     }
     return render(request, "registry/unit_list.html", context)
 
@@ -95,7 +84,7 @@ def unit_create(request):
                 **data,
             )
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, f"单位“{unit.name}”已登记。")
             return redirect("registry:unit_detail", pk=unit.pk)
@@ -119,7 +108,7 @@ def unit_edit(request, pk: int):
                 actor=request.user, unit=unit, data=_unit_form_data(form), reason=request.POST.get("reason", "")
             )
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, "单位信息已修改。")
             return redirect("registry:unit_detail", pk=unit.pk)
@@ -197,7 +186,7 @@ def unit_flag_add(request, pk: int):
         try:
             services.flag_add(actor=request.user, unit=unit, **form.cleaned_data)
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, "已添加标记。")
             return redirect("registry:unit_detail", pk=unit.pk)
@@ -233,7 +222,7 @@ def unit_document_add(request, pk: int):
         try:
             services.document_add(actor=request.user, unit=unit, **form.cleaned_data)
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, "材料已上传。")
             return redirect("registry:unit_detail", pk=unit.pk)
@@ -267,7 +256,7 @@ def _assess(request, subject, back: str):
                 **kwargs,
             )
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, f"评估已记录：{assessment.score} 分，{assessment.get_level_display()}。")
             return redirect(back, pk=subject.pk)
@@ -337,7 +326,7 @@ def site_list(request):
         "filter": filterset,
         "total": qs.count(),
         "can_create": _can_register_sites(request.user),
-        **_page(request, qs.select_related("site_type", "owner", "street", "unit")),
+        **paginate(request, qs.select_related("site_type", "owner", "street", "unit")),
     }
     return render(request, "registry/site_list.html", context)
 
@@ -361,7 +350,7 @@ def site_create(request):
         try:
             site = services.site_create(actor=request.user, data=data)
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, f"场所“{site.name}”已登记，场所码 {site.public_code}。")
             return redirect("registry:site_detail", pk=site.pk)
@@ -390,7 +379,7 @@ def site_edit(request, pk: int):
         try:
             services.site_update(actor=request.user, site=site, data=data, reason=request.POST.get("reason", ""))
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, "场所信息已修改。")
             return redirect("registry:site_detail", pk=site.pk)
@@ -454,7 +443,7 @@ def _grid_form_view(request, grid: Grid | None):
             else:
                 services.grid_update(actor=request.user, grid=grid, data=form.cleaned_data)
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, f"网格“{grid.name}”已保存。")
             return redirect("registry:grid_list")

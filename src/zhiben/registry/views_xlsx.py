@@ -20,7 +20,7 @@ from zhiben.files.views import content_disposition
 from zhiben.imports.models import ImportJob
 from zhiben.imports.parsing import max_bytes, max_rows
 from zhiben.imports.services import start_import
-from zhiben.web.views import _apply_service_error
+from zhiben.web.toolkit import apply_service_error
 
 from .views import filtered_sites, filtered_units
 from .xlsx import (
@@ -93,7 +93,7 @@ def _import_upload(request, kind: str):
         try:
             job = start_import(actor=request.user, kind=kind, upload=form.cleaned_data["file"])
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             return redirect("imports:detail", pk=job.pk)
     recent = ImportJob.objects.filter(kind=kind, created_by=request.user)[:10]

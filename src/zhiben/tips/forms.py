@@ -9,11 +9,12 @@ from django import forms
 from django.utils import timezone
 
 from zhiben.hazards.choices import HazardLevel
-from zhiben.hazards.forms import CategoryField, MultipleFileField, OrgChoiceField, Styled, owner_queryset
+from zhiben.hazards.forms import CategoryField
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization
+from zhiben.registry.forms import owner_queryset
 from zhiben.registry.models import Sector, Unit
-from zhiben.web.widgets import DateInput
+from zhiben.web.toolkit import DateInput, MultipleFileField, OrgChoiceField, StyledForm
 
 from .choices import STAFF_CHANNELS, TipChannel, TipStatus
 from .models import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, TEXT_MAX_LENGTH, Tip
@@ -30,7 +31,7 @@ def photo_field(max_count: int) -> MultipleFileField:
     return field
 
 
-class PublicTipForm(Styled, forms.Form):
+class PublicTipForm(StyledForm, forms.Form):
     text = forms.CharField(
         label="举报内容",
         required=False,
@@ -70,7 +71,7 @@ class PublicTipForm(Styled, forms.Form):
         }
 
 
-class TrackForm(Styled, forms.Form):
+class TrackForm(StyledForm, forms.Form):
     code = forms.CharField(
         label="查询码",
         max_length=40,
@@ -78,7 +79,7 @@ class TrackForm(Styled, forms.Form):
     )
 
 
-class StaffTipForm(Styled, forms.Form):
+class StaffTipForm(StyledForm, forms.Form):
     channel = forms.ChoiceField(label="渠道", choices=[(c.value, c.label) for c in STAFF_CHANNELS])
     external_ref = forms.CharField(label="来件编号（工单号等）", required=False, max_length=40)
     received_on = forms.DateField(label="收到日期", widget=DateInput())
@@ -114,7 +115,7 @@ class StaffTipForm(Styled, forms.Form):
         }
 
 
-class AcceptForm(Styled, forms.Form):
+class AcceptForm(StyledForm, forms.Form):
     sector = forms.ModelChoiceField(label="行业领域", queryset=Sector.objects.all(), empty_label="请选择")
     category = CategoryField(label="隐患类别")
     title = forms.CharField(label="隐患简述", max_length=120, required=False, help_text="留空则取举报内容开头")
@@ -126,20 +127,20 @@ class AcceptForm(Styled, forms.Form):
         self.fields["category"].group()
 
 
-class LinkForm(Styled, forms.Form):
+class LinkForm(StyledForm, forms.Form):
     hazard_code = forms.CharField(label="已有隐患编号", max_length=20, help_text="如 YH-2026-000123（须未销号）")
 
 
-class TransferForm(Styled, forms.Form):
+class TransferForm(StyledForm, forms.Form):
     to_org = OrgChoiceField(label="移交给", queryset=owner_queryset(), empty_label="请选择部门或街道")
     reason = forms.CharField(label="移交理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class RejectForm(Styled, forms.Form):
+class RejectForm(StyledForm, forms.Form):
     reason = forms.CharField(label="不予受理理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReplyForm(Styled, forms.Form):
+class ReplyForm(StyledForm, forms.Form):
     text = forms.CharField(
         label="答复内容",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -147,7 +148,7 @@ class ReplyForm(Styled, forms.Form):
     )
 
 
-class RewardForm(Styled, forms.Form):
+class RewardForm(StyledForm, forms.Form):
     amount = forms.DecimalField(label="金额（元）", max_digits=10, decimal_places=2, min_value=0.01)
     basis = forms.CharField(label="奖励依据", widget=forms.Textarea(attrs={"rows": 2}))
     approved_on = forms.DateField(label="批准日期", widget=DateInput())

@@ -9,7 +9,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -27,7 +26,7 @@ from zhiben.files.views import serve_file
 from zhiben.hazards.models import Hazard
 from zhiben.hazards.services import PossibleDuplicate
 from zhiben.registry.models import Site
-from zhiben.web.views import _apply_service_error
+from zhiben.web.toolkit import apply_service_error, paginate
 
 from . import ratelimit, services, workflow
 from .choices import TipStatus
@@ -45,7 +44,6 @@ from .forms import (
 )
 from .models import Tip, TipPhoto, reply_working_days
 
-PAGE_SIZE = 50
 RATE_MESSAGE = "提交过于频繁，请 {minutes} 分钟后再试"
 
 
@@ -88,7 +86,7 @@ def report(request):
                 )
             except ServiceError as exc:
                 ratelimit.unhit("submit", ip, ratelimit.submit_rate())
-                _apply_service_error(form, exc)
+                apply_service_error(form, exc)
                 if exc.status in (429, 503):  # busy: nothing is wrong with the report, send it again later
                     status = exc.status
             else:
@@ -151,14 +149,6 @@ def site_qr(request, code: str, fmt: str = "svg"):
 # --- Staff pages --------------------------------------------------------------------------------
 
 
-def _page(request, qs) -> dict:
-    page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return {"page_obj": page_obj, "querystring_without_page": f"{encoded}&" if encoded else ""}
-
-
 def filtered_tips(request, today=None):
     filterset = TipFilterSet(request.GET or None, queryset=services.visible_tips(request.user), today=today)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
@@ -177,7 +167,7 @@ def tip_list(request):
         "late_count": qs.late(today).count(),
         "today": today,
         "can_enter": services.can_enter(request.user),
-        **_page(request, qs.select_related("routed_to", "street", "site").order_by("-received_on", "-id")),
+        **paginate(request, qs.select_related("routed_to", "street", "site").order_by("-received_on", "-id")),
     }
     return render(request, "tips/list.html", context)
 
@@ -198,7 +188,7 @@ def tip_create(request):
                     actor=request.user, data=form.service_data(site), photos=form.cleaned_data["photos"]
                 )
             except ServiceError as exc:
-                _apply_service_error(form, exc)
+                apply_service_error(form, exc)
             else:
                 visible = services.visible_tips(request.user).filter(pk=tip.pk).exists()
                 return render(request, "tips/created.html", {"tip": tip, "code": code, "visible": visible})
@@ -261,7 +251,7 @@ def tip_detail(request, pk: int):
 
 def _rerender(request, tip, key, form, exc: ServiceError | None = None, **extra):
     if exc is not None:
-        _apply_service_error(form, exc)  # shown once, on the form it concerns
+        apply_service_error(form, exc)  # shown once, on the form it concerns
     return render(request, "tips/detail.html", _detail_context(request, tip, **{key: form}, **extra), status=422)
 
 

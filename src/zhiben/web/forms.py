@@ -7,26 +7,13 @@ from django import forms
 from django.db.models import Q
 
 from zhiben.audit.models import AuditEvent
-from zhiben.core.forms import bound_text_fields
 from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Unit
 
-from .widgets import DateInput, DateTimeInput
+from .toolkit import DateInput, DateTimeInput, StyledForm, style_form
 
 __all__ = ["DateInput", "DateTimeInput"]  # the shared date widgets, re-exported
-
-
-def _bootstrap(form: forms.Form) -> None:
-    bound_text_fields(form)
-    for field in form.fields.values():
-        widget = field.widget
-        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        widget.attrs.setdefault("class", css)
-        if isinstance(widget, forms.TextInput):
-            widget.attrs.setdefault("placeholder", field.label)
 
 
 class OrganizationChoiceField(forms.ModelChoiceField):
@@ -34,13 +21,13 @@ class OrganizationChoiceField(forms.ModelChoiceField):
         return "　" * max(obj.depth, 0) + obj.display_name
 
 
-class BootstrapMixin:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _bootstrap(self)
+class AdminForm(StyledForm):
+    """The administration pages' styling: text inputs show their label as placeholder."""
+
+    text_placeholders = True
 
 
-class UserCreateForm(BootstrapMixin, forms.Form):
+class UserCreateForm(AdminForm, forms.Form):
     username = forms.CharField(label="登录账号", max_length=150)
     display_name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
@@ -57,24 +44,24 @@ class UserCreateForm(BootstrapMixin, forms.Form):
     )
 
 
-class MembershipForm(BootstrapMixin, forms.Form):
+class MembershipForm(AdminForm, forms.Form):
     organization = OrganizationChoiceField(label="组织", queryset=Organization.objects.filter(is_active=True))
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     unit = forms.ModelChoiceField(label="绑定单位（企业用户）", queryset=Unit.objects.all(), required=False)
     title = forms.CharField(label="职务", max_length=50, required=False)
 
 
-class UserProfileForm(BootstrapMixin, forms.Form):
+class UserProfileForm(AdminForm, forms.Form):
     display_name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
     email = forms.EmailField(label="电子邮箱", required=False)
 
 
-class ReasonForm(BootstrapMixin, forms.Form):
+class ReasonForm(AdminForm, forms.Form):
     reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class PasswordResetForm(BootstrapMixin, forms.Form):
+class PasswordResetForm(AdminForm, forms.Form):
     new_password = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput)
 
 
@@ -94,7 +81,7 @@ class UserFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self.form)
+        style_form(self.form, placeholders=True)
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(username__icontains=value) | Q(display_name__icontains=value))
@@ -116,7 +103,7 @@ class OrganizationFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self.form)
+        style_form(self.form, placeholders=True)
 
     def filter_q(self, qs, name, value):
         return qs.filter(
@@ -148,4 +135,4 @@ class AuditFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self.form)
+        style_form(self.form, placeholders=True)

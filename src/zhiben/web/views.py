@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -34,51 +32,13 @@ from .forms import (
     UserFilterSet,
     UserProfileForm,
 )
-
-PAGE_SIZE = 50
-
-
-def paginate(request: HttpRequest, qs, per_page: int = PAGE_SIZE) -> dict:
-    page_obj = Paginator(qs, per_page).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return {"page_obj": page_obj, "querystring_without_page": f"{encoded}&" if encoded else ""}
+from .toolkit import apply_service_error, paginate
 
 
 def require_admin(request: HttpRequest) -> None:
     if not org_services.can_manage_users(request.user):
         audit_record(action="access.denied", actor=request.user, object_type="page", object_repr=request.path)
         raise PermissionDenied("仅区安委办管理员可访问")
-
-
-UPLOAD_DETAIL_KEYS = ("file", "files")
-
-
-def _apply_service_error(form, exc: ServiceError) -> None:
-    """Show a refused service call on the form it came from, each problem once.
-
-    A detail whose key is a field of the form goes on that field; an upload
-    problem (``file``/``files``, see ``zhiben.files``) goes on the form's file
-    input. Anything else is told once above the form by the error's message,
-    which names every problem (``"…有误：A；B"``)."""
-    details = dict(exc.details) if isinstance(exc.details, dict) else {}
-    if "file" in details:
-        details.pop("files", None)  # the per-file list behind the "file" summary
-    file_fields = [name for name, field in form.fields.items() if isinstance(field, forms.FileField)]
-    unplaced = not details
-    for key, value in details.items():
-        target = key if key in form.fields else None
-        if target is None and key in UPLOAD_DETAIL_KEYS and len(file_fields) == 1:
-            target = file_fields[0]
-        if target is None:
-            unplaced = True
-            continue
-        text = value if isinstance(value, str) else "；".join(str(v) for v in value)
-        if text not in form.errors.get(target, []):
-            form.add_error(target, text)
-    if unplaced and exc.message not in form.non_field_errors():
-        form.add_error(None, exc.message)
 
 
 # --- Workspace ------------------------------------------------------------------------
@@ -167,7 +127,7 @@ def user_create(request):
         try:
             user = org_services.user_create(actor=request.user, **data)
         except ServiceError as exc:
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, f"用户“{user}”已创建。")
             return redirect("web:user_detail", pk=user.pk)
@@ -206,7 +166,7 @@ def _user_action(request, pk: int, form_class, form_key: str, perform, success: 
             if form is None:
                 messages.error(request, exc.message)
                 return redirect("web:user_detail", pk=pk)
-            _apply_service_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, success)
             return redirect("web:user_detail", pk=pk)
