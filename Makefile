@@ -8,19 +8,37 @@ HOST ?= 127.0.0.1:8000
 export DJANGO_SETTINGS_MODULE ?= zhiben.config.settings.local
 
 .DEFAULT_GOAL := help
-.PHONY: help install run setup demo serve test test-fast test-browser lint format check vendor fuzz bench clean
+.PHONY: help install lock lock-upgrade run setup demo serve test test-fast test-browser lint format check vendor fuzz bench clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The locked dependency set (exact versions with hashes) of Zhiben with its dev and redis extras; `make lock` refreshes it.
+LOCK := requirements/dev.lock
+LOCK_TOOLS := $(VENV)/lock-tools
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --extra dev --extra redis --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
+
+$(STAMP): $(LOCK) pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PYTHON)，可用 make PYTHON=python3 ...）"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install Zhiben with its development tools
+install: $(STAMP) ## Create .venv and install Zhiben with its development tools (exact versions from requirements/dev.lock)
+
+$(LOCK_TOOLS)/bin/pip-compile:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet 'pip-tools>=7.5'
+
+lock: $(LOCK_TOOLS)/bin/pip-compile ## Re-resolve requirements/dev.lock after editing pyproject.toml (other versions stay)
+	$(PIP_COMPILE)
+
+lock-upgrade: $(LOCK_TOOLS)/bin/pip-compile ## Move every locked dependency to the newest version pyproject.toml allows
+	$(PIP_COMPILE) --upgrade
 
 setup: install ## Migrate the SQLite database and load the reference data
 	$(BIN)/zhiben setup

@@ -6,11 +6,13 @@ override. Everything that varies per deployment is read from the environment.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # src/zhiben
 # The project root holds data/, var/ and docs/. An installed package may point
@@ -142,9 +144,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ---------------------------------------------------------------------------
 # Rate limits (public tip form, tracking lookups) count in the cache. One process
 # (the demo) can use local memory; several app servers must share a cache:
-# set ZHIBEN_REDIS_URL=redis://host:6379/0.
+# set ZHIBEN_REDIS_URL=redis://host:6379/0 and install the extra: pip install 'zhiben[redis]'.
 
 if os.environ.get("ZHIBEN_REDIS_URL"):
+    if importlib.util.find_spec("redis") is None:
+        raise ImproperlyConfigured(
+            "ZHIBEN_REDIS_URL is set but the redis client is not installed: pip install 'zhiben[redis]'."
+        )
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
