@@ -66,10 +66,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("zhiben.registry.views", "zhiben.hazards.models"): "一企一档 hazard panel, to move to the unit_dossier hook",
     # The xlsx modules are being replaced by one tabular layer (issue 10, item 1); not touched meanwhile.
     ("zhiben.registry.xlsx", "zhiben.hazards.xlsx"): "shared xlsx helpers, to move to the tabular layer",
-    # `zhiben demo` builds the demo units every app's demo data needs, through registry's service;
-    # it belongs to a hook registry contributes (or a top-level command).
-    ("zhiben.org.management.commands.demo", "zhiben.registry.models"): "demo command creates the demo units",
-    ("zhiben.org.management.commands.demo", "zhiben.registry.services"): "demo command creates the demo units",
     # The audit-log API asks org who may manage users (the audit log is an administrator's page).
     ("zhiben.audit.api", "zhiben.org.services"): "audit log API checks org's can_manage_users",
     # ZhibenAPI lists @idempotent operations in OpenAPI and the decorator renders through the api

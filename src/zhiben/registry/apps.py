@@ -18,6 +18,13 @@ class RegistryConfig(AppConfig):
 
         return [("单位标签、场所类型与分工", load)]
 
+    def demo_units(self):
+        """For org's `zhiben demo`: the organization codes the demo units need, and the
+        function creating them (org sits below registry and does not import it)."""
+        from .demo import create_demo_units, demo_unit_organizations
+
+        return demo_unit_organizations(), create_demo_units
+
     def demo_data(self) -> str:
         from .demo import create_demo_registry
 

@@ -9,12 +9,44 @@ import datetime as dt
 
 from django.utils import timezone
 
+from zhiben.core.validators import uscc_check_char
 from zhiben.org.models import Organization, User
 
 from . import services
 from .models import Grid, Sector, Site, SiteType, Tag, Unit
 
 DEMO_GRID = "北片区"
+
+# The units `zhiben demo` gives its enterprise accounts (org's demo command reaches
+# them through RegistryConfig.demo_units; its DEMO_USERS point into this list by index).
+# (first 17 characters of the 统一社会信用代码, name, address, 街道 code, owning department code)
+DEMO_UNITS = [
+    ("91310109MA1G5Y0A0", "上海北外滩商业广场有限公司", "东大名路1000号", "hk-bwt", "hk-swj"),
+    ("91310109MA1G5Y0B0", "上海虹口三角地农贸市场经营管理有限公司", "四川北路1588号", "hk-scbl", "hk-swj"),
+    ("91310109MA1G5Y0C0", "上海江湾建设工程有限公司", "江湾镇街道场中路200号", "hk-jwz", "hk-jgw"),
+]
+
+
+def demo_unit_organizations() -> set[str]:
+    """Codes of the organizations the demo units need (街道 and owning department)."""
+    return {unit[3] for unit in DEMO_UNITS} | {unit[4] for unit in DEMO_UNITS}
+
+
+def create_demo_units(*, actor: User, organizations: dict[str, Organization]) -> list[Unit]:
+    """The demo units in ``DEMO_UNITS`` order, created through the service when missing."""
+    units = []
+    for first17, name, address, street, owner in DEMO_UNITS:
+        uscc = first17 + uscc_check_char(first17)
+        unit = Unit.objects.filter(uscc=uscc).first() or services.unit_create(
+            actor=actor,
+            name=name,
+            uscc=uscc,
+            address=address,
+            street=organizations[street],
+            owner=organizations[owner],
+        )
+        units.append(unit)
+    return units
 
 
 def create_demo_registry() -> str:

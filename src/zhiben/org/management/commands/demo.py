@@ -1,6 +1,9 @@
 """`zhiben demo`: demo accounts for every role across departments and 街道,
 and a few units, created through the same services as production.
 
+The units come from the app that keeps them (registry) through its
+``demo_units`` AppConfig hook: org sits below registry and does not import it.
+
 Idempotent: existing accounts and units are kept as they are.
 """
 
@@ -10,23 +13,13 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from zhiben.core.management.commands.setup import reference_loaders
-from zhiben.core.validators import uscc_check_char
 from zhiben.org.choices import Role
 from zhiben.org.models import Organization, User
 from zhiben.org.services import user_bootstrap_admin, user_create
-from zhiben.registry.models import Unit
-from zhiben.registry.services import unit_create
 
 DEMO_PASSWORD = "Zhiben@2024"
 
-# (first 17 characters of the 统一社会信用代码, name, address, 街道 code, owning department code)
-DEMO_UNITS = [
-    ("91310109MA1G5Y0A0", "上海北外滩商业广场有限公司", "东大名路1000号", "hk-bwt", "hk-swj"),
-    ("91310109MA1G5Y0B0", "上海虹口三角地农贸市场经营管理有限公司", "四川北路1588号", "hk-scbl", "hk-swj"),
-    ("91310109MA1G5Y0C0", "上海江湾建设工程有限公司", "江湾镇街道场中路200号", "hk-jwz", "hk-jgw"),
-]
-
-# (username, display name, role, organization code, unit index or None, title)
+# (username, display name, role, organization code, index into the demo units or None, title)
 DEMO_USERS = [
     ("admin", "王安委", Role.DISTRICT_ADMIN, "hk-awb", None, "区安委办主任"),
     ("swj_leader", "李商务", Role.DEPT_LEADER, "hk-swj", None, "分管副主任"),
@@ -43,6 +36,16 @@ DEMO_USERS = [
 ]
 
 
+def _demo_units_hook():
+    """The ``demo_units`` hook of the app that keeps units: (organization codes
+    it needs, a function creating the units and returning them in order)."""
+    for config in apps.get_app_configs():
+        hook = getattr(config, "demo_units", None)
+        if callable(hook):
+            return hook()
+    raise CommandError("没有提供演示单位的应用（zhiben.registry 未安装）")
+
+
 class Command(BaseCommand):
     help = "创建演示账号与演示数据（可重复执行，已有数据保持不变）"
 
@@ -50,7 +53,8 @@ class Command(BaseCommand):
         for _, loader in reference_loaders():  # demo data needs the reference data
             loader()
         orgs = {o.code: o for o in Organization.objects.all()}
-        needed = {u[3] for u in DEMO_USERS} | {u[3] for u in DEMO_UNITS} | {u[4] for u in DEMO_UNITS}
+        unit_orgs, create_units = _demo_units_hook()
+        needed = {u[3] for u in DEMO_USERS} | set(unit_orgs)
         missing = needed - set(orgs)
         if missing:
             raise CommandError(f"参考数据缺少组织：{', '.join(sorted(missing))}")
@@ -59,13 +63,7 @@ class Command(BaseCommand):
         if admin is None:
             admin = user_bootstrap_admin(username="admin", password=DEMO_PASSWORD, display_name="王安委")
 
-        units = []
-        for first17, name, address, street, owner in DEMO_UNITS:
-            uscc = first17 + uscc_check_char(first17)
-            unit = Unit.objects.filter(uscc=uscc).first() or unit_create(
-                actor=admin, name=name, uscc=uscc, address=address, street=orgs[street], owner=orgs[owner]
-            )
-            units.append(unit)
+        units = create_units(actor=admin, organizations=orgs)
 
         created = 0
         for username, display_name, role, org_code, unit_index, title in DEMO_USERS:
