@@ -20,8 +20,7 @@ from zhiben.files.views import content_disposition
 from zhiben.imports.models import ImportJob
 from zhiben.imports.parsing import max_bytes, max_rows
 from zhiben.imports.services import start_import
-from zhiben.web.toolkit import apply_service_error
-from zhiben.web.views import error_page
+from zhiben.web.toolkit import apply_service_error, error_page
 
 from .views import filtered_hazards
 from .xlsx import XLSX_CONTENT_TYPE, HazardImporter, export_hazards, hazard_template

@@ -6,9 +6,8 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
@@ -32,7 +31,7 @@ from .forms import (
     UserFilterSet,
     UserProfileForm,
 )
-from .toolkit import apply_service_error, paginate
+from .toolkit import apply_service_error, error_page, paginate, wants_json
 
 
 def require_admin(request: HttpRequest) -> None:
@@ -309,37 +308,11 @@ def audit_verify(request):
 # neither the database nor a session: the 500 page still shows when the
 # database is what failed.
 
-ERROR_PAGES = {
-    400: ("请求有误", "请求的格式或参数不正确，请检查后重试。"),
-    403: ("无权访问", "您没有执行此操作的权限。"),
-    404: ("页面不存在", "页面不存在，或您无权访问该内容。"),
-    500: ("服务器内部错误", "服务器内部错误，请稍后再试或联系管理员。"),
-}
-JSON_ERRORS = {
-    400: ("bad_request", "请求有误"),
-    403: ("permission_denied", "您没有执行此操作的权限"),
-    404: ("not_found", "对象不存在或您无权访问"),
-    500: ("server_error", "服务器内部错误，请联系管理员"),
-}
 PLAIN_500 = (
     '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>500 服务器内部错误 · 治本</title></head>'
     "<body><h1>500 服务器内部错误</h1><p>服务器内部错误，请稍后再试或联系管理员。</p>"
     '<p><a href="/">返回工作台</a></p></body></html>'
 )
-
-
-def _wants_json(request) -> bool:
-    return request.path.startswith("/api/")
-
-
-def error_page(request, status: int, message: str = "") -> HttpResponse:
-    """The Chinese error page (or the API's error shape) for ``status``."""
-    if _wants_json(request):
-        code, default = JSON_ERRORS[status]
-        return JsonResponse({"code": code, "message": message or default, "details": None}, status=status)
-    title, default = ERROR_PAGES[status]
-    context = {"status": status, "title": title, "message": message or default}
-    return HttpResponse(render_to_string(f"{status}.html", context), status=status)
 
 
 def error_404(request, exception=None):
@@ -362,7 +335,7 @@ def error_400(request, exception=None):
 
 
 def csrf_failure(request, reason: str = ""):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {"code": "csrf_failed", "message": "CSRF 校验失败，请刷新页面后重试", "details": None}, status=403
         )

@@ -8,7 +8,8 @@ every app (``from zhiben.web.toolkit import …``):
 - ``OrgChoiceField``, ``MultipleFileField`` / ``MultipleFileInput``: shared fields;
 - ``DateInput`` / ``DateTimeInput``: date widgets that always render ISO values;
 - ``paginate`` / ``page_of``: one page of a list plus the query string of its links;
-- ``apply_service_error``: a refused service call shown on the form it came from.
+- ``apply_service_error``: a refused service call shown on the form it came from;
+- ``error_page``: the Chinese error page (or the API's error shape) for a status.
 
 These modules import only Django and ``zhiben.core``, so any app may use them
 without an import cycle.
@@ -17,7 +18,7 @@ without an import cycle.
 from __future__ import annotations
 
 from ..widgets import DateInput, DateTimeInput
-from .errors import UPLOAD_DETAIL_KEYS, apply_service_error
+from .errors import UPLOAD_DETAIL_KEYS, apply_service_error, error_page, wants_json
 from .forms import MultipleFileField, MultipleFileInput, OrgChoiceField, StyledForm, style_form
 from .pagination import PAGE_SIZE, page_of, paginate
 
@@ -31,7 +32,9 @@ __all__ = [
     "OrgChoiceField",
     "StyledForm",
     "apply_service_error",
+    "error_page",
     "page_of",
     "paginate",
     "style_form",
+    "wants_json",
 ]
