@@ -51,7 +51,6 @@ KIT = (
     "zhiben.web.widgets",
     "zhiben.web.navigation",
     "zhiben.web.access",
-    "zhiben.web.views",  # transitional: its shared helpers are moving to web.toolkit (issue 10, item 3)
 )
 
 # Only these modules of an app (its surface) may use the kit; models, services,
