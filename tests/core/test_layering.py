@@ -67,9 +67,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("zhiben.registry.xlsx", "zhiben.hazards.xlsx"): "shared xlsx helpers, to move to the tabular layer",
     # The audit-log API asks org who may manage users (the audit log is an administrator's page).
     ("zhiben.audit.api", "zhiben.org.services"): "audit log API checks org's can_manage_users",
-    # ZhibenAPI lists @idempotent operations in OpenAPI and the decorator renders through the api
-    # instance: both lazy, a loop inside the api app's own kit.
-    ("zhiben.api.base", "zhiben.api.idempotency"): "lazy loop inside the api kit (OpenAPI <-> @idempotent)",
 }
 
 

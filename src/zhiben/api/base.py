@@ -264,16 +264,14 @@ class ZhibenAPI(NinjaAPI):
         return schema
 
     def _idempotent_operation_ids(self) -> set[str]:
-        """Operations wrapped by ``@idempotent`` (they honour ``Idempotency-Key``)."""
-        from .idempotency import idempotent
-
-        wrapper_code = idempotent(lambda request: None).__code__
+        """Operations wrapped by ``@idempotent`` (they honour ``Idempotency-Key``;
+        the decorator marks them, so this module need not import it)."""
         return {
             self.get_openapi_operation_id(operation)
             for _, router in self._routers
             for path_view in router.path_operations.values()
             for operation in path_view.operations
-            if getattr(operation.view_func, "__code__", None) is wrapper_code
+            if getattr(operation.view_func, "honours_idempotency_key", False)
         }
 
 

@@ -123,4 +123,5 @@ def idempotent(view):
             _finish(claim, rendered.status_code, stored)
         return rendered
 
+    wrapper.honours_idempotency_key = True  # read by api.base to declare the header in OpenAPI
     return wrapper
