@@ -61,8 +61,6 @@ SURFACE_PACKAGES = {"templatetags", "management"}
 
 # (importing module, imported module): why it is still allowed. Fix, then delete the line.
 ALLOWED: dict[tuple[str, str], str] = {
-    # 一企一档 reads hazards directly; to become the unit_dossier hook hazards contributes (issue 10, item 6).
-    ("zhiben.registry.views", "zhiben.hazards.models"): "一企一档 hazard panel, to move to the unit_dossier hook",
     # The xlsx modules are being replaced by one tabular layer (issue 10, item 1); not touched meanwhile.
     ("zhiben.registry.xlsx", "zhiben.hazards.xlsx"): "shared xlsx helpers, to move to the tabular layer",
     # The audit-log API asks org who may manage users (the audit log is an administrator's page).

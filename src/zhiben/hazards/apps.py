@@ -30,6 +30,18 @@ class HazardsConfig(AppConfig):
 
         return f"隐患 {create_demo_hazards()} 条"
 
+    def unit_dossier(self, request, unit):
+        """一企一档: the unit's hazards the viewer may see, newest first."""
+        from .models import Hazard
+
+        rows = (
+            Hazard.objects.restrict(request.user, "view")
+            .filter(unit=unit)
+            .select_related("category", "owner")
+            .order_by("-found_on", "-id")[:100]
+        )
+        return "hazards/_unit_dossier.html", {"hazards": rows}
+
     def workspace_panel(self, request):
         from .panels import workspace_panel
 

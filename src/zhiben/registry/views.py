@@ -18,7 +18,6 @@ from zhiben.audit.models import AuditEvent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
-from zhiben.hazards.models import Hazard
 from zhiben.org.choices import Role
 from zhiben.web.access import government_only
 from zhiben.web.toolkit import apply_service_error, paginate
@@ -143,17 +142,6 @@ def _unit_context(request, unit: Unit, **forms) -> dict:
         "phones_masked": not see,
         "sites": unit.sites.select_related("site_type", "owner", "street"),
         "assessments": unit.assessments.select_related("assessor"),
-        "hazards": Hazard.objects.restrict(user, "view")
-        .filter(unit=unit)
-        .select_related("category", "owner")
-        .order_by("-found_on", "-id")[:100],
-        "hazard_counts": dict(
-            Hazard.objects.restrict(user, "view")
-            .filter(unit=unit)
-            .order_by()
-            .values_list("status")
-            .annotate(n=Count("pk"))
-        ),
         "flags": [(f, f.is_active(today)) for f in unit.flags.select_related("created_by")],
         "documents": documents,
         "expiry_warnings": [d for d in documents if d.state],
