@@ -70,3 +70,34 @@ def test_ten_day_cycle_every_and_from_year():
 def test_only_within_the_period():
     got = occurrences(period="month", start=dt.date(2024, 4, 15), end=dt.date(2024, 6, 10), due_day=24)
     assert [o.due_date for o in got] == [dt.date(2024, 4, 24), dt.date(2024, 5, 24)]
+
+
+def test_every_skips_quarters_and_years():
+    got = occurrences(period="quarter", every=2, start=dt.date(2024, 5, 10), end=END)
+    assert [o.label for o in got[:3]] == ["2024年第二季度", "2024年第四季度", "2025年第二季度"]
+    assert got[0].period_start == dt.date(2024, 4, 1) and got[0].due_date == dt.date(2024, 6, 30)
+    assert dues(period="year", every=2) == [dt.date(2024, 12, 31), dt.date(2026, 12, 31)]
+
+
+def test_weeks_start_on_the_monday_before_a_midweek_start():
+    got = occurrences(period="week", start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 31))
+    assert got[0].period_start == dt.date(2024, 1, 1) and got[0].due_date == dt.date(2024, 1, 7)
+    assert got[0].label == "2024-01-01起周"
+    # a named weekday only applies to weekly duties: 双周 stays due on the period's last day
+    biweekly = occurrences(period="week", every=2, start=START, end=END, options={"weekday": 1})
+    assert biweekly[0].due_date == dt.date(2024, 1, 14)
+
+
+def test_fixed_dates_are_clamped_and_periods_chain():
+    got = occurrences(period="year", start=START, end=dt.date(2025, 12, 31), dates=["12-31", "02-29"])
+    assert [o.due_date for o in got] == [
+        dt.date(2024, 2, 29),
+        dt.date(2024, 12, 31),
+        dt.date(2025, 2, 28),
+        dt.date(2025, 12, 31),
+    ]
+    assert got[1].period_start == dt.date(2024, 3, 1)
+
+
+def test_unknown_period_has_no_instances():
+    assert occurrences(period="day", start=START, end=END) == []

@@ -42,6 +42,87 @@ def _months(start: dt.date, end: dt.date, step: int):
             year += 1
 
 
+def _fixed_dates(start: dt.date, end: dt.date, dates: list[str]) -> list[Occurrence]:
+    out = []
+    for year in range(start.year, end.year + 1):
+        previous = dt.date(year, 1, 1)
+        for md in sorted(dates):
+            month, day = int(md[:2]), int(md[3:5])
+            due = clamp_day(year, month, day)
+            out.append(Occurrence(f"{year}年{month}月{day}日", previous, due))
+            previous = due + dt.timedelta(days=1)
+    return out
+
+
+def _weeks(start: dt.date, end: dt.date, every: int, options: dict) -> list[Occurrence]:
+    out = []
+    step = dt.timedelta(days=7 * every)
+    begin = start - dt.timedelta(days=start.weekday())
+    weekday = options.get("weekday") if every == 1 else None
+    name = "双周" if every == 2 else "周"
+    while begin <= end:
+        due = begin + dt.timedelta(days=weekday - 1) if weekday else begin + step - dt.timedelta(days=1)
+        out.append(Occurrence(f"{begin:%Y-%m-%d}起{name}", begin, due))
+        begin += step
+    return out
+
+
+def _month(year: int, month: int, due_day: int | None, ten_day_cycle: bool) -> list[Occurrence]:
+    first = dt.date(year, month, 1)
+    if ten_day_cycle:
+        return [
+            Occurrence(f"{year}年{month}月{name}", first, due)
+            for name, due in (
+                ("上旬", dt.date(year, month, 10)),
+                ("中旬", dt.date(year, month, 20)),
+                ("下旬", month_end(first)),
+            )
+        ]
+    due = clamp_day(year, month, due_day) if due_day else month_end(first)
+    return [Occurrence(f"{year}年{month}月", first, due)]
+
+
+def _quarters(start: dt.date, end: dt.date, every: int) -> list[Occurrence]:
+    first_quarter_month = (start.month - 1) // 3 * 3 + 1
+    out = []
+    for year, month in _months(dt.date(start.year, first_quarter_month, 1), end, 3 * every):
+        first = dt.date(year, month, 1)
+        label = f"{year}年第{QUARTER_NAMES[(month - 1) // 3]}季度"
+        out.append(Occurrence(label, first, month_end(first.replace(month=month + 2))))
+    return out
+
+
+def _half_years(start: dt.date, end: dt.date) -> list[Occurrence]:
+    out = []
+    for year in range(start.year, end.year + 1):
+        out.append(Occurrence(f"{year}年上半年", dt.date(year, 1, 1), dt.date(year, 6, 30)))
+        out.append(Occurrence(f"{year}年下半年", dt.date(year, 7, 1), dt.date(year, 12, 31)))
+    return out
+
+
+def _candidates(
+    period: str, start: dt.date, end: dt.date, every: int, times: int, due_day: int | None, dates, options: dict
+) -> list[Occurrence]:
+    """Every instance of the periods touching [start, end] (not yet filtered)."""
+    if dates:
+        return _fixed_dates(start, end, dates)
+    if period == "week":
+        return _weeks(start, end, every, options)
+    if period == "month":
+        ten_day_cycle = bool(options.get("ten_day_cycle"))
+        return [o for year, month in _months(start, end, every) for o in _month(year, month, due_day, ten_day_cycle)]
+    if period == "quarter":
+        return _quarters(start, end, every)
+    if period == "half_year" or (period == "year" and times == 2):
+        return _half_years(start, end)
+    if period == "year":
+        return [
+            Occurrence(f"{year}年", dt.date(year, 1, 1), dt.date(year, 12, 31))
+            for year in range(start.year, end.year + 1, every)
+        ]
+    return []
+
+
 def occurrences(
     *,
     period: str,
@@ -55,52 +136,6 @@ def occurrences(
 ) -> list[Occurrence]:
     options = options or {}
     every = max(every or 1, 1)
-    out: list[Occurrence] = []
-    if dates:
-        for year in range(start.year, end.year + 1):
-            previous = dt.date(year, 1, 1)
-            for md in sorted(dates):
-                month, day = int(md[:2]), int(md[3:5])
-                due = clamp_day(year, month, day)
-                out.append(Occurrence(f"{year}年{month}月{day}日", previous, due))
-                previous = due + dt.timedelta(days=1)
-    elif period == "week":
-        step = dt.timedelta(days=7 * every)
-        begin = start - dt.timedelta(days=start.weekday())
-        weekday = options.get("weekday") if every == 1 else None
-        while begin <= end:
-            due = begin + dt.timedelta(days=weekday - 1) if weekday else begin + step - dt.timedelta(days=1)
-            name = "双周" if every == 2 else "周"
-            out.append(Occurrence(f"{begin:%Y-%m-%d}起{name}", begin, due))
-            begin += step
-    elif period == "month":
-        for year, month in _months(start, end, every):
-            first = dt.date(year, month, 1)
-            if options.get("ten_day_cycle"):
-                for name, due in (
-                    ("上旬", dt.date(year, month, 10)),
-                    ("中旬", dt.date(year, month, 20)),
-                    ("下旬", month_end(first)),
-                ):
-                    out.append(Occurrence(f"{year}年{month}月{name}", first, due))
-            else:
-                due = clamp_day(year, month, due_day) if due_day else month_end(first)
-                out.append(Occurrence(f"{year}年{month}月", first, due))
-    elif period == "quarter":
-        first_quarter_month = (start.month - 1) // 3 * 3 + 1
-        for year, month in _months(dt.date(start.year, first_quarter_month, 1), end, 3 * every):
-            first = dt.date(year, month, 1)
-            out.append(
-                Occurrence(
-                    f"{year}年第{QUARTER_NAMES[(month - 1) // 3]}季度", first, month_end(first.replace(month=month + 2))
-                )
-            )
-    elif period == "half_year" or (period == "year" and times == 2):
-        for year in range(start.year, end.year + 1):
-            out.append(Occurrence(f"{year}年上半年", dt.date(year, 1, 1), dt.date(year, 6, 30)))
-            out.append(Occurrence(f"{year}年下半年", dt.date(year, 7, 1), dt.date(year, 12, 31)))
-    elif period == "year":
-        for year in range(start.year, end.year + 1, every):
-            out.append(Occurrence(f"{year}年", dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    out = _candidates(period, start, end, every, times, due_day, dates, options)
     from_year = options.get("from_year")
     return [o for o in out if start <= o.due_date <= end and (not from_year or o.due_date.year >= from_year)]
