@@ -11,6 +11,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, paginate_by_id
+from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
 from zhiben.org.models import Organization
@@ -256,6 +257,7 @@ def unit_detail(request, pk: Id):
 
 
 @router.post("/units", response={201: UnitDetailOut}, summary="登记单位")
+@idempotent
 def unit_create(request, payload: UnitCreateIn):
     data = payload.model_dump()
     errors: dict[str, str] = {}
@@ -303,6 +305,7 @@ def site_detail(request, pk: Id):
 
 
 @router.post("/sites", response={201: SiteOut}, summary="登记场所（未指定负责部门时按分工确定）")
+@idempotent
 def site_create(request, payload: SiteCreateIn):
     data = payload.model_dump()
     errors: dict[str, str] = {}
@@ -322,6 +325,7 @@ def site_create(request, payload: SiteCreateIn):
 
 
 @router.post("/risk-assessments", response={201: AssessmentOut}, summary="记录风险评估（LEC 或 LS）")
+@idempotent
 def assessment_create(request, payload: AssessmentIn):
     if (payload.unit_id is None) == (payload.site_id is None):
         raise ValidationFailed("请指定 unit_id 或 site_id 之一", details={"unit_id": "单位和场所须且只能指定一个"})
