@@ -11,7 +11,7 @@ import pytest
 
 from zhiben.audit.models import AuditEvent
 from zhiben.core.errors import PermissionDeniedError, ValidationFailed
-from zhiben.plans import services
+from zhiben.plans import selectors, services
 from zhiben.plans.choices import ImportStatus
 from zhiben.plans.models import Milestone, Obligation, OrgNameMapping, ProgressReport, Task, TaskUnit
 
@@ -79,7 +79,7 @@ def test_ecology_sections_resolve_within_the_bureau(import_plan, orgs):
 def test_unresolved_names_are_listed_and_mapping_relinks(import_plan, users, orgs):
     import_plan("ecology")
     import_plan("road-traffic")
-    names = {row["name"]: row for row in services.unresolved_names()}
+    names = {row["name"]: row for row in selectors.unresolved_names()}
     assert {"各相关科室", "各科室", "各街道办事处"} <= set(names)
     assert TaskUnit.objects.filter(name="各科室", organization__isnull=True).exists()  # kept, not dropped
 
@@ -87,7 +87,7 @@ def test_unresolved_names_are_listed_and_mapping_relinks(import_plan, users, org
     assert linked == names["各相关科室"]["count"]
     assert not TaskUnit.objects.filter(name="各相关科室", organization__isnull=True).exists()
     services.name_map(actor=users["admin"], name="各街道办事处", ignored=True)
-    remaining = {row["name"] for row in services.unresolved_names()}
+    remaining = {row["name"] for row in selectors.unresolved_names()}
     assert "各相关科室" not in remaining and "各街道办事处" not in remaining and "各科室" in remaining
     mapping = OrgNameMapping.objects.get(name="各相关科室")
     assert audit_count(mapping) == 1
@@ -102,7 +102,7 @@ def test_mapping_applies_to_later_imports(import_plan, users, orgs):
     services.name_map(actor=users["admin"], name="属地街道", ignored=True)
     import_plan("road-traffic")
     import_plan("civil-defense")
-    remaining = {row["name"] for row in services.unresolved_names()}
+    remaining = {row["name"] for row in selectors.unresolved_names()}
     assert "属地街道" not in remaining
 
 

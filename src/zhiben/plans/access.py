@@ -29,44 +29,25 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from zhiben.org.access import HANDLER_ROLES, VIEW_ROLES, is_active_user, is_admin, organizations, subtree_q, within_any
 from zhiben.org.choices import Role
 
 from .models import Indicator, Obligation, ObligationInstance, Plan, ProgressReport, Task
 
-VIEW_ROLES = (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER, Role.EXPERT, Role.READONLY)
-STAFF_ROLES = (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER)
-
-
-def _active(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def is_admin(user) -> bool:
-    return _active(user) and user.is_district_admin
-
-
-def org_paths(user, roles=VIEW_ROLES) -> list[str]:
-    if not _active(user):
-        return []
-    return [m.organization.path for m in user.active_memberships() if m.role in roles]
-
-
-def _within(path: str, paths: list[str]) -> bool:
-    return any(path.startswith(p) for p in paths)
+STAFF_ROLES = HANDLER_ROLES
+"""部门领导/经办人/街道经办人: who writes reports and fulfils obligations."""
+LEADER_ROLES = (Role.DEPT_LEADER,)
 
 
 def visible_plans(user) -> QuerySet[Plan]:
-    if not _active(user):
+    if not is_active_user(user):
         return Plan.objects.none()
     if user.is_district_admin:
         return Plan.objects.all()
-    paths = org_paths(user)
-    if not paths:
+    orgs = organizations(user, VIEW_ROLES)
+    if not orgs:
         return Plan.objects.none()
-    q = Q()
-    for path in paths:
-        q |= Q(owner__path__startswith=path)
-        q |= Q(tasks__removed_at__isnull=True, tasks__units__organization__path__startswith=path)
+    q = subtree_q("owner", orgs) | (Q(tasks__removed_at__isnull=True) & subtree_q("tasks__units__organization", orgs))
     return Plan.objects.filter(pk__in=Plan.objects.filter(q).values("pk"))
 
 
@@ -93,22 +74,19 @@ def visible_indicators(user) -> QuerySet[Indicator]:
 def my_tasks(user, organization=None) -> QuerySet[Task]:
     """Tasks the user's organization subtree (or ``organization``'s) leads or
     participates in."""
-    paths = [organization.path] if organization is not None else org_paths(user)
-    if not paths:
+    orgs = [organization] if organization is not None else organizations(user, VIEW_ROLES)
+    if not orgs:
         return Task.objects.none()
-    q = Q()
-    for path in paths:
-        q |= Q(units__organization__path__startswith=path)
-    return visible_tasks(user).filter(q).distinct()
+    return visible_tasks(user).filter(subtree_q("units__organization", orgs)).distinct()
 
 
 def can_import(user, owner=None) -> bool:
     if is_admin(user):
         return True
-    leader_paths = org_paths(user, (Role.DEPT_LEADER,))
+    leading = organizations(user, LEADER_ROLES)
     if owner is None:
-        return bool(leader_paths)
-    return _within(owner.path, leader_paths)
+        return bool(leading)
+    return within_any(owner, leading)
 
 
 def can_manage_plan(user, plan: Plan) -> bool:
@@ -120,7 +98,7 @@ def can_map_names(user) -> bool:
 
 
 def can_write_report(user, organization) -> bool:
-    return organization is not None and _within(organization.path, org_paths(user, STAFF_ROLES))
+    return within_any(organization, organizations(user, STAFF_ROLES))
 
 
 def report_organizations(user, task: Task) -> list:
@@ -131,11 +109,11 @@ def report_organizations(user, task: Task) -> list:
 def can_review_report(user, report: ProgressReport) -> bool:
     if is_admin(user):
         return True
-    return _within(report.task.plan.owner.path, org_paths(user, (Role.DEPT_LEADER,)))
+    return within_any(report.task.plan.owner, organizations(user, LEADER_ROLES))
 
 
 def can_fulfil(user, obligation: Obligation) -> bool:
-    return _within(obligation.organization.path, org_paths(user, STAFF_ROLES))
+    return within_any(obligation.organization, organizations(user, STAFF_ROLES))
 
 
 def can_record_indicator(user, indicator: Indicator) -> bool:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from . import access
 from .choices import InstanceState, ReportStatus
-from .models import ObligationInstance, Plan, ProgressReport, Task, TaskUnit
+from .models import ObligationInstance, OrgNameMapping, Plan, ProgressReport, Task, TaskUnit
 
 
 def with_related(tasks: QuerySet[Task]) -> QuerySet[Task]:
@@ -161,3 +161,24 @@ def timeline(plan: Plan, tasks: list[Task], today: dt.date | None = None) -> dic
         "today": pct(today) if start <= today <= end else None,
         "rows": rows,
     }
+
+
+def unresolved_names() -> list[dict]:
+    """Unit names of live tasks that link to no organization and are not
+    marked as collective: name, number of task links, plans."""
+    ignored = set(OrgNameMapping.objects.filter(ignored=True).values_list("name", flat=True))
+    rows: dict[str, dict] = {}
+    for unit in TaskUnit.objects.filter(organization__isnull=True, task__removed_at__isnull=True).select_related(
+        "task__plan"
+    ):
+        if unit.name in ignored:
+            continue
+        row = rows.setdefault(unit.name, {"name": unit.name, "count": 0, "plans": {}})
+        row["count"] += 1
+        row["plans"][unit.task.plan_id] = unit.task.plan.title
+    return sorted(rows.values(), key=lambda r: (-r["count"], r["name"]))
+
+
+def name_mappings() -> QuerySet[OrgNameMapping]:
+    """The name mappings already made (名称对照), with their organizations."""
+    return OrgNameMapping.objects.select_related("organization")

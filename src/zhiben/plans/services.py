@@ -446,22 +446,6 @@ def plan_set_due_day(*, actor: User, plan: Plan, due_day: int | None) -> Plan:
 # --- names --------------------------------------------------------------------------------------
 
 
-def unresolved_names() -> list[dict]:
-    """Unit names of live tasks that link to no organization and are not
-    marked as collective: name, number of task links, plans."""
-    ignored = set(OrgNameMapping.objects.filter(ignored=True).values_list("name", flat=True))
-    rows: dict[str, dict] = {}
-    for unit in TaskUnit.objects.filter(organization__isnull=True, task__removed_at__isnull=True).select_related(
-        "task__plan"
-    ):
-        if unit.name in ignored:
-            continue
-        row = rows.setdefault(unit.name, {"name": unit.name, "count": 0, "plans": {}})
-        row["count"] += 1
-        row["plans"][unit.task.plan_id] = unit.task.plan.title
-    return sorted(rows.values(), key=lambda r: (-r["count"], r["name"]))
-
-
 @service("plan.name_map")
 def name_map(*, actor: User, name: str, organization: Organization | None = None, ignored: bool = False) -> int:
     """Map a name to an organization (or mark it as a collective word) and

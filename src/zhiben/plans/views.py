@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from zhiben.core.access import get_from_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
+from zhiben.org import access as org_access
 from zhiben.org.models import Organization
 from zhiben.web.access import government_only
 from zhiben.web.toolkit import apply_service_error
@@ -58,7 +59,7 @@ def plan_list(request):
             "plans": plans,
             "can_import": access.can_import(request.user),
             "can_map": access.can_map_names(request.user),
-            "unresolved": len(services.unresolved_names()) if access.can_map_names(request.user) else 0,
+            "unresolved": len(selectors.unresolved_names()) if access.can_map_names(request.user) else 0,
         },
     )
 
@@ -227,7 +228,7 @@ def task_report(request, pk: int):
 @login_required
 @government_only
 def my_tasks(request):
-    memberships = [m for m in request.user.active_memberships() if m.role in access.VIEW_ROLES]
+    memberships = org_access.memberships(request.user, org_access.VIEW_ROLES)
     org_id = request.GET.get("org")
     organization = next((m.organization for m in memberships if str(m.organization_id) == org_id), None)
     tasks = list(
@@ -259,7 +260,6 @@ def my_tasks(request):
 def report_list(request):
     today = timezone.localdate()
     month = _month_param(request, selectors.this_month(today))
-    writable_paths = access.org_paths(request.user, access.STAFF_ROLES)
     mine = access.visible_reports(request.user).select_related("task__plan", "organization").filter(month=month)
     return render(
         request,
@@ -271,7 +271,6 @@ def report_list(request):
             "missing": selectors.missing_reports(request.user, month, today),
             "queue": selectors.review_queue(request.user),
             "reports": mine.order_by("organization__path", "task__plan_id", "task__sort_order"),
-            "writable_paths": writable_paths,
             "today": today,
         },
     )
@@ -432,14 +431,12 @@ def names(request):
         else:
             messages.success(request, f"“{data['name']}”已对照，重新关联 {linked} 处任务单位。")
             return redirect("plans:names")
-    from .models import OrgNameMapping
-
     return render(
         request,
         "plans/names.html",
         {
-            "unresolved": services.unresolved_names(),
-            "mappings": OrgNameMapping.objects.select_related("organization"),
+            "unresolved": selectors.unresolved_names(),
+            "mappings": selectors.name_mappings(),
             "organizations": Organization.objects.filter(is_active=True).order_by("path"),
         },
     )
