@@ -27,39 +27,45 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from zhiben.org.access import (
+    HANDLER_ROLES,
+    enterprise_unit_ids,
+    holds_role_over,
+    is_active_user,
+    is_unit_member,
+    organizations,
+)
 from zhiben.org.choices import Role
 
 from .models import Campaign, Checklist, Inspection
 
-STAFF_ROLES = (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER)
+STAFF_ROLES = HANDLER_ROLES
+"""部门领导/经办人/街道经办人: who manages campaigns and inspects for their organization."""
 
-
-def _active(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def org_paths(user, roles=STAFF_ROLES) -> list[str]:
-    if not _active(user):
-        return []
-    return [m.organization.path for m in user.active_memberships() if m.role in roles]
-
-
-def _within(org, paths: list[str]) -> bool:
-    return org is not None and any(org.path.startswith(p) for p in paths)
-
-
-def enterprise_unit_ids(user) -> list[int]:
-    if not _active(user):
-        return []
-    return [m.unit_id for m in user.active_memberships() if m.role == Role.ENTERPRISE and m.unit_id]
+__all__ = [
+    "STAFF_ROLES",
+    "can_create_campaign",
+    "can_edit_inspection",
+    "can_inspect",
+    "can_manage_campaign",
+    "can_manage_checklists",
+    "can_self_check",
+    "enterprise_unit_ids",
+    "is_enterprise",
+    "on_campaign_team",
+    "visible_campaigns",
+    "visible_checklists",
+    "visible_inspections",
+]
 
 
 def is_enterprise(user) -> bool:
+    """An 企业用户 of at least one unit."""
     return bool(enterprise_unit_ids(user))
 
 
 def visible_inspections(user) -> QuerySet[Inspection]:
-    if not _active(user):
+    if not is_active_user(user):
         return Inspection.objects.none()
     if user.is_district_admin:
         return Inspection.objects.all()
@@ -68,7 +74,7 @@ def visible_inspections(user) -> QuerySet[Inspection]:
 
 
 def visible_campaigns(user) -> QuerySet[Campaign]:
-    if not _active(user):
+    if not is_active_user(user):
         return Campaign.objects.none()
     if user.is_district_admin:
         return Campaign.objects.all()
@@ -77,23 +83,23 @@ def visible_campaigns(user) -> QuerySet[Campaign]:
 
 
 def visible_checklists(user) -> QuerySet[Checklist]:
-    return Checklist.objects.all() if _active(user) else Checklist.objects.none()
+    return Checklist.objects.all() if is_active_user(user) else Checklist.objects.none()
 
 
 def can_manage_checklists(user) -> bool:
-    if not _active(user):
+    if not is_active_user(user):
         return False
     return user.is_district_admin or user.has_role(Role.DEPT_LEADER)
 
 
 def can_manage_campaign(user, owner) -> bool:
-    if not _active(user):
+    if not is_active_user(user):
         return False
-    return user.is_district_admin or _within(owner, org_paths(user))
+    return user.is_district_admin or holds_role_over(user, owner, STAFF_ROLES)
 
 
 def can_create_campaign(user) -> bool:
-    return _active(user) and (user.is_district_admin or bool(org_paths(user)))
+    return is_active_user(user) and (user.is_district_admin or bool(organizations(user, STAFF_ROLES)))
 
 
 def on_campaign_team(user, campaign: Campaign | None) -> bool:
@@ -103,11 +109,11 @@ def on_campaign_team(user, campaign: Campaign | None) -> bool:
 def can_inspect(user, organization, campaign: Campaign | None = None) -> bool:
     """Whether ``user`` may record a supervision inspection for
     ``organization`` (within ``campaign``, when given)."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.is_district_admin:
         return True
-    if _within(organization, org_paths(user)):
+    if holds_role_over(user, organization, STAFF_ROLES):
         return True
     return bool(
         campaign is not None and (on_campaign_team(user, campaign) or can_manage_campaign(user, campaign.owner))
@@ -117,14 +123,14 @@ def can_inspect(user, organization, campaign: Campaign | None = None) -> bool:
 def can_edit_inspection(user, inspection: Inspection) -> bool:
     """Fill in or finish: the team, the inspecting organization's staff, and
     for a 自查 the unit's enterprise users."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if inspection.kind == "self_check":
-        return inspection.site.unit_id in enterprise_unit_ids(user)
+        return is_unit_member(user, inspection.site.unit_id)
     if inspection.pk and inspection.inspectors.filter(pk=user.pk).exists():
         return True
     return can_inspect(user, inspection.organization, inspection.campaign)
 
 
 def can_self_check(user, site) -> bool:
-    return _active(user) and site.unit_id is not None and site.unit_id in enterprise_unit_ids(user)
+    return is_unit_member(user, site.unit_id)

@@ -1,4 +1,4 @@
-"""Read-side computations: coverage, frequency (due / late), repeat
+"""Read-side computations: the sites a campaign targets, coverage, frequency (due / late), repeat
 problems (屡禁不止) and inspector activity (监督人员履职). All take the
 querysets the caller may see and fixed dates, so they are testable."""
 
@@ -8,14 +8,52 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Max, Q
 
-from zhiben.registry.models import Site
+from zhiben.org.access import subtree_q
+from zhiben.org.models import Organization
+from zhiben.registry.models import Grid, Site
 
 from .choices import AnswerResult, FrequencyPeriod, InspectionStatus
 from .models import Campaign, InspectionAnswer
-from .services import target_sites
+
+
+def target_sites(target: dict[str, Any] | None):
+    """The Site queryset a target filter selects (active sites only).
+
+    Criteria are ANDed: ``site_types`` (type codes), ``streets`` (街道
+    organization codes), ``owner`` (organization code; its subtree),
+    ``grid`` (grid id), ``attributes`` (exact values in Site.attributes).
+    Explicit ``sites`` (ids) are added to the result. No criteria and no
+    sites selects nothing.
+    """
+    target = target or {}
+    qs = Site.objects.filter(is_active=True)
+    q = Q()
+    has_criteria = False
+    if target.get("site_types"):
+        q &= Q(site_type__code__in=target["site_types"])
+        has_criteria = True
+    if target.get("streets"):
+        q &= Q(street__code__in=target["streets"])
+        has_criteria = True
+    if target.get("owner"):
+        owner = Organization.objects.filter(code=target["owner"]).first()
+        q &= subtree_q("owner", [owner] if owner else [])
+        has_criteria = True
+    if target.get("grid"):
+        grid = Grid.objects.filter(pk=target["grid"]).first()
+        q &= grid.site_q() if grid else Q(pk__in=[])
+        has_criteria = True
+    for key, value in (target.get("attributes") or {}).items():
+        q &= Q(**{f"attributes__{key}": value})
+        has_criteria = True
+    explicit = Q(pk__in=[int(pk) for pk in target.get("sites") or []])
+    if has_criteria:
+        return qs.filter(q | explicit)
+    return qs.filter(explicit)
 
 
 def finished_in_period(campaign: Campaign):
@@ -229,7 +267,7 @@ def inspector_activity(inspections, start: dt.date, end: dt.date, sites=None) ->
     for stat in sorted(org_stats.values(), key=lambda s: (-s["n"], s["org"].path)):
         row = ActivityRow(str(stat["org"]), stat["n"], stat["h"], stat["last"])
         if sites is not None:
-            unvisited = sites.filter(Q(owner__path__startswith=stat["org"].path) | Q(street_id=stat["org"].pk)).exclude(
+            unvisited = sites.filter(subtree_q("owner", stat["org"]) | Q(street_id=stat["org"].pk)).exclude(
                 pk__in=visited
             )
             row.never_visited = unvisited.count()

@@ -13,12 +13,12 @@ keep writing ``from zhiben.inspections import services; services.inspection_crea
 ``checklists``, ``campaigns`` and ``inspections``.
 """
 
+from ..selectors import target_sites  # re-exported: callers write services.target_sites
 from .campaigns import (
     TARGET_KEYS,
     campaign_create,
     campaign_draw,
     draw,
-    target_sites,
 )
 from .checklists import (
     checklist_create,

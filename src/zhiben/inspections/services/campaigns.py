@@ -9,14 +9,12 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q
-
 from zhiben.audit.services import audit_record
 from zhiben.core.errors import ValidationFailed
 from zhiben.core.services import require, service
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
-from zhiben.registry.models import Grid, Site
+from zhiben.registry.models import Grid
 
 from .. import access
 from ..choices import (
@@ -28,46 +26,11 @@ from ..models import (
     CampaignDraw,
     Checklist,
 )
+from ..selectors import target_sites
 
 # --- Campaigns ------------------------------------------------------------------------------
 
 TARGET_KEYS = {"site_types", "streets", "owner", "grid", "sites", "attributes"}
-
-
-def target_sites(target: dict[str, Any] | None):
-    """The Site queryset a target filter selects (active sites only).
-
-    Criteria are ANDed: ``site_types`` (type codes), ``streets`` (街道
-    organization codes), ``owner`` (organization code; its subtree),
-    ``grid`` (grid id), ``attributes`` (exact values in Site.attributes).
-    Explicit ``sites`` (ids) are added to the result. No criteria and no
-    sites selects nothing.
-    """
-    target = target or {}
-    qs = Site.objects.filter(is_active=True)
-    q = Q()
-    has_criteria = False
-    if target.get("site_types"):
-        q &= Q(site_type__code__in=target["site_types"])
-        has_criteria = True
-    if target.get("streets"):
-        q &= Q(street__code__in=target["streets"])
-        has_criteria = True
-    if target.get("owner"):
-        owner = Organization.objects.filter(code=target["owner"]).first()
-        q &= Q(owner__path__startswith=owner.path) if owner else Q(pk__in=[])
-        has_criteria = True
-    if target.get("grid"):
-        grid = Grid.objects.filter(pk=target["grid"]).first()
-        q &= grid.site_q() if grid else Q(pk__in=[])
-        has_criteria = True
-    for key, value in (target.get("attributes") or {}).items():
-        q &= Q(**{f"attributes__{key}": value})
-        has_criteria = True
-    explicit = Q(pk__in=[int(pk) for pk in target.get("sites") or []])
-    if has_criteria:
-        return qs.filter(q | explicit)
-    return qs.filter(explicit)
 
 
 def _validate_target(target: dict[str, Any]) -> dict[str, str]:

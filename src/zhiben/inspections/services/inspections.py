@@ -39,7 +39,7 @@ from ..models import (
     Inspection,
     InspectionAnswer,
 )
-from .campaigns import target_sites
+from ..selectors import target_sites
 
 # --- Inspections ----------------------------------------------------------------------------
 
