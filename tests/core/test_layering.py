@@ -63,8 +63,6 @@ SURFACE_PACKAGES = {"templatetags", "management"}
 ALLOWED: dict[tuple[str, str], str] = {
     # The xlsx modules are being replaced by one tabular layer (issue 10, item 1); not touched meanwhile.
     ("zhiben.registry.xlsx", "zhiben.hazards.xlsx"): "shared xlsx helpers, to move to the tabular layer",
-    # The audit-log API asks org who may manage users (the audit log is an administrator's page).
-    ("zhiben.audit.api", "zhiben.org.services"): "audit log API checks org's can_manage_users",
 }
 
 

@@ -10,9 +10,10 @@ from ninja import Router, Schema
 from zhiben.api.base import Cursor, Id, Limit, Text, paginate_by_id
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import PermissionDeniedError
-from zhiben.org.services import can_manage_users
 
+from .access import can_read_audit_log
 from .models import AuditEvent
+from .selectors import audit_events
 
 router = Router(tags=["审计"])
 
@@ -50,17 +51,9 @@ def audit_list(
     cursor: Cursor | None = None,
     limit: Limit = 100,
 ):
-    if not can_manage_users(request.auth):
+    if not can_read_audit_log(request.auth):
         raise PermissionDeniedError("仅区安委办管理员可查看审计记录")
-    qs = AuditEvent.objects.restrict(request.auth, "view")
-    if action:
-        qs = qs.filter(action=action)
-    if actor_id:
-        qs = qs.filter(actor_id=actor_id)
-    if object_type:
-        qs = qs.filter(object_type=object_type)
-    if object_id:
-        qs = qs.filter(object_id=object_id)
+    qs = audit_events(request.auth, action=action, actor_id=actor_id, object_type=object_type, object_id=object_id)
     items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit, descending=True)
     return {"items": items, "next_cursor": next_cursor}
 
