@@ -12,6 +12,15 @@ Rules every app shares (core/scoping.py decides plain "view"/"change" scope):
 * anonymous and inactive users hold no right anywhere (:func:`is_active_user`);
 * 区安委办管理员 and superusers are the district office (:func:`is_admin`);
 * a membership's role counts for its organization and everything below it.
+
+The org app's own rules (below the shared helpers):
+
+* administering users and memberships (create a user, activate or
+  deactivate, reset a password, add or remove a membership) and reading the
+  audit log: the district office only (:func:`can_manage_users`);
+* editing a user's own name, phone and e-mail: the district office, or the
+  user themself (:func:`can_edit_profile`);
+* changing one's own password: every signed-in user, for themself only.
 """
 
 from __future__ import annotations
@@ -103,11 +112,27 @@ def is_unit_member(user, unit_id: int | None) -> bool:
     return unit_id is not None and unit_id in enterprise_unit_ids(user)
 
 
+# --- The org app's own rules -----------------------------------------------------------
+
+
+def can_manage_users(actor) -> bool:
+    """System administration (users, memberships, audit) is the district
+    office's: 区安委办管理员 and superusers."""
+    return is_admin(actor)
+
+
+def can_edit_profile(actor, user) -> bool:
+    """A user's name, phone and e-mail: the district office, or the user themself."""
+    return can_manage_users(actor) or (actor is not None and actor.pk == user.pk)
+
+
 __all__ = [
     "HANDLER_ROLES",
     "STAFF_ROLES",
     "VIEW_ROLES",
     "User",
+    "can_edit_profile",
+    "can_manage_users",
     "enterprise_unit_ids",
     "holds_role_over",
     "is_active_user",

@@ -5,7 +5,6 @@ endpoint signatures through the ``@idempotent`` wrapper."""
 
 from datetime import datetime
 
-from django.db.models import Q
 from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -15,7 +14,8 @@ from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import PermissionDeniedError
 
-from . import services
+from . import selectors, services
+from .access import can_manage_users
 from .models import Membership, Organization, User
 
 router = Router(tags=["组织与用户"])
@@ -95,7 +95,7 @@ class UserActiveIn(StrictSchema):
 
 
 def _user_qs():
-    return User.objects.prefetch_related("memberships__organization", "memberships__unit")
+    return selectors.users_with_memberships()
 
 
 @router.get("/me", response=MeOut, summary="当前用户")
@@ -107,11 +107,7 @@ def me(request):
 def organization_list(
     request, kind: Text(20) | None = None, q: Text(100) | None = None, cursor: Cursor | None = None, limit: Limit = 100
 ):
-    qs = Organization.objects.restrict(request.auth, "view")
-    if kind:
-        qs = qs.filter(kind=kind)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(aliases__alias__icontains=q)).distinct()
+    qs = selectors.organizations_for(request.auth, kind=kind, q=q)
     items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -122,7 +118,7 @@ def organization_detail(request, org_id: Id):
 
 
 def _require_admin(request) -> None:
-    if not services.can_manage_users(request.auth):
+    if not can_manage_users(request.auth):
         raise PermissionDeniedError("仅区安委办管理员可管理用户")
 
 
@@ -137,22 +133,14 @@ def user_list(
     limit: Limit = 50,
 ):
     _require_admin(request)
-    qs = _user_qs()
-    if q:
-        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
-    if organization_id:
-        qs = qs.filter(memberships__organization_id=organization_id, memberships__is_active=True)
-    if role:
-        qs = qs.filter(memberships__role=role, memberships__is_active=True)
-    if active is not None:
-        qs = qs.filter(is_active=active)
-    items, next_cursor = paginate_by_id(qs.distinct(), cursor=cursor, limit=limit)
+    qs = selectors.user_search(q=q, organization_id=organization_id, role=role, active=active)
+    items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="用户详情（管理员）")
 def user_detail(request, user_id: Id):
-    if not services.can_manage_users(request.auth):
+    if not can_manage_users(request.auth):
         get_scoped_or_404(User, request.auth, "change", pk=user_id)  # audits the attempt, then 404
     return get_scoped_or_404(User, request.auth, "view", pk=user_id)
 

@@ -16,6 +16,7 @@ from zhiben.audit.services import audit_record, snapshot
 from zhiben.core.errors import ConflictError, ValidationFailed
 from zhiben.core.services import require, service
 
+from .access import can_edit_profile, can_manage_users
 from .choices import OrgKind, Role
 from .models import Membership, Organization, OrganizationAlias, User
 
@@ -32,12 +33,6 @@ ROLE_ORG_KINDS: dict[str, set[str]] = {
     Role.EXPERT: {OrgKind.EXTERNAL, OrgKind.DEPARTMENT, OrgKind.SECTION, OrgKind.OFFICE, OrgKind.STREET},
     Role.READONLY: set(OrgKind.values),
 }
-
-
-def can_manage_users(actor: User) -> bool:
-    """System administration (users, memberships, audit) is the district
-    office's: 区安委办管理员 and superusers."""
-    return bool(actor and actor.is_authenticated and actor.is_active and actor.is_district_admin)
 
 
 # --- Reference data -------------------------------------------------------------
@@ -208,7 +203,7 @@ def user_bootstrap_admin(*, username: str, password: str, display_name: str = "�
 
 @service("user.update")
 def user_update(*, actor: User, user: User, display_name: str, phone: str, email: str) -> User:
-    require(can_manage_users(actor) or actor.pk == user.pk)
+    require(can_edit_profile(actor, user))
     user = User.objects.select_for_update().get(pk=user.pk)
     before = snapshot(user, USER_FIELDS)
     user.display_name, user.phone, user.email = display_name.strip(), phone.strip(), email.strip()
