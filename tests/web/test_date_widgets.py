@@ -62,7 +62,7 @@ def test_the_scan_finds_the_known_date_fields():
         "zhiben.registry.forms.UnitForm.insurance_expiry",
         "zhiben.inspections.forms.CampaignForm.period_start",
         "zhiben.tips.forms.StaffTipForm.received_on",
-        "zhiben.web.forms.AuditFilterSet.since",
+        "zhiben.audit.forms.AuditFilterSet.since",
     ):
         assert expected in where
 

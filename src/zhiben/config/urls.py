@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("zhiben.hazards.urls")),
     path("", include("zhiben.hazards.urls_xlsx")),
     path("", include("zhiben.registry.urls_xlsx")),
+    path("", include("zhiben.org.urls")),
+    path("", include("zhiben.audit.urls")),
     path("", include("zhiben.web.urls")),
 ]
 

@@ -38,14 +38,14 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("工作台", "web:workspace", "speedometer2", match_prefix="/workspace"),
     NavItem(
         "组织机构",
-        "web:organization_list",
+        "org:organization_list",
         "diagram-3",
         group="基础",
         visible=_is_government,
         match_prefix="/organizations",
     ),
-    NavItem("用户管理", "web:user_list", "people", group="系统管理", visible=_is_admin, match_prefix="/admin-users"),
-    NavItem("审计日志", "web:audit_list", "shield-check", group="系统管理", visible=_is_admin, match_prefix="/audit"),
+    NavItem("用户管理", "org:user_list", "people", group="系统管理", visible=_is_admin, match_prefix="/admin-users"),
+    NavItem("审计日志", "audit:audit_list", "shield-check", group="系统管理", visible=_is_admin, match_prefix="/audit"),
     NavItem("接口文档", "api:openapi-view", "braces", group="系统管理", visible=_is_admin, match_prefix="/api/v1/docs"),
 ]
 

@@ -1,4 +1,4 @@
-"""Forms for system administration pages."""
+"""Forms of the organization and user-administration pages."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from zhiben.audit.models import AuditEvent
-from zhiben.org.choices import OrgKind, Role
-from zhiben.org.models import Organization, User
-from zhiben.registry.models import Unit
+from zhiben.web.toolkit import StyledForm, style_form
 
-from .toolkit import DateInput, DateTimeInput, StyledForm, style_form
+from .access import subtree_q
+from .choices import OrgKind, Role
+from .models import Membership, Organization, User
 
-__all__ = ["DateInput", "DateTimeInput"]  # the shared date widgets, re-exported
+
+def _units():
+    """registry.Unit, reached through the foreign key (org sits below registry and
+    does not import it); the apps are loaded before a form module is imported."""
+    return Membership._meta.get_field("unit").related_model.objects.all()
 
 
 class OrganizationChoiceField(forms.ModelChoiceField):
@@ -34,7 +37,7 @@ class UserCreateForm(AdminForm, forms.Form):
     email = forms.EmailField(label="电子邮箱", required=False)
     organization = OrganizationChoiceField(label="所属组织", queryset=Organization.objects.filter(is_active=True))
     role = forms.ChoiceField(label="角色", choices=Role.choices)
-    unit = forms.ModelChoiceField(label="绑定单位（企业用户）", queryset=Unit.objects.all(), required=False)
+    unit = forms.ModelChoiceField(label="绑定单位（企业用户）", queryset=_units(), required=False)
     title = forms.CharField(label="职务", max_length=50, required=False)
     password = forms.CharField(
         label="初始密码",
@@ -47,7 +50,7 @@ class UserCreateForm(AdminForm, forms.Form):
 class MembershipForm(AdminForm, forms.Form):
     organization = OrganizationChoiceField(label="组织", queryset=Organization.objects.filter(is_active=True))
     role = forms.ChoiceField(label="角色", choices=Role.choices)
-    unit = forms.ModelChoiceField(label="绑定单位（企业用户）", queryset=Unit.objects.all(), required=False)
+    unit = forms.ModelChoiceField(label="绑定单位（企业用户）", queryset=_units(), required=False)
     title = forms.CharField(label="职务", max_length=50, required=False)
 
 
@@ -87,7 +90,7 @@ class UserFilterSet(django_filters.FilterSet):
         return qs.filter(Q(username__icontains=value) | Q(display_name__icontains=value))
 
     def filter_organization(self, qs, name, value):
-        return qs.filter(memberships__organization__path__startswith=value.path, memberships__is_active=True).distinct()
+        return qs.filter(subtree_q("memberships__organization", value), memberships__is_active=True).distinct()
 
     def filter_role(self, qs, name, value):
         return qs.filter(memberships__role=value, memberships__is_active=True).distinct()
@@ -109,30 +112,3 @@ class OrganizationFilterSet(django_filters.FilterSet):
         return qs.filter(
             Q(name__icontains=value) | Q(short_name__icontains=value) | Q(aliases__alias__icontains=value)
         ).distinct()
-
-
-class AuditFilterSet(django_filters.FilterSet):
-    action = django_filters.CharFilter(label="事件", lookup_expr="startswith")
-    actor_name = django_filters.CharFilter(label="操作人账号", lookup_expr="icontains")
-    object_type = django_filters.CharFilter(label="对象类型")
-    object_id = django_filters.CharFilter(label="对象ID")
-    since = django_filters.DateFilter(
-        label="起始日期",
-        field_name="created_at",
-        lookup_expr="date__gte",
-        widget=DateInput(),
-    )
-    until = django_filters.DateFilter(
-        label="截止日期",
-        field_name="created_at",
-        lookup_expr="date__lte",
-        widget=DateInput(),
-    )
-
-    class Meta:
-        model = AuditEvent
-        fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_form(self.form, placeholders=True)
