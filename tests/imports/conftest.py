@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from zhiben.audit.services import audit_record
+from zhiben.core.tabular import CellError, Problems, RowError, SheetRows, parse_text
 from zhiben.imports.models import ImportJob
-from zhiben.imports.parsing import CellError, Problems, RowError, SheetRows, parse_text
 from zhiben.imports.registry import IMPORTERS, Importer, RowsRefused, Written, register
 
 

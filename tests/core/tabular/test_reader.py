@@ -1,4 +1,4 @@
-"""Reading spreadsheets: upload checks, header mapping, blank rows, cells."""
+"""Reading spreadsheets (core.tabular.reader and cells): upload checks, header mapping, blank rows, cells."""
 
 from __future__ import annotations
 
@@ -13,20 +13,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from zhiben.core.errors import ValidationFailed
+from zhiben.core.tabular import reader
+from zhiben.core.tabular.cells import CellError, ChoiceParser, Problems, RowError, parse_date, parse_text
+from zhiben.core.tabular.reader import NOT_XLSX, ImportFileError, SheetRows, check_upload
 from zhiben.hazards.choices import HazardLevel
-from zhiben.imports import parsing
-from zhiben.imports.parsing import (
-    NOT_XLSX,
-    CellError,
-    ChoiceParser,
-    ImportFileError,
-    Problems,
-    RowError,
-    SheetRows,
-    check_upload,
-    parse_date,
-    parse_text,
-)
 
 
 def book(*rows, title="Sheet", extra_sheets=()) -> io.BytesIO:
@@ -75,10 +65,10 @@ def test_check_upload_refuses_by_content_not_name(settings):
 
 
 def test_check_upload_refuses_what_unpacks_too_big(monkeypatch):
-    monkeypatch.setattr(parsing, "MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(reader, "MAX_UNPACKED_BYTES", 1000)
     assert refusal(book(["名称"], ["甲"]).getvalue()) == "文件解压后过大，请拆分后分批导入"
-    monkeypatch.setattr(parsing, "MAX_UNPACKED_BYTES", 10**9)
-    monkeypatch.setattr(parsing, "MAX_SHARED_STRINGS_BYTES", 10)
+    monkeypatch.setattr(reader, "MAX_UNPACKED_BYTES", 10**9)
+    monkeypatch.setattr(reader, "MAX_SHARED_STRINGS_BYTES", 10)
     crafted = io.BytesIO()
     with zipfile.ZipFile(crafted, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 
-from zhiben.core.xlsxstream import MAX_CELL_CHARS, SheetWriter, column_letter
+from zhiben.core.tabular.writer import MAX_CELL_CHARS, SheetWriter, column_letter
 
 
 def write(rows, headers=("编号", "名称", "日期", "时间", "数量"), name="隐患台账", widths=(12, 30, 12, 16, 8)) -> bytes:
