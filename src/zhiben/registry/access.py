@@ -1,34 +1,93 @@
-"""Who may do what in the registry (单位、场所、网格、风险评估).
+"""Who sees and does what in the registry (单位、场所、网格、风险评估) — every
+access decision of this app is here.
 
-The rules, one function each below: creating and changing units, adding documents,
-managing sites and grids, assessing risk, seeing contact phones. *Seeing* a unit or
-site is ``Model.objects.restrict(user, "view")`` (core.scoping, plus a 科室 seeing its
-department's units: ``models.department_units_q``); these functions decide the rights
-beyond seeing.
+Visibility (``Model.objects.restrict(user, "view")``, core.scoping with the
+models' ScopeSpec):
+
+* units: the owning department's subtree, the unit's 街道, the unit's own
+  企业用户; a 科室's leaders, officers and read-only members also see their
+  department's units (``models.department_units_q``);
+* sites and grids: the owner's subtree and the 街道;
+* superusers and 区安委办管理员: everything.
+
+Rights beyond seeing:
+
+* register a unit: 区安委办管理员 anywhere; 部门领导/经办人 for units owned
+  within their subtree (the unit list offers "登记" to any 部门领导/经办人);
+* change a unit (all fields), flag it: the district office and 部门领导/经办人
+  of the owner's subtree;
+* add a document, edit the unit's own file: those, and the unit's 企业用户;
+* contact phones in clear: the district office, 部门领导/经办人 of the owning
+  department (its 科室 included, and organizations above the owner), and the
+  unit's 企业用户; everyone else sees them masked;
+* register and edit a site: the district office; 部门领导/经办人 of the owner's
+  subtree; 街道经办人 of the site's 街道 or of an organization above the owner;
+* manage a grid: the district office; 部门领导/经办人/街道经办人 of the owner's
+  subtree;
+* assess risk: the district office; 部门领导/经办人 and 第三方专家 of the
+  owner's subtree; for a site also whoever may edit the site.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from django.db.models import QuerySet
 
+from zhiben.org import access as org_access
+from zhiben.org.access import STAFF_ROLES, holds_role_over, is_active_user, is_admin, leads_within, memberships
 from zhiben.org.choices import Role
 from zhiben.org.models import Organization, User
 
-from .models import (
-    Site,
-    Unit,
-)
+from .models import Grid, Site, Unit
 
-STAFF_ROLES = (Role.DEPT_LEADER, Role.DEPT_OFFICER)
+SITE_ROLES = (*STAFF_ROLES, Role.STREET_OFFICER)
+"""Who registers sites and manages grids (with the district office)."""
+
+__all__ = [
+    "STAFF_ROLES",
+    "can_add_document",
+    "can_assess",
+    "can_change_unit",
+    "can_create_unit",
+    "can_manage_grid",
+    "can_manage_site",
+    "can_register_sites",
+    "can_register_units",
+    "can_see_contacts",
+    "is_unit_member",
+    "visible_grids",
+    "visible_sites",
+    "visible_units",
+]
+
+
+# --- Who sees what ----------------------------------------------------------------------
+
+
+def visible_units(user) -> QuerySet[Unit]:
+    return Unit.objects.restrict(user, "view")
+
+
+def visible_sites(user) -> QuerySet[Site]:
+    return Site.objects.restrict(user, "view")
+
+
+def visible_grids(user) -> QuerySet[Grid]:
+    return Grid.objects.restrict(user, "view")
+
 
 # --- Who may do what --------------------------------------------------------------------
 
 
-def _staff_over(actor: User, org: Organization | None, roles: Sequence[str] = STAFF_ROLES) -> bool:
-    """``actor`` holds one of ``roles`` in ``org`` or above it."""
-    if org is None:
-        return False
-    return any(m.role in roles and org.is_within(m.organization) for m in actor.active_memberships())
+def can_register_units(user: User) -> bool:
+    """Whether to offer registering a unit at all (the owner is checked by
+    :func:`can_create_unit`): the district office and 部门领导/经办人."""
+    return is_admin(user) or bool(memberships(user, STAFF_ROLES))
+
+
+def can_register_sites(user: User) -> bool:
+    """Whether to offer registering a site or a grid: those who may register
+    units, and 街道经办人."""
+    return is_admin(user) or bool(memberships(user, SITE_ROLES))
 
 
 def can_create_unit(actor: User, owner: Organization | None) -> bool:
@@ -36,59 +95,51 @@ def can_create_unit(actor: User, owner: Organization | None) -> bool:
     own organization subtree supervises."""
     if actor.is_district_admin:
         return True
-    return _staff_over(actor, owner)
+    return holds_role_over(actor, owner, STAFF_ROLES)
 
 
 def can_change_unit(actor: User, unit: Unit) -> bool:
     """All fields: the district office and the owning department's staff."""
-    return actor.is_district_admin or _staff_over(actor, unit.owner)
+    return actor.is_district_admin or holds_role_over(actor, unit.owner, STAFF_ROLES)
 
 
 def is_unit_member(actor: User, unit: Unit) -> bool:
-    return any(m.role == Role.ENTERPRISE and m.unit_id == unit.pk for m in actor.active_memberships())
+    """An 企业用户 of ``unit``."""
+    return org_access.is_unit_member(actor, unit.pk)
 
 
 def can_see_contacts(user: User, unit: Unit) -> bool:
     """Phone numbers in clear: the district office, staff of the owning
     department (its 科室 included, and organizations above the owner), and
     the unit's own enterprise users. Everyone else sees them masked."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return False
     if user.is_district_admin or is_unit_member(user, unit):
         return True
     owner = unit.owner
     if owner is None:
         return False
-    department = owner.department
-    return any(
-        m.role in STAFF_ROLES and (owner.is_within(m.organization) or m.organization.is_within(department))
-        for m in user.active_memberships()
-    )
+    return holds_role_over(user, owner, STAFF_ROLES) or leads_within(user, owner.department, STAFF_ROLES)
 
 
 def can_manage_site(actor: User, owner: Organization | None, street: Organization | None) -> bool:
     """The district office; the owning department's staff; the 街道's
-    officers for sites in their 街道."""
-    if actor.is_district_admin or _staff_over(actor, owner):
+    officers for sites in their 街道 (or above the owner)."""
+    if actor.is_district_admin or holds_role_over(actor, owner, STAFF_ROLES):
         return True
-    return any(
-        m.role == Role.STREET_OFFICER
-        and (
-            (street is not None and street.pk == m.organization_id)
-            or (owner is not None and owner.is_within(m.organization))
-        )
-        for m in actor.active_memberships()
-    )
+    if street is not None and any(m.organization_id == street.pk for m in memberships(actor, (Role.STREET_OFFICER,))):
+        return True
+    return holds_role_over(actor, owner, (Role.STREET_OFFICER,))
 
 
 def can_manage_grid(actor: User, owner: Organization) -> bool:
-    return actor.is_district_admin or _staff_over(actor, owner, (*STAFF_ROLES, Role.STREET_OFFICER))
+    return actor.is_district_admin or holds_role_over(actor, owner, SITE_ROLES)
 
 
 def can_assess(actor: User, subject: Unit | Site) -> bool:
     """The district office; the owner's staff and the third-party experts it
     commissioned; for sites also the 街道's officers."""
-    if actor.is_district_admin or _staff_over(actor, subject.owner, (*STAFF_ROLES, Role.EXPERT)):
+    if actor.is_district_admin or holds_role_over(actor, subject.owner, (*STAFF_ROLES, Role.EXPERT)):
         return True
     return isinstance(subject, Site) and can_manage_site(actor, subject.owner, subject.street)
 

@@ -16,7 +16,7 @@ from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
 from zhiben.org.models import Organization
 
-from . import services
+from . import access, services
 from .crypto import mask_phone
 from .filters import SiteFilterSet, UnitFilterSet
 from .models import Sector, Site, SiteType, Tag, Unit
@@ -172,7 +172,7 @@ def unit_summary(u: Unit) -> dict:
 
 
 def unit_detail_data(u: Unit, user) -> dict:
-    see = services.can_see_contacts(user, u)
+    see = access.can_see_contacts(user, u)
     data = unit_summary(u)
     data.update(
         {
@@ -190,7 +190,7 @@ def unit_detail_data(u: Unit, user) -> dict:
                 {"kind": f.kind, "label": f.get_kind_display(), "start": f.start, "end": f.end, "reason": f.reason}
                 for f in u.active_flags()
             ],
-            "site_ids": list(Site.objects.restrict(user, "view").filter(unit=u).values_list("pk", flat=True)),
+            "site_ids": list(access.visible_sites(user).filter(unit=u).values_list("pk", flat=True)),
             "note": u.note,
         }
     )
@@ -240,9 +240,7 @@ def _org_or_error(pk: int | None, field: str, errors: dict) -> Organization | No
 
 @router.get("/units", response=UnitPage, summary="单位列表（筛选，游标分页）")
 def unit_list(request, filters: Query[UnitListQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    filterset = UnitFilterSet(
-        _filter_params(request), queryset=Unit.objects.restrict(request.auth, "view"), user=request.auth
-    )
+    filterset = UnitFilterSet(_filter_params(request), queryset=access.visible_units(request.auth), user=request.auth)
     if not filterset.is_valid():
         raise _filter_errors(filterset)
     qs = filterset.qs.select_related("street", "owner", "sector").prefetch_related("tags")
@@ -289,9 +287,7 @@ def unit_create(request, payload: UnitCreateIn):
 
 @router.get("/sites", response=SitePage, summary="场所列表（筛选，游标分页）")
 def site_list(request, filters: Query[SiteListQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    filterset = SiteFilterSet(
-        _filter_params(request), queryset=Site.objects.restrict(request.auth, "view"), user=request.auth
-    )
+    filterset = SiteFilterSet(_filter_params(request), queryset=access.visible_sites(request.auth), user=request.auth)
     if not filterset.is_valid():
         raise _filter_errors(filterset)
     qs = filterset.qs.select_related("site_type", "street", "owner")

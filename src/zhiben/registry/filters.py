@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from zhiben.org.access import subtree_q
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization
 
@@ -60,7 +61,7 @@ class _Common(django_filters.FilterSet):
         _style(self)
 
     def filter_owner(self, qs, name, value):
-        return qs.filter(owner__path__startswith=value.path)
+        return qs.filter(subtree_q("owner", value))
 
     def filter_no_owner(self, qs, name, value):
         return qs.filter(owner__isnull=True) if value else qs

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
 
+from .access import visible_sites, visible_units
 from .choices import HIGH_RISK_LEVELS
-from .models import RiskAssessment, Site, SiteType, Unit
+from .models import RiskAssessment, SiteType
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -45,10 +46,7 @@ def high_risk(user, year: int, month: int) -> list[RiskAssessment]:
     qs = (
         assessments_valid_in(start, end)
         .filter(level__in=HIGH_RISK_LEVELS)
-        .filter(
-            Q(unit__in=Unit.objects.restrict(user, "view").values("pk"))
-            | Q(site__in=Site.objects.restrict(user, "view").values("pk"))
-        )
+        .filter(Q(unit__in=visible_units(user).values("pk")) | Q(site__in=visible_sites(user).values("pk")))
         .select_related(
             "unit__owner", "unit__street", "unit__sector", "site__owner", "site__street", "site__site_type", "assessor"
         )
@@ -81,16 +79,14 @@ class BlindSpots:
 def blind_spots(user, limit: int = 500) -> BlindSpots:
     """盲区: site types nobody is assigned to (三管三必须), and units and sites
     without an owner."""
-    visible_sites = Site.objects.restrict(user, "view")
+    sites = visible_sites(user)
     types = (
         SiteType.objects.filter(is_active=True, owner__isnull=True, owner_is_street=False)
-        .annotate(n=Count("sites", filter=Q(sites__in=visible_sites.values("pk"))))
+        .annotate(n=Count("sites", filter=Q(sites__in=sites.values("pk"))))
         .order_by("sort_order")
     )
     return BlindSpots(
         site_types=[(t, t.n) for t in types],
-        units=list(
-            Unit.objects.restrict(user, "view").filter(owner__isnull=True).select_related("street", "sector")[:limit]
-        ),
-        sites=list(visible_sites.filter(owner__isnull=True).select_related("street", "site_type", "unit")[:limit]),
+        units=list(visible_units(user).filter(owner__isnull=True).select_related("street", "sector")[:limit]),
+        sites=list(sites.filter(owner__isnull=True).select_related("street", "site_type", "unit")[:limit]),
     )

@@ -8,45 +8,25 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from zhiben.audit.models import AuditEvent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
-from zhiben.org.choices import Role
 from zhiben.web.access import government_only
 from zhiben.web.toolkit import apply_service_error, paginate
 
-from . import reports, services
+from . import access, reports, selectors, services
 from .choices import InsuranceStatus
 from .crypto import mask_phone
-from .filters import SiteFilterSet, UnitFilterSet
 from .forms import AssessmentForm, DocumentForm, FlagForm, GridForm, ReasonForm, SiteForm, UnitForm
 from .models import Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
-
-
-def _is_staff(user) -> bool:
-    return user.is_district_admin or user.has_role(Role.DEPT_LEADER, Role.DEPT_OFFICER)
-
-
-def _can_register_sites(user) -> bool:
-    return _is_staff(user) or user.has_role(Role.STREET_OFFICER)
-
+from .selectors import filtered_sites, filtered_units  # re-exported: views_xlsx imports them from here
 
 # --- Units --------------------------------------------------------------------------------
-
-
-def filtered_units(request):
-    filterset = UnitFilterSet(
-        request.GET or None, queryset=Unit.objects.restrict(request.user, "view"), user=request.user
-    )
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    return filterset, qs.order_by("name", "pk")
 
 
 @login_required
@@ -55,7 +35,7 @@ def unit_list(request):
     context = {
         "filter": filterset,
         "total": qs.count(),
-        "can_create": _is_staff(request.user),
+        "can_create": access.can_register_units(request.user),
         **paginate(request, qs.select_related("owner", "street", "sector").prefetch_related("tags")),
     }
     return render(request, "registry/unit_list.html", context)
@@ -67,7 +47,7 @@ def _unit_form_data(form: UnitForm) -> dict:
 
 @login_required
 def unit_create(request):
-    if not _is_staff(request.user):
+    if not access.can_register_units(request.user):
         raise PermissionDenied("只有区安委办和部门人员可以登记单位")
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -95,8 +75,8 @@ def unit_create(request):
 @login_required
 def unit_edit(request, pk: int):
     unit = get_scoped_or_404(Unit, request.user, "change", pk=pk)
-    full = services.can_change_unit(request.user, unit)
-    if not full and not services.is_unit_member(request.user, unit):
+    full = access.can_change_unit(request.user, unit)
+    if not full and not access.is_unit_member(request.user, unit):
         raise PermissionDenied("只有主管部门或区安委办可以修改单位信息")
     initial = {f: getattr(unit, f) for f in services.UNIT_FIELDS + services.PHONE_FIELDS}
     initial["tags"] = list(unit.tags.all())
@@ -122,11 +102,11 @@ def unit_edit(request, pk: int):
 def _unit_context(request, unit: Unit, **forms) -> dict:
     user = request.user
     today = timezone.localdate()
-    see = services.can_see_contacts(user, unit)
+    see = access.can_see_contacts(user, unit)
     documents = list(unit.documents.select_related("file", "uploaded_by"))
     for document in documents:
         document.state = document.expiry_state(today)
-    can_change = services.can_change_unit(user, unit)
+    can_change = access.can_change_unit(user, unit)
     # Other apps add their part of the file: AppConfig.unit_dossier(request, unit) -> (template, context).
     dossier = []
     for config in apps.get_app_configs():
@@ -148,13 +128,13 @@ def _unit_context(request, unit: Unit, **forms) -> dict:
         "insurance_expired": unit.insurance_expired(today),
         "insurance_color": InsuranceStatus.color_of(unit.insurance_status),
         "can_change": can_change,
-        "can_edit": can_change or services.is_unit_member(user, unit),
-        "can_assess": services.can_assess(user, unit),
-        "can_add_document": services.can_add_document(user, unit),
+        "can_edit": can_change or access.is_unit_member(user, unit),
+        "can_assess": access.can_assess(user, unit),
+        "can_add_document": access.can_add_document(user, unit),
         "flag_form": forms.get("flag") or FlagForm(initial={"start": today}),
         "document_form": forms.get("document") or DocumentForm(),
         "lift_form": ReasonForm(),
-        "events": AuditEvent.objects.filter(object_type="registry.unit", object_id=str(unit.pk)).order_by("-id")[:30],
+        "events": selectors.recent_events("registry.unit", unit.pk),
     }
 
 
@@ -259,7 +239,7 @@ def _assess(request, subject, back: str):
 @login_required
 def unit_assess(request, pk: int):
     unit = get_scoped_or_404(Unit, request.user, "view", pk=pk)
-    if not services.can_assess(request.user, unit):
+    if not access.can_assess(request.user, unit):
         raise PermissionDenied("您不能评估该单位的风险")
     return _assess(request, unit, "registry:unit_detail")
 
@@ -267,7 +247,7 @@ def unit_assess(request, pk: int):
 @login_required
 def site_assess(request, pk: int):
     site = get_scoped_or_404(Site, request.user, "view", pk=pk)
-    if not services.can_assess(request.user, site):
+    if not access.can_assess(request.user, site):
         raise PermissionDenied("您不能评估该场所的风险")
     return _assess(request, site, "registry:site_detail")
 
@@ -299,21 +279,13 @@ def blind_spots(request):
 # --- Sites --------------------------------------------------------------------------------
 
 
-def filtered_sites(request):
-    filterset = SiteFilterSet(
-        request.GET or None, queryset=Site.objects.restrict(request.user, "view"), user=request.user
-    )
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    return filterset, qs.order_by("name", "pk")
-
-
 @login_required
 def site_list(request):
     filterset, qs = filtered_sites(request)
     context = {
         "filter": filterset,
         "total": qs.count(),
-        "can_create": _can_register_sites(request.user),
+        "can_create": access.can_register_sites(request.user),
         **paginate(request, qs.select_related("site_type", "owner", "street", "unit")),
     }
     return render(request, "registry/site_list.html", context)
@@ -321,7 +293,7 @@ def site_list(request):
 
 @login_required
 def site_create(request):
-    if not _can_register_sites(request.user):
+    if not access.can_register_sites(request.user):
         raise PermissionDenied("只有区安委办、部门和街道人员可以登记场所")
     code = request.GET.get("type") or request.POST.get("type")
     site_type = SiteType.objects.filter(code=code, is_active=True).first() if code else None
@@ -353,7 +325,7 @@ def site_create(request):
 @login_required
 def site_edit(request, pk: int):
     site = get_scoped_or_404(Site, request.user, "change", pk=pk)
-    if not services.can_manage_site(request.user, site.owner, site.street):
+    if not access.can_manage_site(request.user, site.owner, site.street):
         raise PermissionDenied("只有负责部门、属地街道或区安委办可以修改场所")
     site_type = site.site_type
     initial = {f: getattr(site, f) for f in services.SITE_FIELDS if f != "attributes"}
@@ -386,10 +358,10 @@ def site_detail(request, pk: int):
         "site": site,
         "assessments": site.assessments.select_related("assessor"),
         "grids": site.grids.all(),
-        "can_edit": services.can_manage_site(request.user, site.owner, site.street),
-        "can_assess": services.can_assess(request.user, site),
-        "unit_visible": site.unit_id and Unit.objects.restrict(request.user, "view").filter(pk=site.unit_id).exists(),
-        "events": AuditEvent.objects.filter(object_type="registry.site", object_id=str(site.pk)).order_by("-id")[:30],
+        "can_edit": access.can_manage_site(request.user, site.owner, site.street),
+        "can_assess": access.can_assess(request.user, site),
+        "unit_visible": selectors.unit_is_visible(request.user, site.unit_id),
+        "events": selectors.recent_events("registry.site", site.pk),
     }
     return render(request, "registry/site_detail.html", context)
 
@@ -400,13 +372,8 @@ def site_detail(request, pk: int):
 @login_required
 @government_only
 def grid_list(request):
-    grids = (
-        Grid.objects.restrict(request.user, "view")
-        .select_related("owner")
-        .prefetch_related("streets", "inspectors")
-        .annotate(n_sites=Count("sites", distinct=True))
-    )
-    can_create = _can_register_sites(request.user)
+    grids = selectors.grid_list(request.user)
+    can_create = access.can_register_sites(request.user)
     return render(request, "registry/grid_list.html", {"grids": grids, "can_create": can_create})
 
 
@@ -440,7 +407,7 @@ def _grid_form_view(request, grid: Grid | None):
 
 @login_required
 def grid_create(request):
-    if not _can_register_sites(request.user):
+    if not access.can_register_sites(request.user):
         raise PermissionDenied("只有区安委办、部门和街道人员可以划分网格")
     return _grid_form_view(request, None)
 
