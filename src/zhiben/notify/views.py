@@ -5,20 +5,17 @@ from django.views.decorators.http import require_POST
 
 from zhiben.web.toolkit import paginate
 
-from . import services
-from .models import Notification
+from . import access, selectors, services
 
 GONE = "该消息涉及的事项已不在您的查看范围内（可能已移交其他部门或已调整），无法打开。"
 
 
 @login_required
 def inbox(request):
-    qs = Notification.objects.filter(recipient=request.user)
-    if request.GET.get("unread"):
-        qs = qs.filter(read_at__isnull=True)
+    qs = selectors.inbox(request.user, unread_only=bool(request.GET.get("unread")))
     context = paginate(request, qs)
     page = list(context["page_obj"])
-    visible = services.visible_targets(request.user, page)
+    visible = access.visible_targets(request.user, page)
     for n in page:
         n.openable = n.pk in visible
     return render(request, "notify/inbox.html", context)
@@ -28,10 +25,10 @@ def inbox(request):
 @require_POST
 def read(request, pk: int):
     services.mark_read(user=request.user, ids=[pk])
-    notification = Notification.objects.filter(pk=pk, recipient=request.user).first()
+    notification = selectors.notification_of(request.user, pk)
     if notification is None or not notification.url:
         return redirect("notify:inbox")
-    if notification.pk not in services.visible_targets(request.user, [notification]):
+    if notification.pk not in access.visible_targets(request.user, [notification]):
         messages.warning(request, GONE)
         return redirect("notify:inbox")
     return redirect(notification.url)
