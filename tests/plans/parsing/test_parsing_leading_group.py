@@ -75,3 +75,9 @@ def test_group_found_outside_an_organisation_part():
     group = parse_plan_text(text)["leading_group"]
     assert group["name"] == "区专项整治领导小组"
     assert [(m["role"], m["name"]) for m in group["members"]] == [("组长", "张三"), ("副组长", "李四")]
+
+
+def test_an_outline_label_is_not_part_of_a_member_name():
+    # the missing-label repair numbers such a paragraph "1."
+    group = parse_leading_group("1.各科室、基层单位的负责人为领导小组成员。")
+    assert group["members"] == [{"role": "成员", "name": "各科室"}, {"role": "成员", "name": "基层单位"}]

@@ -112,3 +112,26 @@ def test_repeated_sentence_is_one_duty():
 
 def test_citation_is_masked():
     assert find_recurring("按照《每月安全检查办法》执行") == []
+
+
+@pytest.mark.parametrize("sentence", ["每年6月0日前报送材料", "每年2月30日前报送", "每年6月99日报送"])
+def test_an_annual_day_the_month_lacks_is_not_a_date(sentence):
+    # "06-00" used to reach the compliance calendar, which cannot build that date.
+    (duty,) = find_recurring(sentence)
+    assert duty["period"] == "year" and "dates" not in duty
+
+
+def test_annual_dates_stop_at_a_day_the_month_lacks():
+    assert find_recurring("每年6月30日、2月30日前报送")[0]["dates"] == ["06-30"]
+    assert find_recurring("每年2月29日前报送")[0]["dates"] == ["02-29"]
+
+
+@pytest.mark.parametrize(("sentence", "times"), [("每月开展3-1次检查", 3), ("每月开展2-2次检查", 2)])
+def test_a_reversed_or_empty_count_range_has_no_maximum(sentence, times):
+    (duty,) = find_recurring(sentence)
+    assert duty["times"] == times and "times_max" not in duty
+
+
+def test_a_ten_day_range_counts_three_times_too():
+    (duty,) = find_recurring("每旬开展1-2次巡查")
+    assert (duty["period"], duty["times"], duty["times_max"], duty["ten_day_cycle"]) == ("month", 3, 6, True)

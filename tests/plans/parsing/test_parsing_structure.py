@@ -315,3 +315,18 @@ def test_annexes_are_not_body_text():
     result = parse_plan_text(text)
     assert len(result["tasks"]) == 3
     assert len(result["recurring"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a label followed by punctuation only is no task
+        ("一、主要任务\n（一）。\n（二）加强检查。", [("（二）", "加强检查")]),
+        ("一、主要任务\n（一）“”。\n（二）落实责任。", [("（二）", "落实责任")]),
+        # separators between a label and its words are not part of the title
+        ("一、主要任务\n（一）：加强检查。推进整改", [("（一）", "加强检查")]),
+        ("一、主要任务\n（一）；\n加强检查。\n（二）落实责任。", [("（一）", "加强检查"), ("（二）", "落实责任")]),
+    ],
+)
+def test_labels_without_words(text, expected):
+    assert [(t["number"], t["title"]) for t in parse_plan_text(text)["tasks"]] == expected

@@ -82,7 +82,8 @@ def _members(text: str) -> list[dict]:
             continue
         for start, end in spans.sentence_spans(line):
             for clause in re.split(r"[，,]", line[start:end]):
-                m = _ASSIGNED.match(clause.strip())
+                # a paragraph numbered by the outline ("1.各科室…负责人为领导小组成员")
+                m = _ASSIGNED.match(spans.strip_label(clause.strip()))
                 if m:
                     _add(members, m.group("role"), m.group("names"))
     return members

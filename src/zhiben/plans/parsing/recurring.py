@@ -11,8 +11,9 @@ Each duty becomes ``{"period", "every", "times", "due_day", "text"}``:
 Optional extra keys, present only when the text says so:
 
 * ``dates`` — fixed annual dates, "每年6月30日、12月31日前…" → ``["06-30", "12-31"]``
-  (``times`` is then the number of dates); "每年年底前" → ``["12-31"]``;
-* ``times_max`` — "每月开展1-2次" → times 1, times_max 2;
+  (``times`` is then the number of dates; a day the month lacks, "6月0日" or
+  "2月30日", ends the list); "每年年底前" → ``["12-31"]``;
+* ``times_max`` — "每月开展1-2次" → times 1, times_max 2 (only above ``times``);
 * ``at_period_end`` — "每月底前", "每季度末";
 * ``weekday`` — "每周一召开" → 1 (Monday … 7 Sunday);
 * ``ten_day_cycle`` — "每旬一次": the enum has no 旬, so it is written as
@@ -113,10 +114,13 @@ def find_recurring(text: str, masked: str | None = None) -> list[dict]:
         count = _COUNT.search(masked, pos, limit) if "dates" not in duty else None
         if count:
             duty["times"] = to_int(count.group("c")) or 1
-            if count.group("c2"):
-                duty["times_max"] = to_int(count.group("c2")) or duty["times"]
+            # "1-2次": a range; a reversed or empty range ("3-1次") says no more than its first number.
+            if count.group("c2") and (to_int(count.group("c2")) or 0) > duty["times"]:
+                duty["times_max"] = to_int(count.group("c2"))
         if unit == "旬":
             duty["times"] *= 3
+            if "times_max" in duty:
+                duty["times_max"] *= 3
             duty["ten_day_cycle"] = True
 
         sentence_start, _ = spans.sentence_at(masked, m.start())
@@ -183,9 +187,9 @@ def _annual_dates(text: str, pos: int) -> tuple[list[str], int]:
         month = int(m.group("month"))
         if m.group("day"):
             day = int(m.group("day"))
-        elif m.group("end"):
-            day = _month_end_day(month)
-        else:  # "每年6月开展…": the whole month, due at its end
+            if not 1 <= day <= _month_end_day(month):  # "6月0日", "2月30日": not a date
+                break
+        else:  # "每年6月底…", "每年6月开展…": the whole month, due at its end
             day = _month_end_day(month)
         dates.append(f"{month:02d}-{day:02d}")
         pos = m.end()

@@ -98,6 +98,11 @@ _LEADING_LABEL = re.compile(
 )
 
 
+def strip_label(text: str) -> str:
+    """``text`` without a leading outline label ("（一）", "1.", "一是" …)."""
+    return _LEADING_LABEL.sub("", text)
+
+
 def tidy(fragment: str) -> str:
     """Trim punctuation and a leading outline label from a quoted fragment."""
-    return _LEADING_LABEL.sub("", fragment.strip(_PUNCT_TRIM)).strip(_PUNCT_TRIM)
+    return strip_label(fragment.strip(_PUNCT_TRIM)).strip(_PUNCT_TRIM)

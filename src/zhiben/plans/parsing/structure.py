@@ -58,6 +58,16 @@ _MAX_ANNEX_LINE = 80
 _MAX_TITLE_LINE = 50
 _MAX_TITLE_LINES = 4
 _DOC_NUMBER = re.compile(r"〔\d{4}〕\s*\d+\s*号$|^\s*附件\s*\d*\s*$")
+# Separators left between a label and its words ("（一）：加强…", "1.；").
+_LEADING_SEPARATORS = "。；;：:，,、 "
+_WORD = re.compile(r"\w")
+
+
+def _heading_content(piece: str) -> str:
+    """What a labelled paragraph says: without separators before its first
+    word; nothing when it holds no word at all (a label followed by "。")."""
+    piece = piece.lstrip(_LEADING_SEPARATORS)
+    return piece if _WORD.search(piece) else ""
 
 
 @dataclass(frozen=True)
@@ -177,11 +187,11 @@ class _OutlineBuilder:
             cut = self._glued_label_at(body)
             piece, text = (body[:cut].rstrip(), body[cut:]) if cut else (body, "")
             if node is not None:
-                node.head = piece
+                node.head = _heading_content(piece)
             elif piece:
                 top = self.stack[-1]
                 if top.level and not top.head and not top.lines and not top.children:
-                    top.head = piece  # the label stood alone on its line
+                    top.head = _heading_content(piece)  # the label stood alone on its line
                 else:
                     top.lines.append(piece)
 
