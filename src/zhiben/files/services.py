@@ -61,6 +61,7 @@ from PIL import Image, ImageOps
 from zhiben.core.errors import ServiceError, ValidationFailed
 
 from .models import EXTENSIONS, FileKind, StoredFile, blob_path, thumb_path
+from .selectors import stored_file_by_hash
 
 try:  # HEIC/HEIF decoding (iPhone photos); optional at import time.
     import pillow_heif
@@ -496,7 +497,7 @@ def _put(storage: Storage, name: str, data: bytes) -> None:
 def _write(checked: _Checked) -> StoredFile:
     storage = default_storage
     sha = checked.sha256
-    existing = StoredFile.objects.filter(sha256=sha).first()
+    existing = stored_file_by_hash(sha)
     if existing is not None:
         # Same content stored before: reuse it (and restore missing objects).
         _put(storage, existing.path, checked.data)

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from django.http import FileResponse, Http404, HttpRequest
 
 from .models import EXTENSIONS, THUMB_CONTENT_TYPE, THUMB_EXTENSION, StoredFile
+from .selectors import stored_file
 from .services import clean_filename, open_stored
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
@@ -97,7 +98,7 @@ def serve_file(
     if isinstance(file_id, StoredFile):
         stored = file_id
     else:
-        stored = StoredFile.objects.filter(pk=file_id).first()
+        stored = stored_file(file_id)
         if stored is None:
             raise Http404("文件不存在")
     if variant == "thumb" and not stored.has_thumbnail:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from zhiben.core.access import get_from_or_404
 from zhiben.core.errors import ServiceError
+from zhiben.files.access import file_link_or_404
 from zhiben.files.views import serve_file
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Grid, Site, SiteType
@@ -144,9 +145,7 @@ def inspection_report(request, pk: int):
 @login_required
 def answer_photo(request, pk: int, photo_id: int, variant: str = "original"):
     inspection = _inspection(request, pk)
-    photo = AnswerPhoto.objects.filter(pk=photo_id, answer__inspection=inspection).select_related("file").first()
-    if photo is None:
-        raise Http404
+    photo = file_link_or_404(AnswerPhoto.objects.filter(answer__inspection=inspection), photo_id)
     return serve_file(request, photo.file, variant=variant, filename=photo.original_name)
 
 

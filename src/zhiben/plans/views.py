@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from zhiben.core.access import get_from_or_404
 from zhiben.core.errors import ServiceError
+from zhiben.files.access import file_link_or_404
 from zhiben.files.views import serve_file
 from zhiben.org import access as org_access
 from zhiben.org.models import Organization
@@ -387,9 +388,7 @@ def _calendar_url(day: dt.date) -> str:
 @login_required
 def instance_evidence(request, pk: int, evidence_id: int):
     instance = get_from_or_404(selectors.instances_for(request.user), request.user, pk=pk)
-    evidence = InstanceEvidence.objects.filter(pk=evidence_id, instance=instance).select_related("file").first()
-    if evidence is None:
-        raise Http404("材料不存在")
+    evidence = file_link_or_404(InstanceEvidence.objects.filter(instance=instance), evidence_id, "材料不存在")
     return serve_file(request, evidence.file, filename=evidence.original_name)
 
 

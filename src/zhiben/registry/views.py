@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
+from zhiben.files.access import file_link_or_404
 from zhiben.files.views import serve_file
 from zhiben.web.access import government_only
 from zhiben.web.toolkit import apply_service_error, paginate
@@ -200,9 +201,7 @@ def unit_document_add(request, pk: int):
 @login_required
 def unit_document_file(request, pk: int, document_id: int):
     unit = get_scoped_or_404(Unit, request.user, "view", pk=pk)
-    document = UnitDocument.objects.filter(unit=unit, pk=document_id).select_related("file").first()
-    if document is None:
-        raise Http404
+    document = file_link_or_404(UnitDocument.objects.filter(unit=unit), document_id)
     return serve_file(request, document.file, filename=document.original_name)
 
 
