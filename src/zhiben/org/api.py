@@ -1,7 +1,6 @@
-"""API: the current user, organizations (scoped) and users (administrators).
+"""API: the current user, organizations (scoped) and users (administrators)."""
 
-No ``from __future__ import annotations`` here: django-ninja reads the
-endpoint signatures through the ``@idempotent`` wrapper."""
+from __future__ import annotations
 
 from datetime import datetime
 
@@ -10,7 +9,6 @@ from ninja.responses import Status
 from pydantic import Field
 
 from zhiben.api.base import Cursor, Id, Limit, StrictSchema, Text, paginate_by_id
-from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import PermissionDeniedError
 
@@ -146,7 +144,6 @@ def user_detail(request, user_id: Id):
 
 
 @router.post("/users", response={201: UserOut}, summary="创建用户（管理员）")
-@idempotent
 def user_create(request, payload: UserCreateIn):
     _require_admin(request)
     organization = get_scoped_or_404(Organization, request.auth, "view", pk=payload.organization_id)
@@ -169,7 +166,6 @@ def user_create(request, payload: UserCreateIn):
 
 
 @router.post("/users/{user_id}/active", response=UserOut, summary="启用/停用用户（管理员）")
-@idempotent
 def user_set_active(request, user_id: Id, payload: UserActiveIn):
     _require_admin(request)
     user = get_scoped_or_404(User, request.auth, "change", pk=user_id)
