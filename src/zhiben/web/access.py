@@ -21,30 +21,24 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from zhiben.audit.services import audit_record
+from zhiben.org.access import VIEW_ROLES, is_active_user, memberships
 from zhiben.org.choices import Role
 
-GOVERNMENT_ROLES = (
-    Role.DISTRICT_ADMIN,
-    Role.DEPT_LEADER,
-    Role.DEPT_OFFICER,
-    Role.STREET_OFFICER,
-    Role.EXPERT,
-    Role.READONLY,
-)
+GOVERNMENT_ROLES = (Role.DISTRICT_ADMIN, *VIEW_ROLES)
+"""区安委办, departments and sections, 街道, experts and read-only accounts."""
 REFUSAL = "该页面供区安委办、行业部门和街道使用。企业用户请从“隐患台账”“企业自查”和本单位档案办理本单位的事项。"
 
 
 def is_government(user) -> bool:
     """Staff of the district, a department or section, a 街道, an expert or a read-only account."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return False
-    return user.is_superuser or user.has_role(*GOVERNMENT_ROLES)
+    return user.is_superuser or bool(memberships(user, GOVERNMENT_ROLES))
 
 
 def require_government(request, *, not_found: bool = False, object_id: str = "") -> None:
     if not is_government(request.user):
-        from zhiben.audit.services import audit_record
-
         audit_record(
             action="access.denied",
             actor=request.user,
