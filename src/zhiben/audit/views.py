@@ -13,19 +13,15 @@ from django.views.decorators.http import require_POST
 from zhiben.core.access import get_scoped_or_404
 from zhiben.web.toolkit import paginate
 
+from .access import can_read_audit_log
 from .forms import AuditFilterSet
 from .models import AuditEvent
 from .services import audit_record, verify_chain
 
 
-def _may_read_audit_log(user) -> bool:
-    """The district office (区安委办管理员) and superusers, as org's
-    ``can_manage_users`` (audit sits below org and does not import it)."""
-    return bool(user is not None and user.is_authenticated and user.is_active and user.is_district_admin)
-
-
 def require_admin(request: HttpRequest) -> None:
-    if not _may_read_audit_log(request.user):
+    """The audit log is the district office's (access.py); anyone else gets a 403, audited."""
+    if not can_read_audit_log(request.user):
         audit_record(action="access.denied", actor=request.user, object_type="page", object_repr=request.path)
         raise PermissionDenied("仅区安委办管理员可访问")
 

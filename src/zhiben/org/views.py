@@ -25,6 +25,7 @@ from zhiben.web.access import government_only
 from zhiben.web.toolkit import apply_service_error, paginate
 
 from . import services as org_services
+from .access import can_manage_users
 from .forms import (
     MembershipForm,
     OrganizationFilterSet,
@@ -35,7 +36,6 @@ from .forms import (
     UserProfileForm,
 )
 from .models import Membership, Organization, User
-from .services import can_manage_users
 
 
 def require_admin(request: HttpRequest) -> None:

@@ -29,7 +29,7 @@ def _is_government(user) -> bool:
 
 
 def _is_admin(user) -> bool:
-    from zhiben.org.services import can_manage_users
+    from zhiben.org.access import can_manage_users
 
     return can_manage_users(user)
 

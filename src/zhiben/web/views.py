@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from zhiben.accounts.services import totp_confirmed_device, totp_remove
 from zhiben.audit.models import AuditChainHead, AuditEvent
+from zhiben.org.access import can_manage_users
 from zhiben.org.forms import ReasonForm
 from zhiben.org.models import Organization, User
-from zhiben.org.services import can_manage_users
 from zhiben.org.views import user_action
 from zhiben.registry.models import Unit
 
