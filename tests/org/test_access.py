@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from django.contrib.auth.models import AnonymousUser
 
 from zhiben.org import access
@@ -53,3 +56,35 @@ def test_enterprise_membership(users, units):
     assert not access.is_unit_member(enterprise, units["construction"].pk)
     assert not access.is_unit_member(users["leader"], units["commerce"].pk)
     assert access.within_any(units["commerce"].owner, access.organizations(users["leader"]))
+
+
+# --- The org app's own rules and the one way to ask about subtrees ----------------------
+
+
+def test_users_are_administered_by_the_district_office(users):
+    assert access.can_manage_users(users["admin"])
+    for name in ("leader", "officer", "street", "enterprise", "expert", "readonly"):
+        assert not access.can_manage_users(users[name])
+    assert not access.can_manage_users(AnonymousUser())
+
+
+def test_a_profile_is_edited_by_its_user_or_the_district_office(users):
+    assert access.can_edit_profile(users["officer"], users["officer"])
+    assert access.can_edit_profile(users["admin"], users["officer"])
+    assert not access.can_edit_profile(users["leader"], users["officer"])
+
+
+def test_no_app_compares_organization_paths_itself():
+    """Subtrees are org's business: outside org/ and core/ nobody writes
+    ``path__startswith`` or ``.path.startswith(`` (``request.path`` is a URL)."""
+    package = Path(access.__file__).resolve().parents[1]
+    pattern = re.compile(r"path__startswith|(?<!request)\.path\.startswith\(")
+    offenders = []
+    for source in sorted(package.rglob("*.py")):
+        relative = source.relative_to(package)
+        if relative.parts[0] in ("org", "core") or "migrations" in relative.parts:
+            continue
+        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{relative}:{number}: {line.strip()}")
+    assert offenders == []
