@@ -6,9 +6,10 @@ import hashlib
 import hmac
 import secrets
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from zhiben.core.fields import user_fk
 
 TOKEN_PREFIX = "zb_"
 
@@ -21,9 +22,7 @@ class PersonalAccessToken(models.Model):
     """个人访问令牌. Only a SHA-256 of the secret is stored; the full token
     is shown once, when it is created."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens", verbose_name="用户"
-    )
+    user = user_fk("用户", on_delete=models.CASCADE, related_name="access_tokens")
     name = models.CharField("用途", max_length=100)
     key = models.CharField("标识", max_length=16, unique=True)
     secret_hash = models.CharField("密钥摘要", max_length=64)

@@ -5,8 +5,9 @@ A record is inserted *before* the request acts (state ``pending``: the key is
 claimed, the unique constraint on user + key lets exactly one request win);
 the winner stores its response on it (state ``done``)."""
 
-from django.conf import settings
 from django.db import models
+
+from zhiben.core.fields import user_fk
 
 
 class IdempotencyState(models.TextChoices):
@@ -15,7 +16,7 @@ class IdempotencyState(models.TextChoices):
 
 
 class IdempotencyRecord(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="用户")
+    user = user_fk("用户", on_delete=models.CASCADE)
     key = models.CharField("幂等键", max_length=100)
     method = models.CharField("方法", max_length=10)
     path = models.CharField("路径", max_length=300)

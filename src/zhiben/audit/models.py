@@ -9,9 +9,9 @@ broken link.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
+from zhiben.core.fields import user_fk
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
 
 GENESIS_HASH = "0" * 64
@@ -38,15 +38,7 @@ class AuditEvent(models.Model):
 
     id = models.BigIntegerField("序号", primary_key=True)
     created_at = models.DateTimeField("时间", db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="操作人",
-        db_constraint=False,
-    )
+    actor = user_fk("操作人", db_constraint=False)
     actor_name = models.CharField("操作人账号", max_length=150, blank=True)
     action = models.CharField("事件", max_length=64, db_index=True)
     object_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)

@@ -12,9 +12,10 @@ Rows are written only by :func:`zhiben.files.services.store_upload`.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from zhiben.core.fields import user_fk
 
 
 class FileKind(models.TextChoices):
@@ -109,14 +110,7 @@ class FileLink(models.Model):
     )
     original_name = models.CharField("原文件名", max_length=255)
     uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="上传人",
-    )
+    uploaded_by = user_fk("上传人")
 
     class Meta:
         abstract = True

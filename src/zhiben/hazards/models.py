@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from zhiben.core.fields import ChoiceColor, user_fk
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
 from zhiben.files.models import FileLink
 
@@ -117,14 +117,7 @@ class Hazard(models.Model):
     difficulty = models.CharField("整改难度", max_length=10, choices=Difficulty.choices, default=Difficulty.EASY)
     found_on = models.DateField("发现日期")
     is_stock = models.BooleanField("存量隐患", editable=False, help_text="2023年12月31日及以前发现")
-    finder = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="发现人",
-    )
+    finder = user_fk("发现人")
     finder_name = models.CharField("发现人/单位", max_length=100, blank=True)
     title = models.CharField("隐患简述", max_length=120)
     description = models.TextField("隐患内容")
@@ -168,14 +161,7 @@ class Hazard(models.Model):
     owner = models.ForeignKey(
         "org.Organization", on_delete=models.PROTECT, related_name="owned_hazards", verbose_name="行业主管部门"
     )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="assigned_hazards",
-        verbose_name="经办人",
-    )
+    assignee = user_fk("经办人", related_name="assigned_hazards")
     pending_owner = models.ForeignKey(
         "org.Organization",
         null=True,
@@ -187,30 +173,13 @@ class Hazard(models.Model):
     )
 
     created_at = models.DateTimeField("上账时间", auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="登记人"
-    )
+    created_by = user_fk("登记人", blank=False)
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     submitted_at = models.DateTimeField("提交验收时间", null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="整改提交人",
-        help_text="记录整改情况的人；他不能验收这次整改",
-    )
+    submitted_by = user_fk("整改提交人", help_text="记录整改情况的人；他不能验收这次整改")
     rectification_note = models.TextField("整改情况", blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="验收人",
-    )
+    verified_by = user_fk("验收人")
     verification_note = models.TextField("验收意见", blank=True)
     self_verified = models.BooleanField(
         "即查即改（自行验收）",
@@ -288,13 +257,9 @@ class Hazard(models.Model):
     def is_major(self) -> bool:
         return self.level == HazardLevel.MAJOR
 
-    @property
-    def status_color(self) -> str:
-        return HazardStatus.color_of(self.status)
+    status_color = ChoiceColor("status", HazardStatus)
 
-    @property
-    def level_color(self) -> str:
-        return HazardLevel.color_of(self.level)
+    level_color = ChoiceColor("level", HazardLevel)
 
 
 class GovernancePlan(models.Model):
@@ -318,9 +283,7 @@ class GovernancePlan(models.Model):
     schedule = models.TextField("时限和要求", blank=True)
     safety = models.TextField("安全措施和应急预案", blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="编制人"
-    )
+    updated_by = user_fk("编制人", blank=False)
 
     class Meta:
         verbose_name = "重大隐患治理方案"
@@ -364,9 +327,7 @@ class Supervision(models.Model):
     deadline = models.DateField("督办期限")
     requirement = models.TextField("督办要求", blank=True)
     opened_at = models.DateTimeField("督办时间", auto_now_add=True)
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="督办人"
-    )
+    opened_by = user_fk("督办人", blank=False)
     is_active = models.BooleanField("督办中", default=True)
     closed_at = models.DateTimeField("解除时间", null=True, blank=True)
 
@@ -390,9 +351,7 @@ class SupervisionFeedback(models.Model):
 
     supervision = models.ForeignKey(Supervision, on_delete=models.CASCADE, related_name="feedback", verbose_name="督办")
     text = models.TextField("反馈内容")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="反馈人"
-    )
+    author = user_fk("反馈人", blank=False)
     created_at = models.DateTimeField("反馈时间", auto_now_add=True)
 
     class Meta:
@@ -418,18 +377,9 @@ class Transfer(models.Model):
     reason = models.TextField("移交理由")
     previous_status = models.CharField("移交前状态", max_length=16, choices=HazardStatus.choices)
     status = models.CharField("状态", max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="发起人"
-    )
+    requested_by = user_fk("发起人", blank=False)
     requested_at = models.DateTimeField("发起时间", auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="处理人",
-    )
+    decided_by = user_fk("处理人")
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
     return_reason = models.TextField("退回理由", blank=True)
 
@@ -452,9 +402,7 @@ class HazardNote(models.Model):
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="notes", verbose_name="隐患")
     kind = models.CharField("类型", max_length=10, choices=NoteKind.choices, default=NoteKind.NOTE)
     text = models.TextField("内容")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="填写人"
-    )
+    author = user_fk("填写人", blank=False)
     created_at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
@@ -479,9 +427,7 @@ class RecheckBatch(models.Model):
     seed = models.CharField("随机种子", max_length=64)
     population = models.PositiveIntegerField("可抽总数")
     drawn_at = models.DateTimeField("抽取时间", auto_now_add=True)
-    drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="抽取人"
-    )
+    drawn_by = user_fk("抽取人", blank=False)
 
     objects = RestrictedQuerySet.as_manager()
     scope_spec = ScopeSpec(org="organization")
@@ -502,14 +448,7 @@ class RecheckItem(models.Model):
     hazard = models.ForeignKey(Hazard, on_delete=models.PROTECT, related_name="rechecks", verbose_name="隐患")
     result = models.CharField("复查结果", max_length=10, choices=RecheckResult.choices, default=RecheckResult.PENDING)
     note = models.TextField("复查情况", blank=True)
-    checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="复查人",
-    )
+    checked_by = user_fk("复查人")
     checked_at = models.DateTimeField("复查时间", null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()

@@ -3,8 +3,9 @@ background, with its progress and, at the end, its result or every bad row."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
+
+from zhiben.core.fields import ChoiceColor, user_fk
 
 from .choices import RUNNING_STATUSES, ImportStatus
 
@@ -27,13 +28,7 @@ class ImportJob(models.Model):
 
     kind = models.CharField("导入类型", max_length=32)
     status = models.CharField("状态", max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="import_jobs",
-        verbose_name="导入人",
-    )
+    created_by = user_fk("导入人", blank=False, related_name="import_jobs")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
@@ -76,9 +71,7 @@ class ImportJob(models.Model):
         except (LookupError, ImportError):
             return self.kind
 
-    @property
-    def status_color(self) -> str:
-        return ImportStatus.color_of(self.status)
+    status_color = ChoiceColor("status", ImportStatus)
 
     @property
     def percent(self) -> int:

@@ -3,10 +3,10 @@ sets, frequency rules and 双随机 draws, and inspections with their answers.""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from zhiben.core.fields import ChoiceColor, user_fk, user_m2m
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
 from zhiben.files.models import FileLink
 
@@ -38,14 +38,7 @@ class Checklist(models.Model):
     )
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="创建人",
-    )
+    created_by = user_fk("创建人")
 
     class Meta:
         verbose_name = "检查表"
@@ -71,14 +64,7 @@ class ChecklistVersion(models.Model):
     content_hash = models.CharField("内容哈希", max_length=64)
     note = models.CharField("修订说明", max_length=200, blank=True)
     published_at = models.DateTimeField("发布时间", auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="发布人",
-    )
+    created_by = user_fk("发布人")
 
     class Meta:
         verbose_name = "检查表版本"
@@ -138,9 +124,7 @@ class Campaign(models.Model):
     period_end = models.DateField("结束日期")
     checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="campaigns", verbose_name="检查表")
     target = models.JSONField("检查对象", default=dict, blank=True, help_text="场所筛选条件，见 docs/inspections.md")
-    team_users = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="inspection_campaigns", verbose_name="检查人员"
-    )
+    team_users = user_m2m("检查人员", related_name="inspection_campaigns")
     team_orgs = models.ManyToManyField(
         "org.Organization", blank=True, related_name="team_campaigns", verbose_name="参加单位"
     )
@@ -148,9 +132,7 @@ class Campaign(models.Model):
     frequency_period = models.CharField("频次周期", max_length=10, choices=FrequencyPeriod.choices, blank=True)
     note = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="创建人"
-    )
+    created_by = user_fk("创建人", blank=False)
 
     objects = RestrictedQuerySet.as_manager()
     scope_spec = CAMPAIGN_SCOPE
@@ -171,9 +153,7 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def method_color(self) -> str:
-        return InspectionMethod.color_of(self.method)
+    method_color = ChoiceColor("method", InspectionMethod)
 
     @property
     def frequency_label(self) -> str:
@@ -193,9 +173,7 @@ class CampaignDraw(models.Model):
     pool_ids = models.JSONField("检查人员库", default=list)
     inspector_ids = models.JSONField("抽中检查人员", default=list)
     drawn_at = models.DateTimeField("抽取时间", auto_now_add=True)
-    drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="抽取人"
-    )
+    drawn_by = user_fk("抽取人", blank=False)
 
     class Meta:
         verbose_name = "双随机抽取"
@@ -234,9 +212,7 @@ class Inspection(models.Model):
     team_orgs = models.ManyToManyField(
         "org.Organization", blank=True, related_name="joint_inspections", verbose_name="联合检查单位"
     )
-    inspectors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="inspections", verbose_name="检查人员"
-    )
+    inspectors = user_m2m("检查人员", related_name="inspections")
     method = models.CharField("检查方式", max_length=16, choices=InspectionMethod.choices)
     checklist_version = models.ForeignKey(
         ChecklistVersion, on_delete=models.PROTECT, related_name="inspections", verbose_name="检查表版本"
@@ -246,18 +222,9 @@ class Inspection(models.Model):
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     summary = models.TextField("检查情况", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="记录人"
-    )
+    created_by = user_fk("记录人", blank=False)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-    finished_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="完成人",
-    )
+    finished_by = user_fk("完成人")
 
     objects = RestrictedQuerySet.as_manager()
     scope_spec = INSPECTION_SCOPE
@@ -288,13 +255,9 @@ class Inspection(models.Model):
     def is_finished(self) -> bool:
         return self.status == InspectionStatus.FINISHED
 
-    @property
-    def status_color(self) -> str:
-        return InspectionStatus.color_of(self.status)
+    status_color = ChoiceColor("status", InspectionStatus)
 
-    @property
-    def method_color(self) -> str:
-        return InspectionMethod.color_of(self.method)
+    method_color = ChoiceColor("method", InspectionMethod)
 
 
 class InspectionAnswer(models.Model):
@@ -339,9 +302,7 @@ class InspectionAnswer(models.Model):
     def __str__(self) -> str:
         return f"{self.item.code} {self.get_result_display()}"
 
-    @property
-    def result_color(self) -> str:
-        return AnswerResult.color_of(self.result)
+    result_color = ChoiceColor("result", AnswerResult)
 
 
 class AnswerPhoto(FileLink):

@@ -1,15 +1,14 @@
 """In-app notifications (站内消息): 抄告, 督办, 移交 and reminders land here."""
 
-from django.conf import settings
 from django.db import models
+
+from zhiben.core.fields import user_fk
 
 
 class Notification(models.Model):
     """One message to one user."""
 
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="接收人"
-    )
+    recipient = user_fk("接收人", on_delete=models.CASCADE, related_name="notifications")
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=300, blank=True)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 
+from zhiben.core.fields import ChoiceColor, user_fk
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
 
 from .choices import OrgKind, Role
@@ -94,9 +95,7 @@ class Organization(models.Model):
     def display_name(self) -> str:
         return self.short_name or self.name
 
-    @property
-    def kind_color(self) -> str:
-        return OrgKind.color_of(self.kind)
+    kind_color = ChoiceColor("kind", OrgKind)
 
     def ancestors(self) -> OrganizationQuerySet:
         prefixes = [self.path[: i + PATH_STEP] for i in range(0, len(self.path) - PATH_STEP, PATH_STEP)]
@@ -183,7 +182,7 @@ class User(AbstractUser):
 class Membership(models.Model):
     """A user's role in an organization; an 企业用户 is also bound to one unit."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name="用户")
+    user = user_fk("用户", on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="memberships", verbose_name="组织"
     )
@@ -216,6 +215,4 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.organization} · {self.get_role_display()}"
 
-    @property
-    def role_color(self) -> str:
-        return Role.color_of(self.role)
+    role_color = ChoiceColor("role", Role)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from zhiben.core.fields import ChoiceColor, user_fk
 from zhiben.files.models import FileLink
 
 from .choices import ImportStatus, IndicatorState, InstanceState, Period, ReportStatus, TaskStatus, UnitRole
@@ -58,14 +58,7 @@ class Plan(models.Model):
     version = models.PositiveIntegerField("版本", default=1)
     imported_at = models.DateTimeField("导入时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="导入人",
-    )
+    imported_by = user_fk("导入人")
 
     class Meta:
         verbose_name = "行动方案"
@@ -106,14 +99,7 @@ class PlanImport(models.Model):
     parsed = models.JSONField("解析结果")
     diff = models.JSONField("差异", default=dict)
     status = models.CharField("状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="上传人",
-    )
+    created_by = user_fk("上传人")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
 
@@ -181,8 +167,7 @@ class Task(models.Model):
     def status_label(self) -> str:
         return TaskStatus(self.status()).label
 
-    def status_color(self) -> str:
-        return TaskStatus.color_of(self.status())
+    status_color = ChoiceColor("status", TaskStatus)
 
 
 class TaskUnit(models.Model):
@@ -217,9 +202,7 @@ class OrgNameMapping(models.Model):
         "org.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="对应组织"
     )
     ignored = models.BooleanField("泛指（不对应具体组织）", default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_fk()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -311,9 +294,7 @@ class ObligationInstance(models.Model):
     period_start = models.DateField("周期开始")
     due_date = models.DateField("期限")
     fulfilled_at = models.DateTimeField("完成时间", null=True, blank=True)
-    fulfilled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    fulfilled_by = user_fk()
     note = models.TextField("完成情况", blank=True)
 
     class Meta:
@@ -336,8 +317,7 @@ class ObligationInstance(models.Model):
     def state_label(self) -> str:
         return InstanceState(self.state()).label
 
-    def state_color(self) -> str:
-        return InstanceState.color_of(self.state())
+    state_color = ChoiceColor("state", InstanceState)
 
 
 class InstanceEvidence(FileLink):
@@ -365,13 +345,9 @@ class ProgressReport(models.Model):
     first_submitted_at = models.DateTimeField("首次报送时间", null=True, blank=True)
     submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
     return_reason = models.TextField("退回原因", blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    reviewed_by = user_fk()
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_fk()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -393,9 +369,7 @@ class ProgressReport(models.Model):
             return False
         return timezone.localtime(self.first_submitted_at).date() > self.due_date
 
-    @property
-    def status_color(self) -> str:
-        return ReportStatus.color_of(self.status)
+    status_color = ChoiceColor("status", ReportStatus)
 
 
 class Indicator(models.Model):
@@ -438,8 +412,7 @@ class Indicator(models.Model):
     def state_label(self) -> str:
         return IndicatorState(self.state()).label
 
-    def state_color(self) -> str:
-        return IndicatorState.color_of(self.state())
+    state_color = ChoiceColor("state", IndicatorState)
 
     def latest(self) -> IndicatorValue | None:
         values = sorted(self.values.all(), key=lambda v: (v.measured_on, v.pk))
@@ -451,9 +424,7 @@ class IndicatorValue(models.Model):
     value = models.DecimalField("数值", max_digits=12, decimal_places=2)
     measured_on = models.DateField("统计日期")
     note = models.TextField("说明", blank=True)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    entered_by = user_fk()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from zhiben.core.fields import ChoiceColor, user_fk, user_m2m
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec, scope_q
 from zhiben.core.validators import validate_uscc
 from zhiben.files.models import FileLink
@@ -85,9 +85,7 @@ class RiskMixin(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def risk_color(self) -> str:
-        return RISK_HEX.get(self.risk_level, "#6c757d")
+    risk_color = ChoiceColor("risk_level", RISK_HEX, default="#6c757d")
 
 
 def department_units_q(user) -> Q | None:
@@ -116,7 +114,7 @@ def department_units_q(user) -> Q | None:
         department = org.department
         if department.pk == org.pk:
             continue
-        orgs = Organization.objects.filter(path__startswith=department.path).order_by().values("pk")
+        orgs = Organization.objects.subtree_of(department).order_by().values("pk")
         q = Q(owner__in=orgs) if q is None else q | Q(owner__in=orgs)
     return q
 
@@ -224,9 +222,7 @@ class UnitFlag(models.Model):
     reason = models.CharField("原因", max_length=300)
     start = models.DateField("开始日期")
     end = models.DateField("结束日期", null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="登记人"
-    )
+    created_by = user_fk("登记人", blank=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     objects = UnitFlagQuerySet.as_manager()
@@ -248,9 +244,7 @@ class UnitFlag(models.Model):
         today = today or timezone.localdate()
         return self.start <= today and (self.end is None or self.end >= today)
 
-    @property
-    def color(self) -> str:
-        return FlagKind.color_of(self.kind)
+    color = ChoiceColor("kind", FlagKind)
 
 
 class UnitDocument(FileLink):
@@ -413,9 +407,7 @@ class Grid(models.Model):
         limit_choices_to={"kind": "street"},
     )
     sites = models.ManyToManyField(Site, blank=True, related_name="grids", verbose_name="包含场所")
-    inspectors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="inspected_grids", verbose_name="网格检查员"
-    )
+    inspectors = user_m2m("网格检查员", related_name="inspected_grids")
     note = models.CharField("说明", max_length=300, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -460,9 +452,7 @@ class RiskAssessment(models.Model):
     level = models.CharField("风险等级", max_length=10, choices=RiskLevel.choices)
     assessed_on = models.DateField("评估日期")
     valid_until = models.DateField("有效期至")
-    assessor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="评估人"
-    )
+    assessor = user_fk("评估人", blank=False)
     note = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
@@ -487,6 +477,4 @@ class RiskAssessment(models.Model):
     def subject(self) -> Unit | Site:
         return self.unit if self.unit_id else self.site
 
-    @property
-    def level_color(self) -> str:
-        return RISK_HEX.get(self.level, "#6c757d")
+    level_color = ChoiceColor("level", RISK_HEX, default="#6c757d")

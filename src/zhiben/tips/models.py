@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from zhiben.core.fields import ChoiceColor, user_fk
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
 from zhiben.files.models import FileLink
 from zhiben.registry.crypto import EncryptedCharField
@@ -76,15 +77,7 @@ class Tip(models.Model):
     external_ref = models.CharField("来件编号", max_length=40, blank=True, help_text="12345 工单号、随申拍编号等")
     received_on = models.DateField("收到日期", default=timezone.localdate)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="登记人",
-        help_text="网页举报为空",
-    )
+    created_by = user_fk("登记人", help_text="网页举报为空")
 
     text = models.TextField("举报内容")
     place = models.CharField("地点", max_length=200, blank=True)
@@ -115,25 +108,11 @@ class Tip(models.Model):
     )
     hazard_created = models.BooleanField("新建隐患", default=False, help_text="否：关联已有隐患")
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="处理人",
-    )
+    decided_by = user_fk("处理人")
     reject_reason = models.TextField("不予受理理由", blank=True)
     reply = models.TextField("答复", blank=True)
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
-    replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="答复人",
-    )
+    replied_by = user_fk("答复人")
 
     objects = TipQuerySet.as_manager()
     scope_spec = ScopeSpec(org="routed_to", street="street")
@@ -168,13 +147,9 @@ class Tip(models.Model):
     def has_contact(self) -> bool:
         return bool(self.reporter_name or self.reporter_phone)
 
-    @property
-    def status_color(self) -> str:
-        return TipStatus.color_of(self.status)
+    status_color = ChoiceColor("status", TipStatus)
 
-    @property
-    def channel_color(self) -> str:
-        return TipChannel.color_of(self.channel)
+    channel_color = ChoiceColor("channel", TipChannel)
 
     @property
     def reply_due(self) -> dt.date:
@@ -206,9 +181,7 @@ class TipReward(models.Model):
     amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2)
     basis = models.TextField("奖励依据")
     approved_on = models.DateField("批准日期")
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="批准人"
-    )
+    approved_by = user_fk("批准人", on_delete=models.PROTECT)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
