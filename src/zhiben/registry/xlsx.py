@@ -7,8 +7,8 @@ Import = one service-level change, written in bulk
 500,000 rows that is far too slow. The importers therefore:
 
 1. validate every row with the *services' own rules*
-   (``services.unit_errors`` / ``services._prepare_site``,
-   ``services._normalize_unit``, ``can_create_unit``, ``can_manage_site``),
+   (``services.unit_errors`` / ``services.prepare_site``,
+   ``services.normalize_unit``, ``can_create_unit``, ``can_manage_site``),
    answering the queries those rules need from caches and from one query per
    chunk of 5,000 rows (registered 统一社会信用代码, visible units);
 2. spool the clean rows (ids and plain values) to an anonymous temporary file
@@ -777,7 +777,7 @@ class UnitRows:
         data["license_status"] = cell("license_status", _LICENSE) or LicenseStatus.UNKNOWN
         data["insurance_expiry"] = cell("insurance_expiry", parse_date, "安责险到期日", epoch=epoch)
         data["license_expiry"] = cell("license_expiry", parse_date, "许可证有效期至", epoch=epoch)
-        return services._normalize_unit(data), errors
+        return services.normalize_unit(data), errors
 
     def run(self, rows: FastSheetRows, progress: Callable[[int], None]) -> None:
         pending: list[tuple[int, dict[str, Any], list[RowError]]] = []
@@ -897,7 +897,7 @@ class UnitRows:
 
 def parse_attributes(text: str, site_type: SiteType) -> tuple[dict[str, Any], str | None]:
     """ "施工阶段：基坑；含深基坑：是" → {"stage": "基坑", "has_deep_pit": "是"}
-    (raw values; ``services._clean_attributes`` checks them)."""
+    (raw values; ``services.clean_attributes`` checks them)."""
     specs = {s["label"]: s for s in site_type.attributes or []}
     specs.update({s["key"]: s for s in site_type.attributes or []})
     raw: dict[str, Any] = {}
@@ -918,7 +918,7 @@ def parse_attributes(text: str, site_type: SiteType) -> tuple[dict[str, Any], st
 
 
 class _FileUnit:
-    """What ``services._prepare_site`` reads of a unit that is imported in
+    """What ``services.prepare_site`` reads of a unit that is imported in
     the same file (street and address)."""
 
     def __init__(self, street: Organization | None, address: str):
@@ -1015,7 +1015,7 @@ class SiteRows:
                     unit_id = data["unit"].pk
                 else:
                     errors.append(RowError(number, SITE_HEADER_OF["unit"], f"所属单位（{uscc}）不存在或您无权访问"))
-            prepared, field_errors = services._prepare_site(data)
+            prepared, field_errors = services.prepare_site(data)
             if not field_errors and not errors:
                 if prepared.get("owner") is None:
                     prepared["owner"] = services.default_site_owner(prepared["site_type"], prepared.get("street"))

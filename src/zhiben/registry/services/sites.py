@@ -29,7 +29,7 @@ from ._common import OWNER_KINDS, SITE_FIELDS
 # --- Sites --------------------------------------------------------------------------------
 
 
-def _clean_attributes(site_type: SiteType, raw: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, str]]:
+def clean_attributes(site_type: SiteType, raw: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, str]]:
     """The attributes of ``site_type`` from ``raw`` (unknown keys dropped),
     with errors keyed ``attr_<key>``."""
     raw = raw or {}
@@ -81,7 +81,12 @@ def default_site_owner(site_type: SiteType, street: Organization | None) -> Orga
     return site_type.owner
 
 
-def _prepare_site(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def prepare_site(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Site ``data`` normalised and checked by the rules of ``site_create`` /
+    ``site_update`` (text stripped; 街道 and address taken from the unit when
+    empty; attributes cleaned by the type; coordinates as 6-place decimals):
+    ``(data, errors by field)``. Runs no query and checks no right, so that
+    the Excel import applies the same rules to every row."""
     data = dict(data)
     for key in ("name", "address", "note"):
         if key in data:
@@ -103,7 +108,7 @@ def _prepare_site(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     if not isinstance(site_type, SiteType):
         errors["site_type"] = "请选择场所类型"
     else:
-        data["attributes"], attr_errors = _clean_attributes(site_type, data.get("attributes"))
+        data["attributes"], attr_errors = clean_attributes(site_type, data.get("attributes"))
         errors.update(attr_errors)
     street = data.get("street")
     if street is not None and street.kind != OrgKind.STREET:
@@ -111,21 +116,29 @@ def _prepare_site(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     owner = data.get("owner")
     if owner is not None and owner.kind not in OWNER_KINDS:
         errors["owner"] = "负责部门须为委办局、科室或街道"
+    _check_coordinates(data, errors)
+    return data, errors
+
+
+def _check_coordinates(data: dict[str, Any], errors: dict[str, str]) -> None:
+    """Latitude and longitude: both or neither, numbers within range,
+    quantized to 6 places in ``data``; problems into ``errors``."""
     lat, lng = data.get("latitude"), data.get("longitude")
     if (lat is None) != (lng is None):
         errors["latitude"] = "经纬度须同时填写"
-    elif lat is not None:
-        try:
-            lat, lng = Decimal(str(lat)).quantize(Decimal("0.000001")), Decimal(str(lng)).quantize(Decimal("0.000001"))
-        except (InvalidOperation, ValueError):
-            errors["latitude"] = "经纬度须为数字"
-        else:
-            if not (-90 <= lat <= 90):
-                errors["latitude"] = "纬度应在 -90 到 90 之间"
-            elif not (-180 <= lng <= 180):
-                errors["longitude"] = "经度应在 -180 到 180 之间"
-            data["latitude"], data["longitude"] = lat, lng
-    return data, errors
+        return
+    if lat is None:
+        return
+    try:
+        lat, lng = Decimal(str(lat)).quantize(Decimal("0.000001")), Decimal(str(lng)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        errors["latitude"] = "经纬度须为数字"
+        return
+    if not (-90 <= lat <= 90):
+        errors["latitude"] = "纬度应在 -90 到 90 之间"
+    elif not (-180 <= lng <= 180):
+        errors["longitude"] = "经度应在 -180 到 180 之间"
+    data["latitude"], data["longitude"] = lat, lng
 
 
 def _site_snapshot(site: Site) -> dict[str, Any]:
@@ -139,7 +152,7 @@ def site_create(*, actor: User, data: dict[str, Any]) -> Site:
     unknown = set(data) - set(SITE_FIELDS)
     if unknown:
         raise TypeError(f"site_create() got unexpected fields {sorted(unknown)}")
-    data, errors = _prepare_site(data)
+    data, errors = prepare_site(data)
     if errors:
         raise ValidationFailed("场所信息有误：" + "；".join(errors.values()), details=errors)
     if data.get("owner") is None:
@@ -171,7 +184,7 @@ def site_update(*, actor: User, site: Site, data: dict[str, Any], reason: str = 
         )
     merged = {f: getattr(site, f) for f in SITE_FIELDS}
     merged.update(data)
-    merged, errors = _prepare_site(merged)
+    merged, errors = prepare_site(merged)
     if errors:
         raise ValidationFailed("场所信息有误：" + "；".join(errors.values()), details=errors)
     if merged.get("owner") is None:

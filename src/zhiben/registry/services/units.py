@@ -65,7 +65,7 @@ def _validate_unit(data: dict[str, Any], *, unit: Unit | None = None) -> dict[st
 
 
 def unit_errors(data: dict[str, Any], *, uscc_taken: Callable[[str], bool]) -> dict[str, str]:
-    """The problems of normalised unit ``data`` (see ``_normalize_unit``), by
+    """The problems of normalised unit ``data`` (see ``normalize_unit``), by
     field. Runs no query itself: ``uscc_taken(code)`` says whether a valid
     code is already registered (the Excel import answers it from codes
     fetched in bulk, so the services and the import share these rules)."""
@@ -108,7 +108,10 @@ def unit_errors(data: dict[str, Any], *, uscc_taken: Callable[[str], bool]) -> d
     return errors
 
 
-def _normalize_unit(data: dict[str, Any]) -> dict[str, Any]:
+def normalize_unit(data: dict[str, Any]) -> dict[str, Any]:
+    """Unit ``data`` as ``unit_create``/``unit_update`` (and the Excel import)
+    check it: text stripped, the code upper-cased (empty: None), phones with
+    single spaces, the sector's 主管部门 as owner when none is given."""
     data = dict(data)
     for key in ("name", "address", "industry_type", "legal_rep_name", "safety_contact_name", "note"):
         if key in data:
@@ -139,9 +142,7 @@ def unit_create(
     unknown = set(details) - set(UNIT_DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"unit_create() got unexpected fields {sorted(unknown)}")
-    data = _normalize_unit(
-        {"name": name, "uscc": uscc, "address": address, "street": street, "owner": owner, **details}
-    )
+    data = normalize_unit({"name": name, "uscc": uscc, "address": address, "street": street, "owner": owner, **details})
     require(can_create_unit(actor, data["owner"]), "您不能登记由其他部门主管的单位")
     errors = _validate_unit(data)
     if errors:
@@ -167,7 +168,7 @@ def unit_update(*, actor: User, unit: Unit, data: dict[str, Any], reason: str = 
         )
     merged = {f: getattr(unit, f) for f in UNIT_FIELDS + PHONE_FIELDS}
     merged.update(data)
-    merged = _normalize_unit(merged)
+    merged = normalize_unit(merged)
     if can_change_unit(actor, unit):
         if merged["owner"] != unit.owner:
             require(can_create_unit(actor, merged["owner"]), "您不能把单位转给其他部门主管")
