@@ -13,8 +13,8 @@ from typing import Any
 from django.db.models import Count, Max, Q
 
 from zhiben.org.access import subtree_q
-from zhiben.org.models import Organization
-from zhiben.registry.models import Grid, Site
+from zhiben.org.models import Organization, User
+from zhiben.registry.models import Grid, Site, SiteType
 
 from .choices import AnswerResult, FrequencyPeriod, InspectionStatus
 from .models import Campaign, InspectionAnswer
@@ -274,3 +274,55 @@ def inspector_activity(inspections, start: dt.date, end: dt.date, sites=None) ->
             row.never_visited_sample = list(unvisited.order_by("name")[:20])
         per_org.append(row)
     return {"inspectors": per_user, "organizations": per_org}
+
+
+# --- Campaign pages -------------------------------------------------------------------------
+
+
+def draws_of(campaign: Campaign) -> list[tuple]:
+    """The campaign's draws, each with its sites and inspectors."""
+    return [
+        (d, list(Site.objects.filter(pk__in=d.site_ids)), list(User.objects.filter(pk__in=d.inspector_ids)))
+        for d in campaign.draws.select_related("drawn_by")
+    ]
+
+
+def self_check_sites(unit_ids: list[int]):
+    """The active sites of the given units (an enterprise user's own)."""
+    return Site.objects.filter(unit_id__in=unit_ids, is_active=True)
+
+
+def _names(model, field: str, values) -> str:
+    found = {getattr(obj, field): str(obj) for obj in model.objects.filter(**{f"{field}__in": list(values)})}
+    return "、".join(found.get(v, str(v)) for v in values)
+
+
+def describe_target(target: dict | None) -> list[tuple[str, str]]:
+    """The campaign's 检查对象条件 as (label, value) lines in words, not its JSON."""
+    target = target or {}
+    lines: list[tuple[str, str]] = []
+    if target.get("site_types"):
+        lines.append(("场所类型", _names(SiteType, "code", target["site_types"])))
+    if target.get("streets"):
+        lines.append(("街道", _names(Organization, "code", target["streets"])))
+    if target.get("owner"):
+        lines.append(("负责部门", _names(Organization, "code", [target["owner"]]) + "（含下级）"))
+    if target.get("grid"):
+        grid = Grid.objects.filter(pk=target["grid"]).first()
+        lines.append(("网格", grid.name if grid else "（已删除的网格）"))
+    attributes = target.get("attributes") or {}
+    if attributes:
+        labels = {}
+        for site_type in SiteType.objects.filter(code__in=target.get("site_types") or []):
+            labels.update({spec["key"]: spec["label"] for spec in site_type.attributes or [] if "key" in spec})
+        shown = []
+        for key, value in attributes.items():
+            value = {True: "是", False: "否"}.get(value, value) if isinstance(value, bool) else value
+            shown.append(f"{labels.get(key, key)}：{value}")
+        lines.append(("场所属性", "；".join(shown)))
+    if target.get("sites"):
+        ids = [int(pk) for pk in target["sites"]]
+        names = list(Site.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True)[:10])
+        more = f" 等 {len(ids)} 处" if len(ids) > len(names) or len(ids) > 10 else ""
+        lines.append(("另加场所", "、".join(names) + more))
+    return lines

@@ -16,8 +16,7 @@ from zhiben.core.access import get_from_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.access import file_link_or_404
 from zhiben.files.views import serve_file
-from zhiben.org.models import Organization, User
-from zhiben.registry.models import Grid, Site, SiteType
+from zhiben.registry.access import visible_sites
 from zhiben.web.access import government_only
 from zhiben.web.toolkit import apply_service_error, page_of
 
@@ -54,7 +53,7 @@ def inspection_create(request):
     campaign = None
     if request.GET.get("campaign") or request.POST.get("campaign"):
         campaign = _campaign(request, request.GET.get("campaign") or request.POST.get("campaign"))
-    sites = services.target_sites(campaign.target) if campaign else Site.objects.restrict(request.user, "view")
+    sites = services.target_sites(campaign.target) if campaign else visible_sites(request.user)
     form = InspectionForm(request.POST or None, sites=sites, initial={"site": request.GET.get("site")})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -184,7 +183,7 @@ def repeat_view(request):
 def activity_view(request):
     form, start, end = _period(request)
     data = selectors.inspector_activity(
-        access.visible_inspections(request.user), start, end, sites=Site.objects.restrict(request.user, "view")
+        access.visible_inspections(request.user), start, end, sites=visible_sites(request.user)
     )
     return render(request, "inspections/activity.html", {"form": form, **data, "start": start, "end": end})
 
@@ -237,15 +236,7 @@ def campaign_detail(request, pk: int):
                 apply_service_error(form, exc)
             else:
                 return redirect("inspections:campaign_detail", pk=campaign.pk)
-    draws = []
-    for d in campaign.draws.select_related("drawn_by"):
-        draws.append(
-            (
-                d,
-                list(Site.objects.filter(pk__in=d.site_ids)),
-                list(User.objects.filter(pk__in=d.inspector_ids)),
-            )
-        )
+    draws = selectors.draws_of(campaign)
     inspections = access.visible_inspections(request.user).filter(campaign=campaign).select_related("site")
     return render(
         request,
@@ -253,7 +244,7 @@ def campaign_detail(request, pk: int):
         {
             "campaign": campaign,
             "coverage": selectors.coverage(campaign),
-            "target_lines": describe_target(campaign.target),
+            "target_lines": selectors.describe_target(campaign.target),
             "targets": services.target_sites(campaign.target).select_related("street", "site_type")[:500],
             "draws": draws,
             "form": form,
@@ -262,42 +253,6 @@ def campaign_detail(request, pk: int):
         },
         status=422 if form.errors else 200,
     )
-
-
-def _names(model, field: str, values) -> str:
-    found = {getattr(obj, field): str(obj) for obj in model.objects.filter(**{f"{field}__in": list(values)})}
-    return "、".join(found.get(v, str(v)) for v in values)
-
-
-def describe_target(target: dict | None) -> list[tuple[str, str]]:
-    """The campaign's 检查对象条件 as (label, value) lines in words, not its JSON."""
-    target = target or {}
-    lines: list[tuple[str, str]] = []
-    if target.get("site_types"):
-        lines.append(("场所类型", _names(SiteType, "code", target["site_types"])))
-    if target.get("streets"):
-        lines.append(("街道", _names(Organization, "code", target["streets"])))
-    if target.get("owner"):
-        lines.append(("负责部门", _names(Organization, "code", [target["owner"]]) + "（含下级）"))
-    if target.get("grid"):
-        grid = Grid.objects.filter(pk=target["grid"]).first()
-        lines.append(("网格", grid.name if grid else "（已删除的网格）"))
-    attributes = target.get("attributes") or {}
-    if attributes:
-        labels = {}
-        for site_type in SiteType.objects.filter(code__in=target.get("site_types") or []):
-            labels.update({spec["key"]: spec["label"] for spec in site_type.attributes or [] if "key" in spec})
-        shown = []
-        for key, value in attributes.items():
-            value = {True: "是", False: "否"}.get(value, value) if isinstance(value, bool) else value
-            shown.append(f"{labels.get(key, key)}：{value}")
-        lines.append(("场所属性", "；".join(shown)))
-    if target.get("sites"):
-        ids = [int(pk) for pk in target["sites"]]
-        names = list(Site.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True)[:10])
-        more = f" 等 {len(ids)} 处" if len(ids) > len(names) or len(ids) > 10 else ""
-        lines.append(("另加场所", "、".join(names) + more))
-    return lines
 
 
 @login_required
@@ -419,7 +374,7 @@ def self_check(request):
     unit_ids = access.enterprise_unit_ids(request.user)
     if not unit_ids:
         raise Http404
-    sites = Site.objects.filter(unit_id__in=unit_ids, is_active=True)
+    sites = selectors.self_check_sites(unit_ids)
     form = SelfCheckForm(request.POST or None, sites=sites)
     if request.method == "POST" and form.is_valid():
         try:
