@@ -177,7 +177,7 @@ def test_a_visible_site_for_another_organization_is_403_and_audited(sites, users
         ({"inspector_ids": [987654]}, "inspector_ids"),
         ({"method": "self_check"}, "method"),
         ({"latitude": "91"}, "latitude"),
-        ({"summary": "x" * 2001}, "summary"),
+        ({"summary": "x" * 5001}, "summary"),
         ({"unknown": 1}, "unknown"),
         ({"answers": [{"item_code": "6.5", "result": "pending"}]}, "answers"),
         ({"answers": [{"item_code": "no-such-item", "result": "pass"}]}, "answers"),

@@ -7,7 +7,8 @@ Rights are the pages' (``inspections/access.py``), decided by the services:
 an inspection, campaign or site out of the caller's scope answers 404; a
 visible one the caller may not act on answers 403 (audited). Reference data
 named by id (checklists, organizations, users) that does not exist is a 422.
-Every write honours ``Idempotency-Key``.
+Every write honours ``Idempotency-Key``. Photos, and 即查即改 (which needs an
+after-photo), are recorded on the page; the API records results and notes.
 
 No ``from __future__ import annotations`` here: django-ninja reads the
 endpoint signatures through the ``@idempotent`` wrapper."""
@@ -159,7 +160,7 @@ Method = Literal[tuple(value for value, _ in CAMPAIGN_METHODS)]
 class AnswerIn(StrictSchema):
     item_code: Text(32, min_length=1) = Field(description="检查条目编号（见检查记录详情的 item_code）")
     result: Literal["pass", "fail", "na"] = Field(description="pass 符合 / fail 不符合 / na 不适用")
-    note: Text(2000) = Field("", description="检查情况；不符合项写入隐患描述")
+    note: Text() = Field("", description="检查情况；不符合项写入隐患描述")
 
 
 class InspectionCreateIn(StrictSchema):
@@ -176,7 +177,7 @@ class InspectionCreateIn(StrictSchema):
     inspector_ids: list[Id] = Field(default_factory=list, max_length=MAX_TEAM, description="检查人员（本人自动加入）")
     latitude: Latitude | None = None
     longitude: Longitude | None = None
-    summary: Text(2000) = ""
+    summary: Text() = ""
     answers: list[AnswerIn] = Field(default_factory=list, max_length=MAX_ANSWERS, description="可同时填写结果")
     finish: bool = Field(False, description="同时完成检查（所有条目须已填写）")
 
@@ -185,14 +186,14 @@ class SelfCheckCreateIn(StrictSchema):
     site_id: Id = Field(description="本单位的场所")
     checklist_id: Id = Field(description="检查表（取其当前版本）")
     inspected_on: Day(past_only=True) = Field(description="自查日期（不晚于今天）")
-    summary: Text(2000) = ""
+    summary: Text() = ""
     answers: list[AnswerIn] = Field(default_factory=list, max_length=MAX_ANSWERS)
     finish: bool = False
 
 
 class AnswersIn(StrictSchema):
     answers: list[AnswerIn] = Field(max_length=MAX_ANSWERS, description="逐条结果（只改所列条目）")
-    summary: Text(2000) | None = Field(None, description="检查小结（省略则不改）")
+    summary: Text() | None = Field(None, description="检查小结（省略则不改）")
 
 
 def _answers(answers: list[AnswerIn]) -> list[dict]:
