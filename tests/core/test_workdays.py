@@ -62,7 +62,7 @@ def test_a_malformed_file_is_named(tmp_path, settings):
     settings.ZHIBEN_HOLIDAYS_DIR = str(tmp_path)
     workdays.calendar.cache_clear()
     try:
-        with pytest.raises(HolidayDataError, match="2030.yaml"):
+        with pytest.raises(HolidayDataError, match=r"2030\.yaml"):
             workdays.calendar()
         (tmp_path / "2030.yaml").write_text("year: 2030\nworkdays:\n  - 2030-01-02\n", encoding="utf-8")
         workdays.calendar.cache_clear()
