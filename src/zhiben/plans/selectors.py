@@ -24,6 +24,16 @@ def with_related(tasks: QuerySet[Task]) -> QuerySet[Task]:
     )
 
 
+def plan_tasks(plan: Plan) -> list[Task]:
+    """The plan's live tasks, with everything their rows show."""
+    return list(with_related(plan.tasks.filter(removed_at__isnull=True)))
+
+
+def plan_instances(plan: Plan) -> list[ObligationInstance]:
+    """The instances of the plan's active obligations."""
+    return list(ObligationInstance.objects.filter(obligation__plan=plan, obligation__is_active=True))
+
+
 def this_month(today: dt.date | None = None) -> dt.date:
     return (today or timezone.localdate()).replace(day=1)
 

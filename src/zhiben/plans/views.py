@@ -24,7 +24,7 @@ from zhiben.web.toolkit import apply_service_error
 from . import access, selectors, services
 from .choices import ImportStatus, ReportStatus, TaskStatus
 from .forms import DueDayForm, FulfilForm, IndicatorForm, MappingForm, ReasonForm, ReportForm, UploadForm
-from .models import InstanceEvidence, ObligationInstance, Plan, PlanImport, ProgressReport, Task
+from .models import InstanceEvidence, PlanImport, ProgressReport, Task
 from .parsing import PlanParseError, parse_plan_bytes
 from .xlsx import export_plan
 
@@ -109,17 +109,13 @@ def import_confirm(request, pk: int):
     return render(request, "plans/import_confirm.html", {"pending": pending, "diff": pending.diff})
 
 
-def _plan_tasks(plan: Plan) -> list[Task]:
-    return list(selectors.with_related(plan.tasks.filter(removed_at__isnull=True)))
-
-
 @login_required
 @government_only(not_found=True)
 def plan_detail(request, pk: int):
     plan = get_from_or_404(access.visible_plans(request.user).select_related("owner", "sector"), request.user, pk=pk)
-    tasks = _plan_tasks(plan)
+    tasks = selectors.plan_tasks(plan)
     today = timezone.localdate()
-    instances = list(ObligationInstance.objects.filter(obligation__plan=plan, obligation__is_active=True))
+    instances = selectors.plan_instances(plan)
     status_counts = {s: 0 for s in TaskStatus}
     for task in tasks:
         status_counts[TaskStatus(task.status(today))] += 1
@@ -145,7 +141,7 @@ def plan_detail(request, pk: int):
 @login_required
 def plan_export(request, pk: int):
     plan = get_from_or_404(access.visible_plans(request.user), request.user, pk=pk)
-    content = export_plan(plan, _plan_tasks(plan))
+    content = export_plan(plan, selectors.plan_tasks(plan))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     from zhiben.files.views import content_disposition
 
