@@ -1,6 +1,6 @@
 """API of the hazard ledger: list (filters, cursor), detail, create, one
-endpoint per transition (each honouring ``Idempotency-Key``), evidence
-upload and the figures.
+endpoint per transition (derived from workflow.py by zhiben.api.workflow,
+each honouring ``Idempotency-Key``), evidence upload and the figures.
 
 No ``from __future__ import annotations`` here: django-ninja reads the
 endpoint signatures through the ``@idempotent`` wrapper, whose module cannot
@@ -18,6 +18,7 @@ from ninja.responses import Status
 
 from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, Version, filter_query, paginate_by_id
 from zhiben.api.idempotency import idempotent
+from zhiben.api.workflow import TransitionEndpoint, transition_endpoints
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
 from zhiben.org.models import Organization
@@ -226,6 +227,13 @@ class ReasonIn(VersionIn):
     reason: Text()
 
 
+class FixOnSpotIn(VersionIn):
+    """即查即改: the after-photo is uploaded first (POST …/evidence, phase ``after``)."""
+
+    note: Text()
+    requirement: Text() = ""
+
+
 class TransferIn(VersionIn):
     to_org_id: Id
     reason: Text()
@@ -380,108 +388,39 @@ def hazard_create(request, payload: HazardCreateIn):
     return Status(201, _detail(hazard, request.auth))
 
 
-def _transition(request, pk: Id, call) -> dict:
-    hazard = _scoped(request, pk)
-    call(hazard)
-    return _detail(hazard, request.auth)
-
-
-@router.post("/hazards/{pk}/confirm", response=HazardDetailOut, summary="确认上账")
-@idempotent
-def confirm(request, pk: Id, payload: ConfirmIn):
-    data = payload.model_dump()
-    return _transition(request, pk, lambda h: services.hazard_confirm(actor=request.auth, hazard=h, **data))
-
-
-@router.post("/hazards/{pk}/submit", response=HazardDetailOut, summary="提交整改（先上传整改后材料）")
-@idempotent
-def submit(request, pk: Id, payload: SubmitIn):
-    return _transition(
-        request,
-        pk,
-        lambda h: services.hazard_submit(
-            actor=request.auth, hazard=h, note=payload.note, expected_version=payload.expected_version
-        ),
-    )
-
-
-@router.post("/hazards/{pk}/verify-pass", response=HazardDetailOut, summary="验收通过，销号")
-@idempotent
-def verify_pass(request, pk: Id, payload: NoteIn):
-    return _transition(
-        request,
-        pk,
-        lambda h: services.hazard_verify_pass(
-            actor=request.auth, hazard=h, note=payload.note, expected_version=payload.expected_version
-        ),
-    )
-
-
-@router.post("/hazards/{pk}/verify-fail", response=HazardDetailOut, summary="验收不通过")
-@idempotent
-def verify_fail(request, pk: Id, payload: ReasonIn):
-    return _transition(
-        request,
-        pk,
-        lambda h: services.hazard_verify_fail(
-            actor=request.auth, hazard=h, reason=payload.reason, expected_version=payload.expected_version
-        ),
-    )
-
-
-@router.post("/hazards/{pk}/transfer", response=HazardDetailOut, summary="移交")
-@idempotent
-def transfer(request, pk: Id, payload: TransferIn):
-    to_org = Organization.objects.filter(pk=payload.to_org_id).first()
+def _to_org(request, data: dict) -> dict:
+    """移交: the receiving organization, 422 when it does not exist (before the hazard is fetched)."""
+    to_org = Organization.objects.filter(pk=data.pop("to_org_id")).first()
     if to_org is None:
         raise ValidationFailed("接收部门不存在", details={"to_org_id": "不存在"})
-    return _transition(
-        request,
-        pk,
-        lambda h: services.hazard_transfer(
-            actor=request.auth,
-            hazard=h,
-            to_org=to_org,
-            reason=payload.reason,
-            expected_version=payload.expected_version,
-        ),
-    )
+    return {**data, "to_org": to_org}
 
 
-@router.post("/hazards/{pk}/transfer-accept", response=HazardDetailOut, summary="接收移交")
-@idempotent
-def transfer_accept(request, pk: Id, payload: VersionIn):
-    return _transition(
-        request,
-        pk,
-        lambda h: services.hazard_transfer_accept(
-            actor=request.auth, hazard=h, expected_version=payload.expected_version
-        ),
-    )
+# One endpoint per transition of workflow.py, in the table's order; reopen is 回头看's (no endpoint).
+TRANSITION_ENDPOINTS = [
+    TransitionEndpoint("confirm", ConfirmIn, "确认上账"),
+    TransitionEndpoint("submit", SubmitIn, "提交整改（先上传整改后材料）"),
+    TransitionEndpoint("verify_pass", NoteIn, "验收通过，销号"),
+    TransitionEndpoint("verify_fail", ReasonIn, "验收不通过"),
+    TransitionEndpoint("fix_on_spot", FixOnSpotIn, "即查即改，当场销号（先上传整改后照片）"),
+    TransitionEndpoint("transfer", TransferIn, "移交", prepare=_to_org),
+    TransitionEndpoint("transfer_accept", VersionIn, "接收移交"),
+    TransitionEndpoint("transfer_return", ReasonIn, "退回移交"),
+    TransitionEndpoint("void", ReasonIn, "作废"),
+]
 
-
-@router.post("/hazards/{pk}/transfer-return", response=HazardDetailOut, summary="退回移交")
-@idempotent
-def transfer_return(request, pk: Id, payload: ReasonIn):
-    return _transition(
-        request,
-        pk,
-        lambda h: services.hazard_transfer_return(
-            actor=request.auth, hazard=h, reason=payload.reason, expected_version=payload.expected_version
-        ),
-    )
-
-
-@router.post("/hazards/{pk}/void", response=HazardDetailOut, summary="作废")
-@idempotent
-def void(request, pk: Id, payload: ReasonIn):
-    return _transition(
-        request,
-        pk,
-        lambda h: services.hazard_void(
-            actor=request.auth, hazard=h, reason=payload.reason, expected_version=payload.expected_version
-        ),
-    )
+transition_endpoints(
+    router,
+    workflow.WORKFLOW,
+    TRANSITION_ENDPOINTS,
+    prefix="/hazards/{pk}",
+    pk_type=Id,
+    fetch=_scoped,
+    perform=services.hazard_transition,
+    respond=_detail,
+    response=HazardDetailOut,
+    module=__name__,
+)
 
 
 @router.post("/hazards/{pk}/evidence", response={201: HazardDetailOut}, summary="上传整改前/后照片或PDF")

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from zhiben.org.access import subtree_q
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization
 from zhiben.registry.models import Sector
@@ -161,7 +162,7 @@ class HazardFilterSet(django_filters.FilterSet):
         return qs.filter(Q(category=value) | Q(category__parent=value) | Q(category__parent__parent=value))
 
     def filter_owner(self, qs, name, value):
-        return qs.filter(owner__path__startswith=value.path)
+        return qs.filter(subtree_q("owner", value))
 
     def filter_stock(self, qs, name, value):
         return qs.filter(is_stock=(value == "stock"))

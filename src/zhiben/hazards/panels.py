@@ -5,10 +5,8 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from zhiben.org.choices import Role
-
+from .access import incoming_transfers, visible_hazards
 from .choices import HazardStatus
-from .models import Hazard
 
 
 def workspace_panel(request):
@@ -16,7 +14,7 @@ def workspace_panel(request):
     if not (user.is_district_admin or user.active_memberships()):
         return None
     today = timezone.localdate()
-    mine = Hazard.objects.restrict(user, "view")
+    mine = visible_hazards(user)
     counts = mine.aggregate(
         open=Count("pk", filter=~Q(status__in=[HazardStatus.CLOSED, HazardStatus.VOID])),
         overdue=Count("pk", filter=~Q(status__in=[HazardStatus.CLOSED, HazardStatus.VOID]) & Q(deadline__lt=today)),
@@ -25,11 +23,5 @@ def workspace_panel(request):
         major_open=Count("pk", filter=Q(level="major") & ~Q(status__in=[HazardStatus.CLOSED, HazardStatus.VOID])),
         assigned=Count("pk", filter=Q(assignee=user) & ~Q(status__in=[HazardStatus.CLOSED, HazardStatus.VOID])),
     )
-    paths = [m.organization.path for m in user.active_memberships() if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER)]
-    incoming = 0
-    if paths:
-        q = Q()
-        for path in paths:
-            q |= Q(pending_owner__path__startswith=path)
-        incoming = Hazard.objects.filter(q, status=HazardStatus.TRANSFERRING).count()
+    incoming = incoming_transfers(user).count()
     return "hazards/_workspace_panel.html", {**counts, "incoming": incoming}

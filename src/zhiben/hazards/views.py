@@ -5,25 +5,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from zhiben.audit.models import AuditEvent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
-from zhiben.org.models import User
 from zhiben.registry.models import Site, Unit
-from zhiben.web.toolkit import apply_service_error, paginate
+from zhiben.web.toolkit import apply_service_error, paginate, post_transition
+from zhiben.web.toolkit import transition_forms as page_transition_forms
 
-from . import services, workflow
-from .choices import EvidencePhase, HazardLevel, HazardStatus, SupervisionKind
+from . import access, selectors, services, workflow
+from .choices import EvidencePhase, HazardStatus
 from .figures import hazard_figures
-from .filters import HazardFilterSet, ordering_from
 from .forms import (
     BulkAssignForm,
     ConfirmForm,
@@ -43,92 +40,49 @@ from .forms import (
 )
 from .models import GovernancePlan, Hazard, HazardEvidence, RecheckBatch, RecheckItem, Supervision
 
-LIST_RELATED = ("category", "category__parent", "owner", "street", "sector", "assignee")
-
 
 def visible_hazards(user):
-    return Hazard.objects.restrict(user, "view")
+    return access.visible_hazards(user)
 
 
 def filtered_hazards(request):
-    """The user's hazards narrowed by the list's filters and ordered."""
-    filterset = HazardFilterSet(request.GET or None, queryset=visible_hazards(request.user), user=request.user)
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    return filterset, qs.order_by(ordering_from(request.GET.get("order")), "-id")
+    """The user's hazards narrowed by the list's filters and ordered (the
+    pages' and the Excel export's list; selectors.filtered_hazards)."""
+    return selectors.filtered_hazards(request.user, request.GET, request.GET.get("order"))
 
 
 @login_required
 def hazard_list(request):
     filterset, qs = filtered_hazards(request)
-    status_counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    status_counts = selectors.status_counts(qs)
     context = {
         "filter": filterset,
         "status_counts": [(s, status_counts.get(s.value, 0)) for s in HazardStatus],
         "total": sum(status_counts.values()),
         "today": timezone.localdate(),
-        "can_create": _can_create_any(request.user),
+        "can_create": access.can_create_any(request.user),
         "assign_form": BulkAssignForm(),
-        "assignees": _assignable_users(request.user),
-        **paginate(
-            request,
-            qs.select_related(*LIST_RELATED).prefetch_related(
-                Prefetch(
-                    "supervisions", queryset=Supervision.objects.filter(is_active=True), to_attr="active_supervisions"
-                )
-            ),
-        ),
+        "assignees": access.assignable_users(request.user),
+        **paginate(request, selectors.with_active_supervisions(qs)),
     }
     if request.htmx:
         return render(request, "hazards/_list_table.html", context)
     return render(request, "hazards/list.html", context)
 
 
-def _can_create_any(user) -> bool:
-    from zhiben.org.choices import Role
-
-    return user.is_district_admin or user.has_role(
-        Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER, Role.ENTERPRISE, Role.EXPERT
-    )
-
-
-def _assignable_users(user):
-    from zhiben.org.choices import Role
-
-    if user.is_district_admin:
-        return (
-            User.objects.filter(
-                is_active=True,
-                memberships__is_active=True,
-                memberships__role__in=[Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER],
-            )
-            .distinct()
-            .order_by("username")
-        )
-    paths = [m.organization.path for m in user.active_memberships() if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER)]
-    if not paths:
-        return User.objects.none()
-    from django.db.models import Q
-
-    q = Q()
-    for path in paths:
-        q |= Q(memberships__organization__path__startswith=path)
-    return User.objects.filter(q, is_active=True, memberships__is_active=True).distinct().order_by("username")
-
-
 @login_required
 def hazard_listed(request):
     """挂牌督办晾晒: every logged-in department user sees all listed hazards."""
-    supervisions = (
-        Supervision.objects.filter(is_active=True, kind=SupervisionKind.LISTED)
-        .select_related("hazard", "hazard__owner", "hazard__street", "hazard__category")
-        .order_by("deadline")
+    return render(
+        request,
+        "hazards/listed.html",
+        {"supervisions": selectors.listed_supervisions(), "today": timezone.localdate()},
     )
-    return render(request, "hazards/listed.html", {"supervisions": supervisions, "today": timezone.localdate()})
 
 
 @login_required
 def hazard_create(request):
-    if not _can_create_any(request.user):
+    if not access.can_create_any(request.user):
         raise PermissionDenied("您的账号只能查看隐患，不能登记隐患。如需登记，请联系本单位管理员开通经办权限。")
     form = HazardForm(request.POST or None, request.FILES or None, user=request.user)
     duplicates = None
@@ -192,8 +146,6 @@ def hazard_edit(request, pk: int):
     )
 
 
-TIMELINE_HIDDEN_ACTIONS = ("access.denied", "transition.refused")
-
 TRANSITION_FORMS = {
     "confirm": ConfirmForm,
     "submit": SubmitForm,
@@ -207,33 +159,29 @@ TRANSITION_FORMS = {
 }
 
 
+def _confirm_initial(hazard: Hazard) -> dict:
+    return {
+        "requirement": hazard.requirement,
+        "deadline_kind": hazard.deadline_kind,
+        "deadline": hazard.deadline,
+        "level": hazard.level,
+        "difficulty": hazard.difficulty,
+        "responsible_person": hazard.responsible_person,
+    }
+
+
 def _detail_context(request, hazard: Hazard, **forms) -> dict:
-    allowed = [t for t in workflow.allowed_transitions(request.user, hazard) if t.name in TRANSITION_FORMS]
-    transition_forms = []
-    for t in allowed:
-        form_class = TRANSITION_FORMS[t.name]
-        form = forms.get(t.name)
-        if form is None and form_class is not None:
-            initial = {}
-            if t.name == "confirm":
-                initial = {
-                    "requirement": hazard.requirement,
-                    "deadline_kind": hazard.deadline_kind,
-                    "deadline": hazard.deadline,
-                    "level": hazard.level,
-                    "difficulty": hazard.difficulty,
-                    "responsible_person": hazard.responsible_person,
-                }
-            form = form_class(initial=initial)
-        transition_forms.append((t, form))
+    transition_forms = page_transition_forms(
+        workflow.WORKFLOW,
+        request.user,
+        hazard,
+        TRANSITION_FORMS,
+        bound=forms,
+        initial=lambda t: _confirm_initial(hazard) if t.name == "confirm" else {},
+    )
     parties = workflow.parties(request.user, hazard)
     evidence = list(hazard.evidence.select_related("file", "uploaded_by"))
-    # Refusals (越权访问被拒绝, 操作被拒绝) stay in the audit log; the 处理过程 shows what happened.
-    events = (
-        AuditEvent.objects.filter(object_type="hazards.hazard", object_id=str(hazard.pk))
-        .exclude(action__in=TIMELINE_HIDDEN_ACTIONS)
-        .order_by("id")
-    )
+    events = selectors.timeline(hazard)
     plan = GovernancePlan.objects.filter(hazard=hazard).first()
     supervisions = hazard.supervisions.prefetch_related("feedback__author").select_related("opened_by")
     return {
@@ -244,16 +192,14 @@ def _detail_context(request, hazard: Hazard, **forms) -> dict:
         and Site.objects.restrict(request.user, "view").filter(pk=hazard.site_id).exists(),
         "today": timezone.localdate(),
         "transition_forms": transition_forms,
-        "blocked": [(t, msg) for t, ok, msg in _blocked(request.user, hazard)],
+        # Held back by a guard (shown so that people know what is missing); 即查即改 is
+        # an option, not a step anyone waits for.
+        "blocked": workflow.WORKFLOW.blocked(request.user, hazard, skip=("fix_on_spot",)),
         "parties": parties,
         "is_party": bool(parties),
-        "can_edit": bool(parties & {workflow.Party.ADMIN, workflow.Party.OWNER_STAFF})
-        and hazard.status in (HazardStatus.PENDING, HazardStatus.RECTIFYING),
-        "can_plan": hazard.level == HazardLevel.MAJOR
-        and hazard.is_open
-        and hazard.status != HazardStatus.AWAITING_VERIFICATION
-        and bool(parties & {workflow.Party.ADMIN, workflow.Party.OWNER_STAFF, workflow.Party.UNIT}),
-        "can_supervise": request.user.is_district_admin and hazard.is_open,
+        "can_edit": access.can_edit_now(request.user, hazard, parties),
+        "can_plan": access.can_plan_now(request.user, hazard, parties),
+        "can_supervise": access.can_supervise(request.user) and hazard.is_open,
         "before": [e for e in evidence if e.phase == EvidencePhase.BEFORE],
         "after": [e for e in evidence if e.phase == EvidencePhase.AFTER],
         "events": events,
@@ -270,33 +216,8 @@ def _detail_context(request, hazard: Hazard, **forms) -> dict:
     }
 
 
-def _blocked(user, hazard):
-    """Transitions the user is a party to but whose guard holds them back
-    (shown so that people know what is missing)."""
-    for t in workflow.TRANSITION_LIST:
-        if t.name == "fix_on_spot":  # an option, not a step anyone waits for
-            continue
-        ok, code, message = workflow.check(t, user, hazard)
-        if not ok and code == "guard_failed":
-            yield t, ok, message
-
-
 def _hazard_for_detail(request, pk: int) -> Hazard:
-    hazard = get_scoped_or_404(Hazard, request.user, "view", pk=pk)
-    return Hazard.objects.select_related(
-        "category",
-        "category__parent",
-        "owner",
-        "street",
-        "sector",
-        "unit",
-        "assignee",
-        "verified_by",
-        "created_by",
-        "finder",
-        "pending_owner",
-        "site__site_type",
-    ).get(pk=hazard.pk)
+    return selectors.hazard_for_detail(request.user, pk)
 
 
 @login_required
@@ -319,56 +240,27 @@ def _rerender(request, hazard: Hazard, key: str, form, exc: ServiceError | None 
 
 @login_required
 def hazard_transition(request, pk: int, name: str):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if name not in TRANSITION_FORMS:
-        raise Http404("没有这个操作")
-    hazard = _hazard_for_detail(request, pk)
-    form_class = TRANSITION_FORMS[name]
-    form = form_class(request.POST, request.FILES) if form_class else None
-    if form is not None and not form.is_valid():
-        return _rerender(request, hazard, name, form)
-    data = form.cleaned_data if form is not None else {}
-    actor = request.user
-    version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None
-    calls = {
-        "confirm": lambda: services.hazard_confirm(actor=actor, hazard=hazard, expected_version=version, **data),
-        "submit": lambda: services.hazard_submit(
-            actor=actor, hazard=hazard, note=data["note"], files=data["files"], expected_version=version
-        ),
-        "verify_pass": lambda: services.hazard_verify_pass(
-            actor=actor, hazard=hazard, note=data.get("note", ""), expected_version=version
-        ),
-        "verify_fail": lambda: services.hazard_verify_fail(
-            actor=actor, hazard=hazard, reason=data["reason"], expected_version=version
-        ),
-        "fix_on_spot": lambda: services.hazard_fix_on_spot(
-            actor=actor, hazard=hazard, note=data["note"], files=data["files"], expected_version=version
-        ),
-        "transfer": lambda: services.hazard_transfer(
-            actor=actor, hazard=hazard, to_org=data["to_org"], reason=data["reason"], expected_version=version
-        ),
-        "transfer_accept": lambda: services.hazard_transfer_accept(
-            actor=actor, hazard=hazard, expected_version=version
-        ),
-        "transfer_return": lambda: services.hazard_transfer_return(
-            actor=actor, hazard=hazard, reason=data["reason"], expected_version=version
-        ),
-        "void": lambda: services.hazard_void(
-            actor=actor, hazard=hazard, reason=data["reason"], expected_version=version
-        ),
-    }
-    try:
-        calls[name]()
-    except ServiceError as exc:
-        if form is None:  # nothing to show the message on (接收移交 has no form)
-            messages.error(request, exc.message)
-            return render(request, "hazards/detail.html", _detail_context(request, hazard), status=exc.status)
-        return _rerender(request, hazard, name, form, exc)
-    messages.success(request, f"已{workflow.TRANSITIONS[name].label}。")
-    if not Hazard.objects.restrict(request.user, "view").filter(pk=pk).exists():
-        return redirect("hazards:list")  # e.g. returned a transfer the user only saw as its target
-    return redirect("hazards:detail", pk=pk)
+    """Every action of the detail page's workflow panel, through the table."""
+
+    def refused(hazard, exc):
+        return render(request, "hazards/detail.html", _detail_context(request, hazard), status=exc.status)
+
+    def done(hazard, t):
+        if not access.visible_hazards(request.user).filter(pk=pk).exists():
+            return redirect("hazards:list")  # e.g. returned a transfer the user only saw as its target
+        return redirect("hazards:detail", pk=pk)
+
+    return post_transition(
+        request,
+        workflow.WORKFLOW,
+        TRANSITION_FORMS,
+        name,
+        fetch=lambda: _hazard_for_detail(request, pk),
+        perform=services.hazard_transition,
+        invalid=lambda hazard, key, form, exc: _rerender(request, hazard, key, form, exc),
+        refused=refused,
+        done=done,
+    )
 
 
 def _simple_post(request, pk: int, key: str, form_class, perform, success: str):
@@ -494,12 +386,12 @@ def hazard_bulk_assign(request):
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)
     ids = form.cleaned_data["hazards"]
-    hazards = list(Hazard.objects.restrict(request.user, "change").filter(pk__in=ids))
+    hazards = list(access.changeable_hazards(request.user).filter(pk__in=ids))
     if len(hazards) != len(set(ids)) or not ids:
         messages.error(request, "请选择您有权管理的隐患")
         return redirect(back)
     chosen = form.cleaned_data["assignee"]
-    assignee = _assignable_users(request.user).filter(pk=chosen.pk).first() if chosen else None
+    assignee = access.assignable_users(request.user).filter(pk=chosen.pk).first() if chosen else None
     if chosen and assignee is None:
         messages.error(request, "经办人无效")
         return redirect(back)
@@ -525,11 +417,7 @@ def hazard_figures_view(request):
 
 @login_required
 def recheck_list(request):
-    batches = (
-        RecheckBatch.objects.restrict(request.user, "view")
-        .select_related("organization", "drawn_by")
-        .annotate(sampled=Count("items"))
-    )
+    batches = selectors.recheck_batches(request.user)
     form = RecheckDrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

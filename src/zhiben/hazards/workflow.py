@@ -1,26 +1,27 @@
-"""The hazard workflow, declared once.
+"""The hazard workflow, declared once (on the engine in zhiben.core.workflow).
 
-Each :class:`Transition` names its source states, its target, who may make it
-and its guard. Services look transitions up here (``TRANSITIONS[name]``),
-the pages show only ``allowed_transitions(user, hazard)``, and
-``zhiben hazards workflow-doc`` draws docs/hazard-workflow.md from this table.
+Each transition names its source states, its target, who may make it and its
+guard. Services check transitions here (``WORKFLOW.check``), the pages show
+only ``allowed_transitions(user, hazard)`` and post through one view, the API
+has one endpoint per transition (api.py), and ``zhiben hazards workflow-doc``
+draws docs/hazard-workflow.md from this table.
 
 Roles (``Party``) are decided against the hazard:
 
 * ADMIN — 区安委办管理员 (or superuser);
 * OWNER_LEADER / OWNER_STAFF — 部门领导 / any 部门领导 or 部门经办人 of the owning
   department's subtree;
-* STREET — 街道经办人 of the hazard's 街道;
+* STREET — 街道经办人 of the hazard's 街道 (or of a 街道 owning it);
 * UNIT — 企业用户 of the responsible unit;
 * TARGET_STAFF — 部门领导/经办人 of the department a pending 移交 is addressed to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 
+from zhiben.core.workflow import Transition, Workflow, transition
+from zhiben.org.access import STAFF_ROLES, holds_role_over, is_active_user, is_unit_member, organizations
 from zhiben.org.choices import Role
 
 from .choices import Difficulty, HazardLevel, HazardStatus
@@ -54,25 +55,21 @@ PARTY_LABELS = {
 def parties(user, hazard) -> set[Party]:
     """Which parties ``user`` is for ``hazard``."""
     found: set[Party] = set()
-    if not user.is_authenticated or not user.is_active:
+    if not is_active_user(user):
         return found
     if user.is_district_admin:
         found.add(Party.ADMIN)
-    pending_owner = hazard.pending_owner if hazard.pending_owner_id else None
-    for m in user.active_memberships():
-        org = m.organization
-        if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER):
-            if hazard.owner.path.startswith(org.path):
-                found.add(Party.OWNER_STAFF)
-                if m.role == Role.DEPT_LEADER:
-                    found.add(Party.OWNER_LEADER)
-            if pending_owner is not None and pending_owner.path.startswith(org.path):
-                found.add(Party.TARGET_STAFF)
-        elif m.role == Role.STREET_OFFICER:
-            if hazard.street_id == org.pk or hazard.owner.path.startswith(org.path):
-                found.add(Party.STREET)
-        elif m.role == Role.ENTERPRISE and hazard.unit_id and m.unit_id == hazard.unit_id:
-            found.add(Party.UNIT)
+    if holds_role_over(user, hazard.owner, STAFF_ROLES):
+        found.add(Party.OWNER_STAFF)
+        if holds_role_over(user, hazard.owner, (Role.DEPT_LEADER,)):
+            found.add(Party.OWNER_LEADER)
+    if hazard.pending_owner_id and holds_role_over(user, hazard.pending_owner, STAFF_ROLES):
+        found.add(Party.TARGET_STAFF)
+    streets = organizations(user, (Role.STREET_OFFICER,))
+    if any(hazard.street_id == org.pk or hazard.owner.is_within(org) for org in streets):
+        found.add(Party.STREET)
+    if is_unit_member(user, hazard.unit_id):
+        found.add(Party.UNIT)
     return found
 
 
@@ -118,28 +115,7 @@ def guard_submit(user, user_parties: set[Party], hazard) -> str | None:
     return None
 
 
-def guard_none(user, user_parties: set[Party], hazard) -> str | None:
-    return None
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: tuple[str, ...]
-    target: str | None  # None: back to the state before a 移交
-    who: frozenset[Party]
-    guard: Callable[[object, set[Party], object], str | None] = guard_none
-    needs_reason: bool = False
-    description: str = ""
-
-    def target_label(self) -> str:
-        return HazardStatus(self.target).label if self.target else "移交前状态"
-
-
-def _t(name, label, sources, target, who, guard=guard_none, needs_reason=False, description=""):
-    return Transition(name, label, tuple(sources), target, frozenset(who), guard, needs_reason, description)
-
+_t = transition
 
 STAFF = {Party.ADMIN, Party.OWNER_STAFF}
 
@@ -237,49 +213,34 @@ TRANSITION_LIST: list[Transition] = [
     ),
 ]
 
-TRANSITIONS: dict[str, Transition] = {t.name: t for t in TRANSITION_LIST}
+WORKFLOW = Workflow(
+    states=HazardStatus,
+    party_labels=PARTY_LABELS,
+    parties=parties,
+    transitions=TRANSITION_LIST,
+    noun="隐患",
+    previous_label="移交前状态",
+    start=(S.PENDING.value, "上账"),
+    ends=(S.CLOSED.value, S.VOID.value),
+    notes_header="条件 / 说明",
+    reason_note="（须填写原因）",
+)
+TRANSITIONS: dict[str, Transition] = WORKFLOW.by_name
 
 
-def check(transition: Transition, user, hazard) -> tuple[bool, str, str]:
+def check(transition: Transition | str, user, hazard) -> tuple[bool, str, str]:
     """(allowed, code, message) for ``user`` making ``transition`` now."""
-    if hazard.status not in transition.sources:
-        return False, "invalid_transition", (f"当前状态为“{HazardStatus(hazard.status).label}”，不能{transition.label}")
-    user_parties = parties(user, hazard)
-    if not user_parties & transition.who:
-        return False, "permission_denied", f"您无权对该隐患执行“{transition.label}”"
-    problem = transition.guard(user, user_parties, hazard)
-    if problem:
-        return False, "guard_failed", problem
-    return True, "", ""
+    return WORKFLOW.check(transition, user, hazard)
 
 
 def allowed_transitions(user, hazard) -> list[Transition]:
-    return [t for t in TRANSITION_LIST if check(t, user, hazard)[0]]
+    return WORKFLOW.allowed(user, hazard)
 
 
 def mermaid() -> str:
     """The state diagram (Mermaid) drawn from the table."""
-    lines = ["stateDiagram-v2", "    [*] --> pending: 上账"]
-    for t in TRANSITION_LIST:
-        who = "、".join(sorted(p.label for p in t.who))
-        for source in t.sources:
-            target = t.target or "previous"
-            lines.append(f"    {source} --> {target}: {t.label}（{who}）")
-    lines.append("    previous: 移交前状态")
-    for status in HazardStatus:
-        lines.append(f"    {status.value}: {status.label}")
-    lines.append("    closed --> [*]")
-    lines.append("    void --> [*]")
-    return "\n".join(lines)
+    return WORKFLOW.mermaid()
 
 
 def markdown_table() -> str:
-    rows = ["| 操作 | 从 | 到 | 谁可以 | 条件 / 说明 |", "| --- | --- | --- | --- | --- |"]
-    for t in TRANSITION_LIST:
-        sources = "、".join(HazardStatus(s).label for s in t.sources)
-        who = "、".join(p.label for p in sorted(t.who, key=lambda p: p.value))
-        rows.append(
-            f"| {t.label} (`{t.name}`) | {sources} | {t.target_label()} | {who} | "
-            f"{t.description}{'（须填写原因）' if t.needs_reason else ''} |"
-        )
-    return "\n".join(rows)
+    return WORKFLOW.markdown_table()

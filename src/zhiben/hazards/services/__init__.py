@@ -11,6 +11,7 @@ keep writing ``from zhiben.hazards import services; services.hazard_create(...)`
 - ``_common``: fields, errors and helpers the modules share
 """
 
+from ..access import can_create_for
 from ._common import (
     DUPLICATE_SIMILARITY,
     EDITABLE_FIELDS,
@@ -21,7 +22,6 @@ from ._common import (
     who_may,
 )
 from .editing import (
-    can_create_for,
     category_allowed,
     find_duplicates,
     hazard_add_evidence,
@@ -46,6 +46,7 @@ from .recheck import (
     recheck_record,
 )
 from .transitions import (
+    TRANSITION_SERVICES,
     hazard_confirm,
     hazard_fix_on_spot,
     hazard_reopen,
@@ -53,6 +54,7 @@ from .transitions import (
     hazard_transfer,
     hazard_transfer_accept,
     hazard_transfer_return,
+    hazard_transition,
     hazard_verify_fail,
     hazard_verify_pass,
     hazard_void,
@@ -63,6 +65,7 @@ __all__ = [
     "EDITABLE_FIELDS",
     "OWNER_KINDS",
     "TRACKED_FIELDS",
+    "TRANSITION_SERVICES",
     "PossibleDuplicate",
     "can_create_for",
     "category_allowed",
@@ -82,6 +85,7 @@ __all__ = [
     "hazard_transfer",
     "hazard_transfer_accept",
     "hazard_transfer_return",
+    "hazard_transition",
     "hazard_update",
     "hazard_url",
     "hazard_verify_fail",

@@ -19,11 +19,11 @@ from zhiben.core.services import require, service
 from zhiben.core.validators import uscc_problem
 from zhiben.files.services import store_uploads
 from zhiben.notify import services as notify
-from zhiben.org.choices import OrgKind, Role
-from zhiben.org.models import Organization, User
+from zhiben.org.choices import OrgKind
+from zhiben.org.models import User
 from zhiben.registry.models import Sector, Unit
 
-from .. import workflow
+from .. import access
 from ..choices import (
     STOCK_CUTOFF,
     DeadlineKind,
@@ -57,23 +57,6 @@ from ._common import (
 # --- Creating and editing ---------------------------------------------------------------------
 
 
-def can_create_for(actor: User, owner: Organization, unit: Unit | None, street: Organization | None) -> bool:
-    """Who may put a hazard on the ledger: the district office; the owning
-    department's staff; the 街道 for hazards in its territory; third-party
-    experts for the department that commissioned them; an enterprise for its
-    own unit (自查)."""
-    if actor.is_district_admin:
-        return True
-    for m in actor.active_memberships():
-        if m.role in (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.EXPERT) and owner.path.startswith(m.organization.path):
-            return True
-        if m.role == Role.STREET_OFFICER and street is not None and street.pk == m.organization_id:
-            return True
-        if m.role == Role.ENTERPRISE and unit is not None and unit.pk == m.unit_id:
-            return True
-    return False
-
-
 def category_allowed(category: HazardCategory, sector: Sector) -> bool:
     root = category.root
     return root.for_all_sectors or root.sectors.filter(pk=sector.pk).exists()
@@ -94,8 +77,23 @@ def length_errors(model, data: dict[str, Any]) -> dict[str, str]:
 
 
 def _validate(data: dict[str, Any], *, creating: bool) -> dict[str, str]:
+    """The problems of a hazard's data, by field (in a stable order: the
+    message joins them)."""
     errors: dict[str, str] = {}
-    today = timezone.localdate()
+    _check_required(data, errors)
+    _check_choices(data, errors)
+    _check_dates(data, errors)
+    uscc = (data.get("unit_uscc") or "").strip().upper()
+    if uscc:
+        problem = uscc_problem(uscc)
+        if problem:
+            errors["unit_uscc"] = problem
+    errors.update(length_errors(Hazard, data))
+    _check_relations(data, errors)
+    return errors
+
+
+def _check_required(data: dict[str, Any], errors: dict[str, str]) -> None:
     for field, label in (("title", "隐患简述"), ("description", "隐患内容"), ("unit_name", "责任单位名称")):
         if not str(data.get(field) or "").strip():
             errors[field] = f"请填写{label}"
@@ -107,26 +105,29 @@ def _validate(data: dict[str, Any], *, creating: bool) -> dict[str, str]:
     ):
         if data.get(field) in (None, ""):
             errors[field] = f"请选择{label}"
-    if data.get("level") not in HazardLevel.values:
-        errors["level"] = "隐患等级无效"
-    if data.get("source") not in HazardSource.values:
-        errors["source"] = "来源无效"
-    if data.get("difficulty") not in Difficulty.values:
-        errors["difficulty"] = "整改难度无效"
-    if data.get("deadline_kind") not in DeadlineKind.values:
-        errors["deadline_kind"] = "整改时限类型无效"
+
+
+def _check_choices(data: dict[str, Any], errors: dict[str, str]) -> None:
+    for field, values, message in (
+        ("level", HazardLevel.values, "隐患等级无效"),
+        ("source", HazardSource.values, "来源无效"),
+        ("difficulty", Difficulty.values, "整改难度无效"),
+        ("deadline_kind", DeadlineKind.values, "整改时限类型无效"),
+    ):
+        if data.get(field) not in values:
+            errors[field] = message
+
+
+def _check_dates(data: dict[str, Any], errors: dict[str, str]) -> None:
     found_on = data.get("found_on")
-    if isinstance(found_on, dt.date) and found_on > today:
+    if isinstance(found_on, dt.date) and found_on > timezone.localdate():
         errors["found_on"] = "发现日期不能晚于今天"
     deadline = data.get("deadline")
     if isinstance(deadline, dt.date) and isinstance(found_on, dt.date) and deadline < found_on:
         errors["deadline"] = "整改时限不能早于发现日期"
-    uscc = (data.get("unit_uscc") or "").strip().upper()
-    if uscc:
-        problem = uscc_problem(uscc)
-        if problem:
-            errors["unit_uscc"] = problem
-    errors.update(length_errors(Hazard, data))
+
+
+def _check_relations(data: dict[str, Any], errors: dict[str, str]) -> None:
     category, sector = data.get("category"), data.get("sector")
     if isinstance(category, HazardCategory) and isinstance(sector, Sector) and not category_allowed(category, sector):
         errors["category"] = f"“{category}”不属于{sector}领域的隐患类别"
@@ -138,7 +139,6 @@ def _validate(data: dict[str, Any], *, creating: bool) -> dict[str, str]:
     owner = data.get("owner")
     if owner is not None and getattr(owner, "kind", None) not in OWNER_KINDS:
         errors["owner"] = "行业主管部门须为委办局、科室或街道"
-    return errors
 
 
 def _normalize(data: dict[str, Any]) -> dict[str, Any]:
@@ -254,7 +254,7 @@ def hazard_create(
     if errors:
         raise ValidationFailed("隐患信息有误：" + "；".join(errors.values()), details=errors)
     require(
-        can_create_for(actor, data["owner"], data.get("unit"), data.get("street")),
+        access.can_create_for(actor, data["owner"], data.get("unit"), data.get("street")),
         "您不能为该主管部门、街道或单位登记隐患",
     )
     if not allow_duplicate:
@@ -305,10 +305,7 @@ def hazard_create(
 def hazard_update(*, actor: User, hazard: Hazard, data: dict[str, Any], reason: str = "") -> Hazard:
     """Correct a hazard's details (before it is submitted for verification)."""
     hazard = _lock(hazard)
-    parties = workflow.parties(actor, hazard)
-    require(
-        bool(parties & {workflow.Party.ADMIN, workflow.Party.OWNER_STAFF}), "只有主管部门或区安委办可以修改隐患信息"
-    )
+    require(access.can_edit(actor, hazard), "只有主管部门或区安委办可以修改隐患信息")
     if hazard.status not in (HazardStatus.PENDING, HazardStatus.RECTIFYING):
         raise ConflictError(f"“{hazard.get_status_display()}”的隐患不能修改", code="invalid_transition")
     merged = {f: getattr(hazard, f) for f in EDITABLE_FIELDS}
@@ -342,7 +339,7 @@ def hazard_update(*, actor: User, hazard: Hazard, data: dict[str, Any], reason: 
 def hazard_link_duplicate(*, actor: User, hazard: Hazard, text: str) -> HazardNote:
     """Record a repeated sighting on an open hazard instead of a new entry."""
     hazard = _lock(hazard)
-    require(bool(workflow.parties(actor, hazard)) or can_create_for(actor, hazard.owner, hazard.unit, hazard.street))
+    require(access.can_link_duplicate(actor, hazard))
     if not hazard.is_open:
         raise ConflictError("该隐患已关闭，请新建隐患", code="invalid_transition")
     if not text.strip():
@@ -355,7 +352,7 @@ def hazard_link_duplicate(*, actor: User, hazard: Hazard, text: str) -> HazardNo
 @service("hazard.note")
 def hazard_add_note(*, actor: User, hazard: Hazard, text: str) -> HazardNote:
     hazard = _lock(hazard)
-    require(bool(workflow.parties(actor, hazard)), "您不是该隐患的相关方")
+    require(access.is_party(actor, hazard), "您不是该隐患的相关方")
     if not text.strip():
         raise ValidationFailed("请填写内容", details={"text": "请填写内容"})
     note = HazardNote.objects.create(hazard=hazard, kind=NoteKind.NOTE, text=text.strip(), author=actor)
@@ -366,7 +363,7 @@ def hazard_add_note(*, actor: User, hazard: Hazard, text: str) -> HazardNote:
 @service("hazard.add_evidence")
 def hazard_add_evidence(*, actor: User, hazard: Hazard, phase: str, files: Sequence) -> list[HazardEvidence]:
     hazard = _lock(hazard)
-    require(bool(workflow.parties(actor, hazard)), "您不是该隐患的相关方")
+    require(access.is_party(actor, hazard), "您不是该隐患的相关方")
     if phase not in EvidencePhase.values:
         raise ValidationFailed("材料阶段无效", details={"phase": "无效"})
     if not hazard.is_open:
@@ -398,15 +395,8 @@ def hazard_assign(*, actor: User, hazards: Sequence[Hazard], assignee: User | No
     if not locked:
         raise ValidationFailed("请选择隐患", details={"hazards": "请选择隐患"})
     for hazard in locked:
-        parties = workflow.parties(actor, hazard)
-        require(
-            bool(parties & {workflow.Party.ADMIN, workflow.Party.OWNER_STAFF}), f"您不能为隐患 {hazard.code} 指定经办人"
-        )
-        if assignee is not None and not workflow.parties(assignee, hazard) & {
-            workflow.Party.ADMIN,
-            workflow.Party.OWNER_STAFF,
-            workflow.Party.STREET,
-        }:
+        require(access.can_assign(actor, hazard), f"您不能为隐患 {hazard.code} 指定经办人")
+        if assignee is not None and not access.can_be_assignee(assignee, hazard):
             raise ValidationFailed(
                 f"{assignee} 不属于隐患 {hazard.code} 的主管部门或属地街道",
                 details={"assignee": "经办人须为主管部门或属地街道人员"},

@@ -13,7 +13,7 @@ from zhiben.core.services import require, service
 from zhiben.notify import services as notify
 from zhiben.org.models import User
 
-from .. import workflow
+from .. import access
 from ..choices import (
     HazardLevel,
     HazardStatus,
@@ -37,11 +37,7 @@ from ._common import (
 @service("hazard.plan_save")
 def governance_plan_save(*, actor: User, hazard: Hazard | int, parts: dict[str, str]) -> GovernancePlan:
     hazard = _lock(hazard)
-    parties = workflow.parties(actor, hazard)
-    require(
-        bool(parties & {workflow.Party.ADMIN, workflow.Party.OWNER_STAFF, workflow.Party.UNIT}),
-        "只有责任单位、主管部门或区安委办可以编制治理方案",
-    )
+    require(access.can_plan(actor, hazard), "只有责任单位、主管部门或区安委办可以编制治理方案")
     if hazard.level != HazardLevel.MAJOR:
         raise ConflictError("只有重大隐患需要编制治理方案", code="not_major")
     if not hazard.is_open:
@@ -82,7 +78,7 @@ def supervision_open(
 ) -> Supervision:
     """督办 / 挂牌督办 (区安委办)."""
     hazard = _lock(hazard)
-    require(actor.is_district_admin, "督办、挂牌督办由区安委办发起")
+    require(access.can_supervise(actor), "督办、挂牌督办由区安委办发起")
     if kind not in SupervisionKind.values or level not in SupervisionLevel.values:
         raise ValidationFailed("督办方式或层级无效", details={"kind": "无效"})
     if kind == SupervisionKind.SUPERVISED and level != SupervisionLevel.DISTRICT:
@@ -119,7 +115,7 @@ def supervision_open(
 @service("hazard.supervision_feedback")
 def supervision_feedback_add(*, actor: User, supervision: Supervision, text: str) -> SupervisionFeedback:
     hazard = _lock(supervision.hazard_id)
-    require(bool(workflow.parties(actor, hazard)), "您不是该隐患的相关方")
+    require(access.is_party(actor, hazard), "您不是该隐患的相关方")
     supervision = Supervision.objects.select_for_update().get(pk=supervision.pk)
     if not supervision.is_active:
         raise ConflictError("该督办已解除", code="supervision_closed")
@@ -137,7 +133,7 @@ def supervision_feedback_add(*, actor: User, supervision: Supervision, text: str
 
 @service("hazard.supervision_close")
 def supervision_close(*, actor: User, supervision: Supervision, reason: str) -> Supervision:
-    require(actor.is_district_admin, "解除督办由区安委办决定")
+    require(access.can_supervise(actor), "解除督办由区安委办决定")
     supervision = Supervision.objects.select_for_update().get(pk=supervision.pk)
     if not supervision.is_active:
         raise ConflictError("该督办已解除", code="supervision_closed")

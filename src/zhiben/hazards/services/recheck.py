@@ -13,10 +13,10 @@ from django.utils import timezone
 from zhiben.audit.services import audit_record
 from zhiben.core.errors import ConflictError, ValidationFailed
 from zhiben.core.services import require, service
-from zhiben.org.choices import Role
+from zhiben.org.access import subtree_q
 from zhiben.org.models import Organization, User
 
-from .. import workflow
+from .. import access
 from ..choices import (
     HazardStatus,
     RecheckResult,
@@ -39,8 +39,8 @@ from ._common import (
 def recheck_population(organization: Organization, start: dt.date, end: dt.date):
     """已销号 hazards owned by ``organization``'s subtree, closed in [start, end]."""
     return Hazard.objects.filter(
+        subtree_q("owner", organization),
         status=HazardStatus.CLOSED,
-        owner__path__startswith=organization.path,
         closed_at__date__gte=start,
         closed_at__date__lte=end,
     )
@@ -78,11 +78,7 @@ def recheck_draw(
     seed: str | None = None,
 ) -> RecheckBatch:
     """回头看: draw a random, reproducible sample of closed hazards."""
-    allowed = actor.is_district_admin or any(
-        m.role == Role.DEPT_LEADER and organization.path.startswith(m.organization.path)
-        for m in actor.active_memberships()
-    )
-    require(allowed, "回头看抽查由区安委办或部门领导发起")
+    require(access.can_draw_recheck(actor, organization), "回头看抽查由区安委办或部门领导发起")
     errors = {}
     if not 1 <= int(percent) <= 100:
         errors["percent"] = "抽查比例应为 1–100"
@@ -122,8 +118,7 @@ def recheck_record(*, actor: User, item: RecheckItem, passed: bool, note: str) -
     if item.result != RecheckResult.PENDING:
         raise ConflictError("该隐患已复查", code="already_checked")
     hazard = _lock(item.hazard_id)
-    parties = workflow.parties(actor, hazard)
-    require(bool(parties & workflow.TRANSITIONS["reopen"].who), "回头看复查由主管部门或区安委办进行")
+    require(access.can_recheck(actor, hazard), "回头看复查由主管部门或区安委办进行")
     if not (note or "").strip():
         raise ValidationFailed("请填写复查情况", details={"note": "请填写复查情况"})
     item.result = RecheckResult.PASSED if passed else RecheckResult.FAILED

@@ -42,6 +42,13 @@ from ._common import (
 # --- Transitions --------------------------------------------------------------------------------
 
 
+def hazard_transition(actor: User, hazard: Hazard | int, name: str, /, **data):
+    """Make the transition ``name`` (a row of workflow.py) through its service:
+    the one dispatcher behind the transition endpoints of the API and the
+    page's action form. ``data`` are that service's keyword arguments."""
+    return TRANSITION_SERVICES[name](actor=actor, hazard=hazard, **data)
+
+
 @service("hazard.confirm")
 def hazard_confirm(
     *,
@@ -398,3 +405,18 @@ def hazard_void(*, actor: User, hazard: Hazard | int, reason: str, expected_vers
 def hazard_reopen(*, actor: User, hazard: Hazard | int, reason: str) -> Hazard:
     """回头看返潮: reopen a closed hazard (counts as 返潮)."""
     return _run_transition("reopen", actor=actor, hazard=hazard, reason=reason, mutate=lambda h: _reopen(h))
+
+
+# The service of each transition of workflow.py (reopen is 回头看's, recheck.py).
+TRANSITION_SERVICES = {
+    "confirm": hazard_confirm,
+    "submit": hazard_submit,
+    "verify_pass": hazard_verify_pass,
+    "verify_fail": hazard_verify_fail,
+    "fix_on_spot": hazard_fix_on_spot,
+    "transfer": hazard_transfer,
+    "transfer_accept": hazard_transfer_accept,
+    "transfer_return": hazard_transfer_return,
+    "void": hazard_void,
+    "reopen": hazard_reopen,
+}

@@ -21,6 +21,9 @@ from ..widgets import DateInput, DateTimeInput
 from .errors import UPLOAD_DETAIL_KEYS, apply_service_error, error_page, wants_json
 from .forms import MultipleFileField, MultipleFileInput, OrgChoiceField, StyledForm, style_form
 from .pagination import PAGE_SIZE, page_of, paginate
+from .workflow import post_transition as post_transition
+from .workflow import posted_version as posted_version
+from .workflow import transition_forms as transition_forms
 
 __all__ = [
     "PAGE_SIZE",
