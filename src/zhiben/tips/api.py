@@ -23,7 +23,7 @@ from zhiben.hazards.models import Hazard, HazardCategory
 from zhiben.org.models import Organization
 from zhiben.registry.models import Sector
 
-from . import services, workflow
+from . import selectors, services, workflow
 from .forms import TipFilterSet
 from .models import Tip
 
@@ -154,7 +154,7 @@ def summary(tip: Tip, user, today: dt.date | None = None) -> dict:
         "hazard_id": tip.hazard_id,
         "hazard_code": tip.hazard.code if tip.hazard_id else None,
         "contact_provided": tip.has_contact,
-        "contact": services.contact_for(user, tip),
+        "contact": selectors.contact_for(user, tip),
     }
 
 
@@ -197,7 +197,7 @@ def tip_list(request, filters: Query[TipListQuery], cursor: Cursor | None = None
     for key in ("cursor", "limit"):
         params.pop(key, None)
     today = timezone.localdate()
-    filterset = TipFilterSet(params, queryset=services.visible_tips(request.auth), today=today)
+    filterset = TipFilterSet(params, queryset=selectors.visible_tips(request.auth), today=today)
     if not filterset.is_valid():
         raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
     items, next_cursor = paginate_by_id(
@@ -253,7 +253,7 @@ def transfer(request, pk: Id, payload: TransferIn):
     if to_org is None:
         raise ValidationFailed("接收单位不存在", details={"to_org_id": "不存在"})
     services.tip_transfer(actor=request.auth, tip=tip, to_org=to_org, reason=payload.reason)
-    if not services.visible_tips(request.auth).filter(pk=tip.pk).exists():
+    if not selectors.is_visible(request.auth, tip.pk):
         return Status(204, None)
     return _detail(tip, request.auth)
 

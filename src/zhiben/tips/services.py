@@ -30,11 +30,13 @@ from zhiben.hazards import services as hazard_services
 from zhiben.hazards.choices import DeadlineKind, HazardLevel, HazardSource
 from zhiben.hazards.models import Hazard, HazardCategory
 from zhiben.notify import services as notify
+from zhiben.org.access import HANDLER_ROLES
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
 from zhiben.registry.models import Sector, Site, Unit
 
 from . import workflow
+from .access import can_approve_rewards, can_enter
 from .choices import STAFF_CHANNELS, TipChannel, TipStatus
 from .models import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, TEXT_MAX_LENGTH, Tip, TipPhoto, TipReward
 
@@ -143,7 +145,7 @@ def _actor_desk(actor: User | None) -> Organization | None:
     if actor is None or actor.is_district_admin:
         return None
     for m in actor.active_memberships():
-        if m.role in workflow.HANDLER_ROLES:
+        if m.role in HANDLER_ROLES:
             return m.organization
     return None
 
@@ -164,14 +166,6 @@ def route_for(
         if org is not None and org.is_active:
             return org
     return default_desk()
-
-
-def can_enter(actor: User) -> bool:
-    """Staff entry (/tips/new/): 区安委办, department staff and 街道 officers."""
-    return bool(
-        getattr(actor, "is_authenticated", False)
-        and (actor.is_district_admin or actor.has_role(*workflow.HANDLER_ROLES))
-    )
 
 
 # --- Validation -------------------------------------------------------------------------------
@@ -496,10 +490,7 @@ def tip_reward_record(
     """举报奖励 for an accepted tip, approved by 区安委办 or a leader of the
     routed department (the actor is recorded as the approver)."""
     tip = _lock(tip)
-    require(
-        bool(workflow.parties(actor, tip) & {workflow.Party.ADMIN, workflow.Party.LEADER}),
-        "举报奖励由区安委办或承办部门领导批准",
-    )
+    require(can_approve_rewards(actor, tip), "举报奖励由区安委办或承办部门领导批准")
     if tip.hazard_id is None:
         raise ConflictError("只有已受理（形成隐患）的举报可以奖励", code="not_accepted")
     errors = {}
@@ -527,15 +518,4 @@ def tip_reward_record(
     return reward
 
 
-# --- Reads ------------------------------------------------------------------------------------
-
-
-def visible_tips(user):
-    return Tip.objects.restrict(user, "view")
-
-
-def contact_for(user, tip: Tip) -> dict[str, str] | None:
-    """The reporter's name and phone for a viewer allowed to see them, else None."""
-    if not workflow.can_see_contact(user, tip):
-        return None
-    return {"name": tip.reporter_name, "phone": tip.reporter_phone}
+# --- Reads: selectors.py (re-exported here for existing callers) ------------------------------

@@ -28,7 +28,7 @@ from zhiben.hazards.services import PossibleDuplicate
 from zhiben.registry.models import Site
 from zhiben.web.toolkit import apply_service_error, paginate
 
-from . import ratelimit, services, workflow
+from . import access, ratelimit, selectors, services, workflow
 from .choices import TipStatus
 from .forms import (
     AcceptForm,
@@ -38,7 +38,6 @@ from .forms import (
     ReplyForm,
     RewardForm,
     StaffTipForm,
-    TipFilterSet,
     TrackForm,
     TransferForm,
 )
@@ -149,16 +148,10 @@ def site_qr(request, code: str, fmt: str = "svg"):
 # --- Staff pages --------------------------------------------------------------------------------
 
 
-def filtered_tips(request, today=None):
-    filterset = TipFilterSet(request.GET or None, queryset=services.visible_tips(request.user), today=today)
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    return filterset, qs
-
-
 @login_required
 def tip_list(request):
     today = timezone.localdate()
-    filterset, qs = filtered_tips(request, today)
+    filterset, qs = selectors.filtered_tips(request.user, request.GET, today)
     counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
     context = {
         "filter": filterset,
@@ -166,7 +159,7 @@ def tip_list(request):
         "total": sum(counts.values()),
         "late_count": qs.late(today).count(),
         "today": today,
-        "can_enter": services.can_enter(request.user),
+        "can_enter": access.can_enter(request.user),
         **paginate(request, qs.select_related("routed_to", "street", "site").order_by("-received_on", "-id")),
     }
     return render(request, "tips/list.html", context)
@@ -174,7 +167,7 @@ def tip_list(request):
 
 @login_required
 def tip_create(request):
-    if not services.can_enter(request.user):
+    if not access.can_enter(request.user):
         raise PermissionDenied
     form = StaffTipForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -190,7 +183,7 @@ def tip_create(request):
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
-                visible = services.visible_tips(request.user).filter(pk=tip.pk).exists()
+                visible = selectors.is_visible(request.user, tip.pk)
                 return render(request, "tips/created.html", {"tip": tip, "code": code, "visible": visible})
     return render(request, "tips/form.html", {"form": form}, status=422 if form.errors else 200)
 
@@ -205,10 +198,7 @@ ACTION_FORMS = {
 
 
 def _tip_for_detail(request, pk: int) -> Tip:
-    tip = get_scoped_or_404(Tip, request.user, "view", pk=pk)
-    return Tip.objects.select_related(
-        "routed_to", "street", "site", "unit", "hazard", "created_by", "decided_by", "replied_by"
-    ).get(pk=tip.pk)
+    return selectors.tip_for_detail(request.user, pk)
 
 
 def _detail_context(request, tip: Tip, **forms) -> dict:
@@ -226,13 +216,13 @@ def _detail_context(request, tip: Tip, **forms) -> dict:
                 initial["text"] = tip.reply
             form = ACTION_FORMS[t.name](initial=initial)
         actions.append((t, form))
-    can_reward = workflow.can_reward(request.user, tip)
+    can_reward = access.can_reward(request.user, tip)
     return {
         "tip": tip,
         "today": today,
         "is_late": tip.is_late(today),
         "reply_days": reply_working_days(),
-        "contact": services.contact_for(request.user, tip),
+        "contact": selectors.contact_for(request.user, tip),
         "actions": actions,
         "photos": list(tip.photos.select_related("file")),
         "events": AuditEvent.objects.filter(object_type="tips.tip", object_id=str(tip.pk)).order_by("id"),
@@ -287,7 +277,7 @@ def tip_action(request, pk: int, name: str):
     except ServiceError as exc:
         return _rerender(request, tip, name, form, exc)
     messages.success(request, f"已{workflow.TRANSITIONS[name].label}。")
-    if not services.visible_tips(request.user).filter(pk=pk).exists():
+    if not selectors.is_visible(request.user, pk):
         return redirect("tips:list")  # transferred out of the user's scope
     return redirect("tips:detail", pk=pk)
 

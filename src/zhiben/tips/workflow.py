@@ -1,7 +1,10 @@
-"""The tip workflow, declared once (like hazards/workflow.py).
+"""The tip workflow, declared once (on the engine in zhiben.core.workflow,
+like hazards/workflow.py).
 
-Services look transitions up here (``TRANSITIONS[name]``) and the pages show
-only ``allowed_transitions(user, tip)``.
+Services check transitions here (``WORKFLOW.check``), the pages show only
+``allowed_transitions(user, tip)``, and ``zhiben tips workflow-doc`` (the
+test in tests/tips/test_workflow_doc.py) keeps docs/tips-workflow.md drawn
+from this table. Who sees a tip and its reporter's contact: tips/access.py.
 
 Parties are decided against the tip's ``routed_to`` organization:
 
@@ -9,23 +12,19 @@ Parties are decided against the tip's ``routed_to`` organization:
 * HANDLER — 部门领导 / 部门经办人 / 街道经办人 of the organization the tip is
   routed to (or an organization above it);
 * LEADER — 部门领导 of that organization (or above): may approve rewards.
-
-Only ADMIN and HANDLER see the reporter's name and phone (``can_see_contact``).
-街道 officers of the tip's 街道 see the tip when it is routed elsewhere, but
-not the contact; experts and read-only users never see it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
+from zhiben.core.workflow import Transition, Workflow, transition
+from zhiben.org.access import HANDLER_ROLES, holds_role_over, is_active_user
 from zhiben.org.choices import Role
 
 from .choices import TipStatus
 
 S = TipStatus
-HANDLER_ROLES = (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER)
 
 
 class Party(StrEnum):
@@ -47,39 +46,18 @@ PARTY_LABELS = {
 
 def parties(user, tip) -> set[Party]:
     found: set[Party] = set()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return found
     if user.is_district_admin:
         found.add(Party.ADMIN)
-    routed = tip.routed_to
-    for m in user.active_memberships():
-        if m.role in HANDLER_ROLES and routed.path.startswith(m.organization.path):
-            found.add(Party.HANDLER)
-            if m.role == Role.DEPT_LEADER:
-                found.add(Party.LEADER)
+    if holds_role_over(user, tip.routed_to, HANDLER_ROLES):
+        found.add(Party.HANDLER)
+        if holds_role_over(user, tip.routed_to, (Role.DEPT_LEADER,)):
+            found.add(Party.LEADER)
     return found
 
 
-def can_see_contact(user, tip) -> bool:
-    """The reporter's name and phone in clear: 区安委办 and the staff of the
-    department/街道 the tip is routed to. Nobody else, anywhere."""
-    return bool(parties(user, tip) & {Party.ADMIN, Party.HANDLER})
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: tuple[str, ...]
-    target: str
-    who: frozenset[Party]
-    needs_reason: bool = False
-    description: str = ""
-
-
-def _t(name, label, sources, target, who, needs_reason=False, description=""):
-    return Transition(name, label, tuple(sources), target, frozenset(who), needs_reason, description)
-
+_t = transition
 
 HANDLERS = {Party.ADMIN, Party.HANDLER}
 
@@ -128,35 +106,32 @@ TRANSITION_LIST: list[Transition] = [
     ),
 ]
 
-TRANSITIONS: dict[str, Transition] = {t.name: t for t in TRANSITION_LIST}
+WORKFLOW = Workflow(
+    states=TipStatus,
+    party_labels=PARTY_LABELS,
+    parties=parties,
+    transitions=TRANSITION_LIST,
+    noun="举报",
+    start=(S.PENDING.value, "举报"),
+    ends=(S.REPLIED.value,),
+    notes_header="说明",
+    reason_note="（须填写理由）",
+)
+TRANSITIONS: dict[str, Transition] = WORKFLOW.by_name
 
 
-def check(transition: Transition, user, tip) -> tuple[bool, str, str]:
+def check(transition: Transition | str, user, tip) -> tuple[bool, str, str]:
     """(allowed, code, message) for ``user`` making ``transition`` now."""
-    if tip.status not in transition.sources:
-        return False, "invalid_transition", f"当前状态为“{TipStatus(tip.status).label}”，不能{transition.label}"
-    if not parties(user, tip) & transition.who:
-        return False, "permission_denied", f"您无权对该举报执行“{transition.label}”"
-    return True, "", ""
+    return WORKFLOW.check(transition, user, tip)
 
 
 def allowed_transitions(user, tip) -> list[Transition]:
-    return [t for t in TRANSITION_LIST if check(t, user, tip)[0]]
+    return WORKFLOW.allowed(user, tip)
 
 
-def can_reward(user, tip) -> bool:
-    """Rewards are approved by 区安委办 or a leader of the routed department,
-    for accepted tips only."""
-    return tip.hazard_id is not None and bool(parties(user, tip) & {Party.ADMIN, Party.LEADER})
+def mermaid() -> str:
+    return WORKFLOW.mermaid()
 
 
 def markdown_table() -> str:
-    rows = ["| 操作 | 从 | 到 | 谁可以 | 说明 |", "| --- | --- | --- | --- | --- |"]
-    for t in TRANSITION_LIST:
-        sources = "、".join(TipStatus(s).label for s in t.sources)
-        who = "、".join(p.label for p in sorted(t.who, key=lambda p: p.value))
-        rows.append(
-            f"| {t.label} (`{t.name}`) | {sources} | {TipStatus(t.target).label} | {who} | "
-            f"{t.description}{'（须填写理由）' if t.needs_reason else ''} |"
-        )
-    return "\n".join(rows)
+    return WORKFLOW.markdown_table()
