@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from zhiben.plans.parsing.recurring import find_recurring
 from zhiben.plans.schedule import occurrences
 
 START, END = dt.date(2024, 1, 1), dt.date(2026, 12, 31)
@@ -101,3 +105,41 @@ def test_fixed_dates_are_clamped_and_periods_chain():
 
 def test_unknown_period_has_no_instances():
     assert occurrences(period="day", start=START, end=END) == []
+
+
+# Duty phrases as plans write them, with numbers beyond what calendars allow.
+DUTY_PHRASES = st.one_of(
+    st.builds("每年{}月{}日前报送".format, st.integers(1, 12), st.integers(0, 35)),
+    st.builds("每月{}日前报送".format, st.integers(0, 35)),
+    st.builds(
+        "{}{}{}开展检查".format,
+        st.sampled_from(["每年", "每月", "每周", "每季度", "每半年", "每旬", "每两周", "双周", "2025年起，每年"]),
+        st.one_of(
+            st.just(""),
+            st.builds("{}月{}日".format, st.integers(0, 13), st.integers(0, 35)),
+            st.builds("{}月{}日、{}月底".format, st.integers(1, 12), st.integers(0, 35), st.integers(1, 12)),
+            st.sampled_from(["一", "日", "底", "末", "年底"]),
+        ),
+        st.one_of(st.just(""), st.builds("至少{}-{}次".format, st.integers(0, 4), st.integers(0, 4))),
+    ),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@example("每年6月0日开展检查")  # used to read as "06-00", a date the calendar cannot build
+@given(DUTY_PHRASES)
+def test_every_parsed_duty_has_a_calendar(phrase):
+    """What the parser reads, the calendar can schedule (as plans/services.py passes it)."""
+    for duty in find_recurring(phrase):
+        got = occurrences(
+            period=duty["period"],
+            start=START,
+            end=END,
+            every=duty["every"],
+            times=duty["times"],
+            due_day=duty["due_day"],
+            dates=duty.get("dates") or [],
+            options={k: duty[k] for k in ("weekday", "ten_day_cycle", "from_year", "at_period_end") if k in duty},
+        )
+        assert got, phrase
+        assert all(o.label and o.period_start <= o.due_date and START <= o.due_date <= END for o in got), phrase

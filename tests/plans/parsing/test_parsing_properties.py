@@ -171,6 +171,7 @@ def _check_duty(duty: dict, source: str | None) -> None:
         assert duty["period"] == "month"
     if "dates" in duty:
         assert duty["period"] == "year" and duty["dates"]
+        assert len(set(duty["dates"])) == len(duty["dates"]) == duty["times"], duty
         for value in duty["dates"]:
             m = ANNUAL_DATE.match(value)
             assert m, value

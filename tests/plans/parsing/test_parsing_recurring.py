@@ -126,6 +126,11 @@ def test_annual_dates_stop_at_a_day_the_month_lacks():
     assert find_recurring("每年2月29日前报送")[0]["dates"] == ["02-29"]
 
 
+def test_an_annual_date_written_twice_is_one_date():
+    (duty,) = find_recurring("每年1月31日、1月底开展检查")
+    assert duty["dates"] == ["01-31"] and duty["times"] == 1
+
+
 @pytest.mark.parametrize(("sentence", "times"), [("每月开展3-1次检查", 3), ("每月开展2-2次检查", 2)])
 def test_a_reversed_or_empty_count_range_has_no_maximum(sentence, times):
     (duty,) = find_recurring(sentence)

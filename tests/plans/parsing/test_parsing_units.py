@@ -133,3 +133,16 @@ def test_split_unit_list_is_lenient_for_table_cells():
     assert split_unit_list("区规划和自然资源局") == ["区规划和自然资源局"]
     assert split_unit_list("-") == []
     assert split_unit_list("区应急局，区公安分局；各街道") == ["区应急局", "区公安分局", "各街道"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [
+        ("牵头单位：〔2023〕", []),
+        ("牵头单位：区公安分局〔2023〕、区建管委", ["区公安分局", "区建管委"]),
+        ("（牵头单位：区应急局《关于开展检查的通知》）", ["区应急局"]),
+    ],
+)
+def test_a_citation_in_an_annotation_is_no_unit(text, lead):
+    # names used to keep the masked citation: "〔□□□□〕", "区公安分局〔□□□□〕"
+    assert extract_roles(text).lead == lead

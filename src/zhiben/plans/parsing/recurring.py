@@ -191,7 +191,8 @@ def _annual_dates(text: str, pos: int) -> tuple[list[str], int]:
                 break
         else:  # "每年6月底…", "每年6月开展…": the whole month, due at its end
             day = _month_end_day(month)
-        dates.append(f"{month:02d}-{day:02d}")
+        if f"{month:02d}-{day:02d}" not in dates:  # "1月31日、1月底" is one date
+            dates.append(f"{month:02d}-{day:02d}")
         pos = m.end()
         sep = _ANNUAL_SEP.match(text, pos)
         if not sep:

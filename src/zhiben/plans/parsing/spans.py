@@ -32,6 +32,14 @@ def mask_citations(text: str) -> str:
     return _CITATION.sub(lambda m: m.group(0)[0] + MASK_CHAR * (len(m.group(0)) - 2) + m.group(0)[-1], text)
 
 
+_MASKED = re.compile(rf"《{MASK_CHAR}+》|〔{MASK_CHAR}+〕|\[{MASK_CHAR}+\]|[（(]{MASK_CHAR}+[）)]")
+
+
+def drop_masked(masked: str) -> str:
+    """A masked text without its masked citations (for reading names from it)."""
+    return _MASKED.sub("", masked)
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every sentence; the end excludes the terminator."""
     spans = []

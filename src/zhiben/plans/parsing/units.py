@@ -227,7 +227,8 @@ def _annotations(text: str, roles: Roles) -> None:
     runs = _annotation_runs(text, groups)
     for index, m in enumerate(groups):
         label = m.group("label")
-        names = [n for n in split_unit_list(m.group("body")) if len(n) <= 30]
+        # a cited document number or title in the list is no unit ("牵头单位：〔2023〕")
+        names = [n for n in split_unit_list(spans.drop_masked(m.group("body"))) if len(n) <= 30]
         if _LEAD_LABEL.search(label):
             roles.add_lead(names)
         elif _ASSIST_LABEL.search(label):
