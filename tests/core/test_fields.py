@@ -141,13 +141,15 @@ def test_choice_color_is_read_only_and_visible_on_the_class():
 
 
 def test_model_colours_keep_their_names():
-    from zhiben.hazards.choices import HazardLevel, HazardStatus
-    from zhiben.hazards.models import Hazard
-    from zhiben.registry.choices import RISK_HEX
+    from zhiben.hazards.choices import HazardLevel, HazardStatus, RecheckResult
+    from zhiben.hazards.models import Hazard, RecheckItem
+    from zhiben.registry.choices import RISK_HEX, InsuranceStatus
     from zhiben.registry.models import Unit
 
     hazard = Hazard(status=HazardStatus.CLOSED, level=HazardLevel.MAJOR)
     assert hazard.status_color == HazardStatus.color_of(HazardStatus.CLOSED)
     assert hazard.level_color == "danger"
     assert Unit(risk_level="major").risk_color == RISK_HEX["major"]
+    assert Unit(insurance_status=InsuranceStatus.UNKNOWN).insurance_color == InsuranceStatus.color_of("unknown")
+    assert RecheckItem(result=RecheckResult.FAILED).result_color == "danger"
     assert Unit(risk_level="").risk_color == "#6c757d"

@@ -462,3 +462,5 @@ class RecheckItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hazard.code} {self.get_result_display()}"
+
+    result_color = ChoiceColor("result", RecheckResult)

@@ -200,6 +200,8 @@ class Unit(RiskMixin):
     def __str__(self) -> str:
         return self.name
 
+    insurance_color = ChoiceColor("insurance_status", InsuranceStatus)
+
     def insurance_expired(self, today: dt.date | None = None) -> bool:
         return self.insurance_expiry is not None and self.insurance_expiry < (today or timezone.localdate())
 
