@@ -9,7 +9,7 @@ bench/generate.py until there are ``--count`` of them, then measures
   role through django.test.Client (session login) with a mix of filters and
   cursor pages, as a 区安委办管理员 and as a 部门经办人 (scoped) — p50/p95/max;
 * ``hazard_figures(user)`` for both users, ``--figures-runs`` runs each;
-* the xlsx export (``zhiben.hazards.xlsx.export_hazards``) of 100,000 rows in a
+* the xlsx export (``zhiben.hazards.tabular.export_hazards``) of 100,000 rows in a
   subprocess: wall time and peak RSS growth;
 
 prints a table, rewrites that database's section of bench/RESULTS.md and,
@@ -509,7 +509,7 @@ def export_child(rows: int) -> None:
     """Runs in a fresh process: export ``rows`` hazards, print JSON."""
     out: dict = {}
     try:
-        from zhiben.hazards.xlsx import export_hazards
+        from zhiben.hazards.tabular import export_hazards
     except Exception as exc:
         print(json.dumps({"error": f"export_hazards not available: {exc!r}"}))
         return

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from zhiben.core.testing import make_uscc
 from zhiben.hazards.reference import load_files
-from zhiben.hazards.xlsx import DATA_SHEET, HEADERS
+from zhiben.hazards.tabular import DATA_SHEET, HEADERS
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from zhiben.audit.models import AuditEvent
 from zhiben.hazards import services
 from zhiben.hazards.models import Hazard, HazardCategory
-from zhiben.hazards.xlsx import EXPORT_HEADERS, export_hazards
+from zhiben.hazards.tabular import EXPORT_HEADERS, export_hazards
 from zhiben.registry.models import Sector
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def test_export_contains_exactly_the_filtered_rows_in_the_users_scope(ledger, us
 def test_export_response_is_an_xlsx_attachment_and_the_temp_file_is_removed(ledger, users, login, monkeypatch):
     import tempfile
 
-    from zhiben.hazards import views_xlsx
+    from zhiben.imports import views as imports_views
 
     made = []
     original = tempfile.NamedTemporaryFile
@@ -114,7 +114,7 @@ def test_export_response_is_an_xlsx_attachment_and_the_temp_file_is_removed(ledg
         made.append(original(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(views_xlsx.tempfile, "NamedTemporaryFile", named_temporary_file)
+    monkeypatch.setattr(imports_views.tempfile, "NamedTemporaryFile", named_temporary_file)
     response = login(users["officer"]).get(EXPORT_URL)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -96,7 +96,7 @@ def test_three_bad_rows_among_1000_import_nothing_and_are_all_named(reference, u
 
 
 def test_template_header_matches_the_importer_and_a_filled_template_imports(reference, users, login):
-    from zhiben.hazards.xlsx import HEADERS
+    from zhiben.hazards.tabular import HEADERS
 
     client = login(users["admin"])
     response = client.get("/hazards/import/template/")

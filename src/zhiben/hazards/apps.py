@@ -50,6 +50,10 @@ class HazardsConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_ensure_text_index, sender=self, dispatch_uid="hazards.ensure_text_index")
 
+        from zhiben.imports.registry import register as register_importer
+
+        register_importer("hazards", "zhiben.hazards.tabular.HazardImporter")
+
         from zhiben.web.access import is_government
         from zhiben.web.navigation import NavItem, register
 

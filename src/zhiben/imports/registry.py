@@ -1,12 +1,19 @@
 """Importers by kind: ``IMPORTERS["hazards"]`` names the class that checks and
 loads a hazard spreadsheet. Entries are dotted paths, imported on first use,
-so that no app has to be loaded in a particular order; another app adds its
-own with :func:`register`.
+so that no app has to be loaded in a particular order; each app adds its own
+with :func:`register` in its ``AppConfig.ready`` (hazards, registry).
+
+An importer also describes its pages — the upload page, the template
+download and the job page's links (zhiben.imports.views, one view each for
+every kind): ``title``, ``sheet``, ``list_url``/``list_label``,
+``template_url``/``template_filename``, ``denied_message``, ``page_notes``
+and :meth:`Importer.template`. Reading and parsing the sheet is
+:mod:`zhiben.core.tabular`'s job.
 
 An importer runs in two passes over the file (the runner in services.py):
 
 1. ``validate(fh, progress)`` reads every row, writes nothing and returns
-   every problem as :class:`~zhiben.imports.parsing.RowError`; it calls
+   every problem as :class:`~zhiben.core.tabular.RowError`; it calls
    ``progress(processed_rows, total_estimate)`` every few hundred rows;
 2. only if there was none, ``write_steps(fh)`` creates the records. It is a
    generator: the runner runs the code up to each ``yield`` in its own short
@@ -29,7 +36,7 @@ from typing import IO, TYPE_CHECKING, ClassVar
 
 from django.utils.module_loading import import_string
 
-from .parsing import RowError
+from zhiben.core.tabular import RowError
 
 if TYPE_CHECKING:
     from django.db import models
@@ -38,9 +45,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 
-IMPORTERS: dict[str, str | type[Importer]] = {
-    "hazards": "zhiben.hazards.xlsx.HazardImporter",
-}
+IMPORTERS: dict[str, str | type[Importer]] = {}
 
 
 class RowsRefused(Exception):
@@ -68,6 +73,19 @@ class Importer(ABC):
     # other writers; 0: after every step.
     hold_seconds: ClassVar[float] = 0.0
 
+    # Its pages (zhiben.imports.views): the upload page's title, the data
+    # sheet users fill in, the list the records appear in (URL name and the
+    # back link's text), the template download (URL name, file name), the
+    # message for a user who may not import, and extra steps on the page.
+    title: ClassVar[str] = ""  # e.g. "批量导入隐患"
+    sheet: ClassVar[str] = ""
+    list_url: ClassVar[str] = ""
+    list_label: ClassVar[str] = ""
+    template_url: ClassVar[str] = ""
+    template_filename: ClassVar[str] = ""
+    denied_message: ClassVar[str] = "您无权批量导入"
+    page_notes: ClassVar[tuple[str, ...]] = ()
+
     # ``job`` is the imports.models.ImportJob being run (not imported here:
     # models.py looks importers up in this module, so the arrow points one way).
     def __init__(self, *, job: models.Model, actor: User):
@@ -92,6 +110,11 @@ class Importer(ABC):
         one step: ``write(fh)``."""
         return self.write(fh)
         yield  # pragma: no cover - makes this a generator
+
+    @classmethod
+    def template(cls) -> bytes:
+        """The import template (.xlsx), built with zhiben.core.tabular.build_template."""
+        raise NotImplementedError
 
     def result_url(self) -> str:
         """Where the imported records can be seen."""

@@ -49,10 +49,11 @@ from django.utils import timezone
 from zhiben.audit.services import audit_record
 from zhiben.core import context
 from zhiben.core.services import require, service
+from zhiben.core.tabular import ImportFileError, RowError, check_upload
+from zhiben.core.tabular.cells import MAX_KEPT_ERRORS
 
 from .choices import RUNNING_STATUSES, ImportStatus
 from .models import ImportChunk, ImportJob
-from .parsing import MAX_KEPT_ERRORS, ImportFileError, RowError, check_upload
 from .registry import Importer, RowsRefused, Written, get_importer
 
 logger = logging.getLogger(__name__)

@@ -1,31 +1,54 @@
-"""Pages of import jobs: the job page polls its progress partial every
-second (htmx) until the job is done or failed. A job whose worker is gone is
-recovered (marked failed, its writes undone) when its page or the list is
-shown, so the page says what happened."""
+"""Pages of imports, one view each for every kind of import.
+
+* :func:`import_upload` — the upload page of a kind (form, the size and
+  layout checks of ``core.tabular.check_upload`` via ``start_import``, then
+  a redirect to the job page), rendered with ``imports/import.html`` from
+  the importer's own description (title, sheet, list and template links,
+  notes: see ``zhiben.imports.registry.Importer``);
+* :func:`template_download` — the kind's import template;
+* :func:`export_response` — not a view: what an app's export view returns
+  (the file written by the app's export function, the export audited);
+* the job pages: the job page polls its progress partial every second
+  (htmx) until the job is done or failed. A job whose worker is gone is
+  recovered (marked failed, its writes undone) when its page or the list is
+  shown, so the page says what happened.
+
+An app mounts the first two in its own URLconf with ``{"kind": …}`` (e.g.
+hazards/urls_xlsx.py), so that its URL names and paths stay its own.
+"""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
+from typing import IO
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from zhiben.audit.services import audit_record
+from zhiben.core.access import get_from_or_404
+from zhiben.core.errors import ServiceError
+from zhiben.core.tabular import XLSX_CONTENT_TYPE, max_bytes, max_rows
+from zhiben.files.views import content_disposition
+from zhiben.web.toolkit import apply_service_error
 
+from . import selectors
+from .access import can_start
+from .forms import ImportUploadForm
 from .models import ImportJob
 from .registry import get_importer
-from .services import recover_abandoned_jobs, recover_job
+from .services import recover_abandoned_jobs, recover_job, start_import
 
 
 def get_job_or_404(user, pk: int) -> ImportJob:
-    """The user's own job (any job for 区安委办管理员); otherwise 404, and the
-    attempt is audited."""
-    job = ImportJob.objects.visible_to(user).select_related("created_by").filter(pk=pk).first()
-    if job is None:
-        existing = ImportJob.objects.filter(pk=pk).first()
-        if existing is not None:
-            audit_record(action="access.denied", actor=user, obj=existing, after={"attempted": "view"})
-        raise Http404("导入任务不存在或您无权查看")
+    """The job if ``user`` may see it (access.visible_jobs), recovered first
+    if its worker is gone; otherwise 404, and the attempt is audited."""
+    job = get_from_or_404(selectors.job_for_page(user), user, pk=pk)
     if job.is_running and recover_job(job):
         job.refresh_from_db()
     return job
@@ -46,8 +69,7 @@ def _context(request, job: ImportJob) -> dict:
 @require_GET
 def job_list(request):
     recover_abandoned_jobs(throttle=True)
-    jobs = ImportJob.objects.visible_to(request.user).select_related("created_by")[:100]
-    return render(request, "imports/list.html", {"jobs": jobs})
+    return render(request, "imports/list.html", {"jobs": selectors.job_list(request.user)})
 
 
 @login_required
@@ -62,3 +84,82 @@ def job_detail(request, pk: int):
 def job_progress(request, pk: int):
     job = get_job_or_404(request.user, pk)
     return render(request, "imports/_progress.html", _context(request, job))
+
+
+# --- Upload, template and export of every kind ---------------------------------------------------
+
+
+@login_required
+@require_GET
+def template_download(request, kind: str):
+    importer = get_importer(kind)
+    response = HttpResponse(importer.template(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(importer.template_filename, as_attachment=True)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request, kind: str):
+    importer = get_importer(kind)
+    if not can_start(request.user, kind):
+        audit_record(action="access.denied", actor=request.user, object_type="page", object_repr=request.path)
+        raise PermissionDenied(importer.denied_message)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = start_import(actor=request.user, kind=kind, upload=form.cleaned_data["file"])
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            return redirect("imports:detail", pk=job.pk)
+    context = {
+        "form": form,
+        "recent": selectors.recent_jobs(request.user, kind),
+        "max_rows": max_rows(),
+        "max_mb": max_bytes() // 1024 // 1024,
+        "kind": kind,
+        "page": _page(importer),
+    }
+    return render(request, "imports/import.html", context, status=422 if form.errors else 200)
+
+
+def _page(importer) -> dict[str, object]:
+    """What imports/import.html shows of an importer (a class: templates would call it)."""
+    return {
+        "title": importer.title,
+        "what": importer.label,
+        "sheet": importer.sheet,
+        "list_url": importer.list_url,
+        "list_label": importer.list_label,
+        "template_url": importer.template_url,
+        "notes": importer.page_notes,
+    }
+
+
+def export_response(
+    request, *, action: str, object_type: str, filename: str, write: Callable[[IO[bytes]], int]
+) -> FileResponse:
+    """An app's export: ``write(file)`` (returns the number of rows) into a
+    temporary file, deleted when the response is closed; the export is
+    audited with the query string (the filters used). The download is named
+    ``{filename}_{YYYYMMDD}.xlsx``."""
+    tmp = tempfile.NamedTemporaryFile(prefix="zhiben-export-", suffix=".xlsx")  # noqa: SIM115 (closed by FileResponse)
+    try:
+        count = write(tmp)
+        tmp.flush()
+        tmp.seek(0)
+    except BaseException:
+        tmp.close()
+        raise
+    audit_record(
+        action=action,
+        actor=request.user,
+        object_type=object_type,
+        after={"rows": count, "query": request.GET.urlencode()},
+    )
+    response = FileResponse(tmp, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(
+        f"{filename}_{timezone.localdate():%Y%m%d}.xlsx", as_attachment=True
+    )
+    return response

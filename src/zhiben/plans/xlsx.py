@@ -9,6 +9,9 @@ and WPS: real merged ranges, no formulas, fonts set explicitly).
 
 Offices print it: A4 landscape, one page wide, the header row repeated,
 borders, and row heights computed from the wrapped text (core.printing).
+The columns are declared with the tabular layer's ``Column`` (header,
+width); the sheet itself stays with XlsxWriter, because the streaming
+``core.tabular`` writer has no merged cells, row heights or print setup.
 """
 
 from __future__ import annotations
@@ -18,11 +21,20 @@ import io
 import xlsxwriter
 
 from zhiben.core import printing
+from zhiben.core.tabular import Column, headers, widths
 
 from .models import Plan, Task
 
-HEADERS = ["序号", "主要任务", "工作要求", "完成时间", "牵头单位", "参与单位"]
-WIDTHS = [6, 22, 60, 14, 22, 22]
+COLUMNS = (
+    Column("序号", width=6),
+    Column("主要任务", width=22),
+    Column("工作要求", width=60),
+    Column("完成时间", width=14),
+    Column("牵头单位", width=22),
+    Column("参与单位", width=22),
+)
+HEADERS = list(headers(COLUMNS))
+WIDTHS = list(widths(COLUMNS))
 
 
 def _units(units) -> str:
