@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from zhiben.core.fields import ChoiceColor, user_fk
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
+from zhiben.core.workdays import add_workdays
 from zhiben.files.models import FileLink
 from zhiben.registry.crypto import EncryptedCharField
 
@@ -33,15 +34,10 @@ def reply_working_days() -> int:
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
-    """The ``days``-th working day (Mon–Fri) after ``start``. Public holidays
-    and 调休 working weekends are not modelled."""
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += dt.timedelta(days=1)
-        if current.weekday() < 5:
-            remaining -= 1
-    return current
+    """The ``days``-th working day after ``start``: weekends, public holidays
+    and 调休 working weekends as the State Council publishes them
+    (core/workdays.py, data/holidays/)."""
+    return add_workdays(start, days)
 
 
 def late_cutoff(today: dt.date, days: int | None = None) -> dt.date:
