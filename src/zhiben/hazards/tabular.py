@@ -187,24 +187,11 @@ HEADERS: tuple[str, ...] = headers(COLUMNS)
 HEADER_OF: dict[str, str] = header_of(COLUMNS)
 _COLUMN = {c.key: c for c in COLUMNS}
 # The columns parsed on their own, in the order their problems are listed.
-SIMPLE_COLUMNS = tuple(
-    _COLUMN[key]
-    for key in (
-        "title",
-        "description",
-        "unit_name",
-        "location",
-        "address",
-        "responsible_person",
-        "responsible_phone",
-        "requirement",
-        "finder_name",
-        "level",
-        "source",
-        "difficulty",
-        "deadline_kind",
-    )
+_SIMPLE_KEYS = (
+    "title description unit_name location address responsible_person responsible_phone requirement finder_name"
+    " level source difficulty deadline_kind"
 )
+SIMPLE_COLUMNS = tuple(_COLUMN[key] for key in _SIMPLE_KEYS.split())
 EXPORT_COLUMNS: tuple[Column, ...] = (
     Column("编号", width=16),
     *COLUMNS,
@@ -660,37 +647,14 @@ def notify_owners(per_owner: dict[int, int], *, actor: User, file_name: str) -> 
 
 # --- Export -------------------------------------------------------------------------------------
 
-EXPORT_FIELDS = (
-    "code",
-    "sector_id",
-    "category_id",
-    "level",
-    "source",
-    "found_on",
-    "title",
-    "description",
-    "location",
-    "unit_name",
-    "unit_uscc",
-    "address",
-    "street_id",
-    "owner_id",
-    "responsible_person",
-    "responsible_phone",
-    "difficulty",
-    "requirement",
-    "deadline_kind",
-    "deadline",
-    "finder_name",
-    "finder_id",
-    "status",
-    "is_stock",
-    "created_at",
-    "closed_at",
-    "verified_by_id",
-    "_supervision_kind",
-    "_supervision_level",
+# In the order ``cells`` below unpacks them.
+_EXPORT_NAMES = (
+    "code sector_id category_id level source found_on title description location unit_name unit_uscc address"
+    " street_id owner_id responsible_person responsible_phone difficulty requirement deadline_kind deadline"
+    " finder_name finder_id status is_stock created_at closed_at verified_by_id"
+    " _supervision_kind _supervision_level"
 )
+EXPORT_FIELDS: tuple[str, ...] = tuple(_EXPORT_NAMES.split())
 
 
 def _user_names() -> dict[int, str]:
