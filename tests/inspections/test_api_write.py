@@ -16,6 +16,8 @@ from zhiben.hazards.models import Hazard
 from zhiben.inspections import services
 from zhiben.inspections.models import Inspection, InspectionAnswer
 
+from .conftest import photo
+
 DAY = dt.date(2026, 3, 10)
 
 
@@ -297,6 +299,42 @@ def test_results_bad_input_changes_nothing(draft, users, login, gb):
         response = post(client, f"/inspections/{draft.pk}/answers", payload)
         assert response.status_code == 422, (payload, response.content)
     assert set(draft.answers.values_list("result", flat=True)) == {"pending"}
+
+
+def test_results_keep_a_fix_on_site_recorded_on_the_page(sites, users, login, reference):
+    """即查即改 (with its after-photo) is the page's; an API update of the item's note keeps it."""
+    enterprise = users["enterprise"]
+    checklist = reference["gas-restaurant"]
+    inspection = services.inspection_create(
+        actor=enterprise,
+        data={"kind": "self_check", "site": sites["mall"], "checklist": checklist, "inspected_on": DAY},
+    )
+    item = checklist.current_version.items.filter(major=False).first()
+    services.inspection_update(
+        actor=enterprise,
+        inspection=inspection,
+        answers=[
+            {
+                "item": item,
+                "result": "fail",
+                "fixed": True,
+                "fix_note": "已恢复供电",
+                "after_photos": [photo("after.jpg", (20, 200, 20))],
+            }
+        ],
+    )
+    client = login(enterprise)
+    path = f"/inspections/{inspection.pk}/answers"
+    assert (
+        post(client, path, {"answers": [{"item_code": item.code, "result": "fail", "note": "报警器断电"}]}).status_code
+        == 200
+    )
+    answer = inspection.answers.get(item=item)
+    assert answer.fixed_on_site and answer.fix_note == "已恢复供电" and answer.note == "报警器断电"
+    # No longer 不符合: nothing left to fix on site.
+    assert post(client, path, {"answers": [{"item_code": item.code, "result": "pass"}]}).status_code == 200
+    answer.refresh_from_db()
+    assert answer.result == "pass" and not answer.fixed_on_site
 
 
 def test_a_finished_inspection_takes_no_more_results(draft, users, login, gb):

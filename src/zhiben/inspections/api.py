@@ -196,8 +196,19 @@ class AnswersIn(StrictSchema):
     summary: Text() | None = Field(None, description="检查小结（省略则不改）")
 
 
-def _answers(answers: list[AnswerIn]) -> list[dict]:
-    return [{"item": a.item_code, "result": a.result, "note": a.note} for a in answers]
+def _answers(answers: list[AnswerIn], inspection=None) -> list[dict]:
+    """The service's answer entries. An item recorded on the page as 即查即改
+    keeps that record while it stays 不符合 (the API does not set it)."""
+    fixed = {}
+    if inspection is not None:
+        fixed = {a.item.code: a.fix_note for a in inspection.answers.filter(fixed_on_site=True).select_related("item")}
+    entries = []
+    for a in answers:
+        entry = {"item": a.item_code, "result": a.result, "note": a.note}
+        if a.result == "fail" and a.item_code in fixed:
+            entry.update(fixed=True, fix_note=fixed[a.item_code])
+        entries.append(entry)
+    return entries
 
 
 def _existing(model, ids: list[int], field: str, message: str, qs=None) -> list:
@@ -298,7 +309,10 @@ def _visible(request, inspection_id: int):
 def record_answers(request, inspection_id: Id, payload: AnswersIn):
     inspection = _visible(request, inspection_id)
     services.inspection_update(
-        actor=request.auth, inspection=inspection, answers=_answers(payload.answers), summary=payload.summary
+        actor=request.auth,
+        inspection=inspection,
+        answers=_answers(payload.answers, inspection),
+        summary=payload.summary,
     )
     return _detail(inspection)
 
