@@ -10,6 +10,7 @@ from django.utils import timezone
 from zhiben.hazards.models import HazardCategory
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
+from zhiben.registry.access import visible_sites
 from zhiben.registry.models import Sector, Site
 from zhiben.web.toolkit import DateInput, StyledForm
 
@@ -68,7 +69,7 @@ class CampaignForm(StyledForm, forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sites"].queryset = Site.objects.restrict(user, "view")
+        self.fields["sites"].queryset = visible_sites(user)
         self.fields["team_users"].queryset = User.objects.filter(is_active=True)
 
     def clean_attributes(self):
