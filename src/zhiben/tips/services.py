@@ -518,4 +518,20 @@ def tip_reward_record(
     return reward
 
 
-# --- Reads: selectors.py (re-exported here for existing callers) ------------------------------
+# --- One dispatcher for the workflow's transitions ---------------------------------------------
+
+# The service of each transition of workflow.py.
+TRANSITION_SERVICES = {
+    "accept": tip_accept,
+    "link": tip_link,
+    "transfer": tip_transfer,
+    "reject": tip_reject,
+    "reply": tip_reply,
+}
+
+
+def tip_transition(actor: User, tip: Tip | int, name: str, /, **data):
+    """Make the transition ``name`` (a row of workflow.py) through its service:
+    the one dispatcher behind the detail page's action forms. ``data`` are
+    that service's keyword arguments."""
+    return TRANSITION_SERVICES[name](actor=actor, tip=tip, **data)

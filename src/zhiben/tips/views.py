@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,12 +21,12 @@ from django.views.decorators.http import require_POST
 from zhiben.audit.models import AuditEvent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.context import client_ip_from_request
-from zhiben.core.errors import ServiceError
+from zhiben.core.errors import ServiceError, ValidationFailed
 from zhiben.files.views import serve_file
 from zhiben.hazards.models import Hazard
 from zhiben.hazards.services import PossibleDuplicate
 from zhiben.registry.models import Site
-from zhiben.web.toolkit import apply_service_error, paginate
+from zhiben.web.toolkit import apply_service_error, paginate, post_transition, transition_forms
 
 from . import access, ratelimit, selectors, services, workflow
 from .choices import TipStatus
@@ -201,21 +201,22 @@ def _tip_for_detail(request, pk: int) -> Tip:
     return selectors.tip_for_detail(request.user, pk)
 
 
+def _initial(tip: Tip, t) -> dict:
+    initial = {}
+    if t.name == "accept" and tip.site_id and tip.site.site_type.sector_id:
+        initial["sector"] = tip.site.site_type.sector_id
+    elif t.name == "accept" and tip.unit_id and tip.unit.sector_id:
+        initial["sector"] = tip.unit.sector_id
+    if t.name == "reply" and tip.reply:
+        initial["text"] = tip.reply
+    return initial
+
+
 def _detail_context(request, tip: Tip, **forms) -> dict:
     today = timezone.localdate()
-    actions = []
-    for t in workflow.allowed_transitions(request.user, tip):
-        form = forms.get(t.name)
-        if form is None:
-            initial = {}
-            if t.name == "accept" and tip.site_id and tip.site.site_type.sector_id:
-                initial["sector"] = tip.site.site_type.sector_id
-            elif t.name == "accept" and tip.unit_id and tip.unit.sector_id:
-                initial["sector"] = tip.unit.sector_id
-            if t.name == "reply" and tip.reply:
-                initial["text"] = tip.reply
-            form = ACTION_FORMS[t.name](initial=initial)
-        actions.append((t, form))
+    actions = transition_forms(
+        workflow.WORKFLOW, request.user, tip, ACTION_FORMS, bound=forms, initial=lambda t: _initial(tip, t)
+    )
     can_reward = access.can_reward(request.user, tip)
     return {
         "tip": tip,
@@ -247,39 +248,44 @@ def _rerender(request, tip, key, form, exc: ServiceError | None = None, **extra)
 
 @login_required
 def tip_action(request, pk: int, name: str):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if name not in ACTION_FORMS:
-        raise Http404("没有这个操作")
-    tip = _tip_for_detail(request, pk)
-    form = ACTION_FORMS[name](request.POST)
-    if not form.is_valid():
-        return _rerender(request, tip, name, form)
-    data, actor = form.cleaned_data, request.user
-    try:
-        if name == "accept":
-            services.tip_accept(actor=actor, tip=tip, **data)
-        elif name == "link":
-            hazard = Hazard.objects.restrict(actor, "view").filter(code=data["hazard_code"].strip().upper()).first()
-            if hazard is None:
-                form.add_error("hazard_code", "没有这个隐患编号，或您无权查看该隐患")
-                return _rerender(request, tip, name, form)
-            services.tip_link(actor=actor, tip=tip, hazard=hazard)
-        elif name == "transfer":
-            services.tip_transfer(actor=actor, tip=tip, to_org=data["to_org"], reason=data["reason"])
-        elif name == "reject":
-            services.tip_reject(actor=actor, tip=tip, reason=data["reason"])
-        else:
-            services.tip_reply(actor=actor, tip=tip, text=data["text"])
-    except PossibleDuplicate as exc:
-        messages.warning(request, exc.message + "。若是同一隐患请用“关联已有隐患”，否则勾选“已核对”后再受理。")
-        return _rerender(request, tip, name, form, duplicates=exc.details)
-    except ServiceError as exc:
-        return _rerender(request, tip, name, form, exc)
-    messages.success(request, f"已{workflow.TRANSITIONS[name].label}。")
-    if not selectors.is_visible(request.user, pk):
-        return redirect("tips:list")  # transferred out of the user's scope
-    return redirect("tips:detail", pk=pk)
+    """Every triage action of the detail page, through the workflow table."""
+
+    def arguments(name: str, data: dict) -> dict:
+        if name != "link":
+            return data
+        hazard = Hazard.objects.restrict(request.user, "view").filter(code=data["hazard_code"].strip().upper()).first()
+        if hazard is None:
+            message = "没有这个隐患编号，或您无权查看该隐患"
+            raise ValidationFailed(message, details={"hazard_code": message})
+        return {"hazard": hazard}
+
+    def invalid(tip, key, form, exc):
+        if isinstance(exc, PossibleDuplicate):
+            messages.warning(request, exc.message + "。若是同一隐患请用“关联已有隐患”，否则勾选“已核对”后再受理。")
+            return _rerender(request, tip, key, form, duplicates=exc.details)
+        return _rerender(request, tip, key, form, exc)
+
+    def refused(tip, exc):  # every action has a form: not reached
+        return render(request, "tips/detail.html", _detail_context(request, tip), status=exc.status)
+
+    def done(tip, t):
+        if not selectors.is_visible(request.user, pk):
+            return redirect("tips:list")  # transferred out of the user's scope
+        return redirect("tips:detail", pk=pk)
+
+    return post_transition(
+        request,
+        workflow.WORKFLOW,
+        ACTION_FORMS,
+        name,
+        fetch=lambda: _tip_for_detail(request, pk),
+        perform=services.tip_transition,
+        invalid=invalid,
+        refused=refused,
+        done=done,
+        arguments=arguments,
+        versioned=False,
+    )
 
 
 @login_required

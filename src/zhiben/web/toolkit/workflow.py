@@ -71,6 +71,8 @@ def post_transition(
     invalid: Callable[[Any, str, Any, ServiceError | None], HttpResponse],
     refused: Callable[[Any, ServiceError], HttpResponse],
     done: Callable[[Any, Transition], HttpResponse],
+    arguments: Callable[[str, dict], dict] | None = None,
+    versioned: bool = True,
 ) -> HttpResponse:
     """Make the posted transition ``name`` through ``perform``.
 
@@ -78,7 +80,11 @@ def post_transition(
     form, exc)`` answers a form with errors (its own, or the service's
     refusal ``exc``); ``refused(obj, exc)`` answers a refusal of an action
     without a form (the message is already queued); ``done(obj, transition)``
-    answers success (the "已…" message is already queued)."""
+    answers success (the "已…" message is already queued). ``arguments(name,
+    cleaned_data)`` turns the form's data into the service's arguments when
+    they differ (it may refuse with a ServiceError, shown on the form);
+    ``versioned=False`` for records without optimistic locking (no
+    ``expected_version``)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if name not in page_forms:
@@ -88,9 +94,13 @@ def post_transition(
     form = form_class(request.POST, request.FILES) if form_class else None
     if form is not None and not form.is_valid():
         return invalid(obj, name, form, None)
-    data = form.cleaned_data if form is not None else {}
+    data = dict(form.cleaned_data) if form is not None else {}
+    if versioned:
+        data["expected_version"] = posted_version(request)
     try:
-        perform(request.user, obj, name, expected_version=posted_version(request), **data)
+        if arguments is not None:
+            data = arguments(name, data)
+        perform(request.user, obj, name, **data)
     except ServiceError as exc:
         if form is None:  # nothing to show the message on
             messages.error(request, exc.message)
