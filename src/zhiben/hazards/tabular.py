@@ -62,7 +62,7 @@ from zhiben.notify import services as notify
 from zhiben.org.access import HANDLER_ROLES, is_active_user
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
-from zhiben.org.tabular import OrgLookup, org_labels, owner_options, street_names
+from zhiben.org.tabular import OrgLookup, org_labels, owner_column, owner_options, street_names
 from zhiben.registry.models import Sector, Unit
 
 from . import services
@@ -141,14 +141,7 @@ COLUMNS: tuple[Column, ...] = (
         "choice",
         strict=True,
     ),
-    Column(
-        "行业主管部门",
-        "owner",
-        18,
-        False,
-        "部门全称、简称或别名均可，科室写“部门/科室”；留空则为行业领域的主管部门；须为您有权登记的部门",
-        "choice",
-    ),
+    owner_column(),
     Column("责任人", "responsible_person", 10, False, "不超过 50 字", parse=_text("responsible_person", "责任人")),
     Column(
         "责任人电话",

@@ -6,6 +6,7 @@ export name 部门, 科室 and 街道 (used by hazards and registry alike).
   :func:`org_labels` gives them for every organisation at once (exports),
   :func:`owner_options` the dropdown of 行业主管部门 / 负责部门 and
   :func:`street_names` the dropdown of 所属街道 (active ones, in tree order).
+* The 行业主管部门 column itself: :func:`owner_column`.
 * Names read: :class:`OrgLookup` resolves a cell — a full name, short name or
   alias, or a "上级/下级" path (the parent by name, then the child within it) —
   memoised per distinct text, so that a file of 100,000 rows costs one query
@@ -16,12 +17,20 @@ Rules about who may use which organisation stay with each app's services.
 
 from __future__ import annotations
 
+from zhiben.core.tabular import CHOICE, Column
 from zhiben.core.tabular.lookups import clean_path
 
 from .choices import OrgKind
 from .models import Organization
 
 OWNER_OPTION_KINDS = (OrgKind.DEPARTMENT, OrgKind.OFFICE, OrgKind.SECTION, OrgKind.STREET)
+OWNER_HELP = "部门全称、简称或别名均可，科室写“部门/科室”；留空则为行业领域的主管部门；须为您有权登记的部门"
+
+
+def owner_column(key: str = "owner", width: float = 18) -> Column:
+    """The 行业主管部门 column (hazards, units): a suggested dropdown of
+    :func:`owner_options`; any name :class:`OrgLookup` resolves is accepted."""
+    return Column("行业主管部门", key, width, False, OWNER_HELP, CHOICE)
 
 
 def org_label(org: Organization, by_path: dict[str, Organization]) -> str:
