@@ -85,6 +85,45 @@ def _finish(claim: IdempotencyRecord, status: int, body) -> None:
     )
 
 
+def _operation(wrapper):
+    """The Ninja operation whose view is ``wrapper`` (found once, then kept)."""
+    if not hasattr(wrapper, "_operation"):
+        from .base import api
+
+        wrapper._operation = next(
+            (
+                operation
+                for _, router in api._routers
+                for path_view in router.path_operations.values()
+                for operation in path_view.operations
+                if operation.view_func is wrapper
+            ),
+            None,
+        )
+        if wrapper._operation is not None and wrapper._operation.api is None:
+            # Ninja binds copies of the routers it mounts; the original operation
+            # has the same schemas and only lacks the API it renders with.
+            wrapper._operation.api = api
+    return wrapper._operation
+
+
+def _render(wrapper, request, result) -> HttpResponse:
+    """The response Ninja would send for ``result``: through the operation's
+    response schema (a view may return model instances; only the schema's
+    fields are sent and stored)."""
+    if isinstance(result, HttpResponse):
+        return result
+    from .base import api
+
+    operation = _operation(wrapper)
+    if operation is not None:
+        return operation._result_to_response(request, result, api.create_temporal_response(request))
+    status, body = 200, result
+    if isinstance(result, Status):
+        status, body = result.status_code, result.value
+    return api.create_response(request, body, status=status)
+
+
 def idempotent(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -102,15 +141,7 @@ def idempotent(view):
         except BaseException:
             _release(claim)
             raise
-        if isinstance(result, HttpResponse):
-            rendered = result
-        else:
-            status, body = 200, result
-            if isinstance(result, Status):
-                status, body = result.status_code, result.value
-            from .base import api
-
-            rendered = api.create_response(request, body, status=status)
+        rendered = _render(wrapper, request, result)
         stored = None
         if 200 <= rendered.status_code < 300 and rendered.get("Content-Type", "").startswith("application/json"):
             try:
