@@ -1,4 +1,4 @@
-"""Benchmark: import 500,000 units from one .xlsx (zhiben.registry.xlsx).
+"""Benchmark: import 500,000 units from one .xlsx (zhiben.registry.tabular).
 
 1. generates bench/out/registry_units_<rows>.xlsx with XlsxWriter
    ``constant_memory`` (valid 统一社会信用代码, streets, sectors, tags,
@@ -192,8 +192,8 @@ def worker(kind: str, xlsx: Path, rows: int) -> dict:
 
     from zhiben.audit.models import AuditEvent
     from zhiben.imports.services import start_import
-    from zhiben.registry import xlsx as registry_xlsx
     from zhiben.registry.models import Unit
+    from zhiben.registry.tabular import UnitImporter
 
     timings: dict[str, float] = {}
 
@@ -217,8 +217,8 @@ def worker(kind: str, xlsx: Path, rows: int) -> dict:
 
         return wrapper
 
-    registry_xlsx.UnitImporter.validate = timed("validate", registry_xlsx.UnitImporter.validate)
-    registry_xlsx.UnitImporter.write_steps = timed_steps("write", registry_xlsx.UnitImporter.write_steps)
+    UnitImporter.validate = timed("validate", UnitImporter.validate)
+    UnitImporter.write_steps = timed_steps("write", UnitImporter.write_steps)
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from zhiben.core.testing import make_uscc
 from zhiben.hazards.reference import load_files as load_hazard_reference
 from zhiben.registry.reference import load_files
-from zhiben.registry.xlsx import SITE_HEADERS, SITE_SHEET, UNIT_HEADERS, UNIT_SHEET
+from zhiben.registry.tabular import SITE_HEADERS, SITE_SHEET, UNIT_HEADERS, UNIT_SHEET
 
 TEST_URLCONF = "tests_registry_xlsx_urls"
 

@@ -9,15 +9,16 @@ import pytest
 from zhiben.imports.choices import ImportStatus
 from zhiben.imports.models import ImportChunk
 from zhiben.imports.services import FAILED_INTERNAL, start_import
-from zhiben.registry import xlsx
 from zhiben.registry.models import Site, Unit
+from zhiben.registry.tabular import rows as tabular_rows
+from zhiben.registry.tabular import units as tabular_units
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(xlsx, "CHUNK", 4)
+    monkeypatch.setattr(tabular_rows.ChunkedRows, "chunk", 4)
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_units_are_written_one_chunk_per_step(reference, users, kit, small_chunk
 
 
 def test_a_failure_in_the_last_unit_step_undoes_the_earlier_ones(reference, users, kit, small_chunks, monkeypatch):
-    real_insert = xlsx._insert_units
+    real_insert = tabular_units._insert_units
     calls = {"n": 0}
 
     def insert(chunk):
@@ -55,7 +56,7 @@ def test_a_failure_in_the_last_unit_step_undoes_the_earlier_ones(reference, user
             raise RuntimeError("disk full")
         return real_insert(chunk)
 
-    monkeypatch.setattr(xlsx, "_insert_units", insert)
+    monkeypatch.setattr(tabular_units, "_insert_units", insert)
     units_before = Unit.objects.count()
     rows = [kit.unit_row(i) for i in range(10)]
     job = start_import(actor=users["officer"], kind="units", upload=kit.upload(kit.units_file(rows)))

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from zhiben.audit.models import AuditEvent
 from zhiben.registry import services
 from zhiben.registry.models import Sector, SiteType, Tag, Unit
-from zhiben.registry.xlsx import SITE_EXPORT_HEADERS, UNIT_EXPORT_HEADERS, export_units
+from zhiben.registry.tabular import SITE_EXPORT_HEADERS, UNIT_EXPORT_HEADERS, export_units
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from zhiben.imports.choices import ImportStatus
 from zhiben.imports.models import ImportJob
 from zhiben.registry import crypto
 from zhiben.registry.models import Site, Unit
-from zhiben.registry.xlsx import SITE_HEADERS, UNIT_HEADERS
+from zhiben.registry.tabular import SITE_HEADERS, UNIT_HEADERS
 
 pytestmark = pytest.mark.django_db
 

@@ -36,8 +36,8 @@ class RegistryConfig(AppConfig):
         from zhiben.web.navigation import NavItem, register
 
         # Excel import (zhiben.imports): dotted paths, imported on first use.
-        register_importer("units", "zhiben.registry.xlsx.UnitImporter")
-        register_importer("sites", "zhiben.registry.xlsx.SiteImporter")
+        register_importer("units", "zhiben.registry.tabular.UnitImporter")
+        register_importer("sites", "zhiben.registry.tabular.SiteImporter")
 
         group = "单位与场所"
         for item in (
