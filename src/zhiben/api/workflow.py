@@ -8,11 +8,13 @@ them
 
 1. turns the body into service arguments (``prepare``, before the record is
    fetched: e.g. an organization id into the organization, 422 if unknown);
-2. fetches the record within the caller's scope (``fetch``: 404 out of scope);
+2. fetches the record within the caller's scope (``fetch``: 404 out of scope),
+   then ``resolve`` may look up what needs the record or must come after it;
 3. makes the transition through the app's one dispatcher
    (``perform(actor, obj, name, **data)``), whose refusals become the API's
    error shape (``ServiceError``);
-4. answers with ``respond(obj, user)``;
+4. answers with ``respond(obj, user)`` (an endpoint may declare its own
+   ``response`` and ``respond``, e.g. 204 when the record left the caller's scope);
 
 and honours ``Idempotency-Key`` (``@idempotent``). The endpoint function is
 named after the transition and placed in the app's module, so OpenAPI
@@ -40,7 +42,10 @@ class TransitionEndpoint:
     name: str
     payload: type[Schema]
     summary: str
-    prepare: Callable[[Any, dict], dict] | None = None  # (request, body as a dict) -> service arguments
+    prepare: Callable[[Any, dict], dict] | None = None  # (request, body) -> arguments, before the fetch
+    resolve: Callable[[Any, dict, Any], dict] | None = None  # (request, arguments, record) -> arguments, after it
+    response: Any = None  # this endpoint's response declaration, when not the shared one
+    respond: Callable[[Any, Any], Any] | None = None  # this endpoint's answer, when not the shared one
 
     @property
     def path(self) -> str:
@@ -78,14 +83,17 @@ def _register(router, endpoint, prefix, pk_type, fetch, perform, respond, respon
         if endpoint.prepare is not None:
             data = endpoint.prepare(request, data)
         obj = fetch(request, pk)
+        if endpoint.resolve is not None:
+            data = endpoint.resolve(request, data, obj)
         perform(request.auth, obj, name, **data)
-        return respond(obj, request.auth)
+        return (endpoint.respond or respond)(obj, request.auth)
 
     view.__name__ = view.__qualname__ = name
     view.__module__ = module
     view.__doc__ = None  # the summary says it all (no operation description)
     wrapped = idempotent(view)
-    router.post(f"{prefix}/{endpoint.path}", response=response, summary=endpoint.summary)(wrapped)
+    declared = endpoint.response if endpoint.response is not None else response
+    router.post(f"{prefix}/{endpoint.path}", response=declared, summary=endpoint.summary)(wrapped)
     return wrapped
 
 

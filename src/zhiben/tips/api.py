@@ -1,7 +1,8 @@
 """API of the tips app: list (filters, cursor), detail and one endpoint per
-triage action. The reporter's name and phone appear only for viewers allowed
-to see them (``contact`` is null otherwise; ``contact_provided`` says whether
-there is one).
+triage action (derived from workflow.py by zhiben.api.workflow). The
+reporter's name and phone appear only for viewers allowed to see them
+(``contact`` is null otherwise; ``contact_provided`` says whether there is
+one).
 
 No ``from __future__ import annotations`` here: django-ninja reads the
 endpoint signatures through the ``@idempotent`` wrapper."""
@@ -17,6 +18,7 @@ from ninja.responses import Status
 
 from zhiben.api.base import Cursor, Day, Id, Limit, Money, StrictSchema, Text, filter_query, paginate_by_id
 from zhiben.api.idempotency import idempotent
+from zhiben.api.workflow import TransitionEndpoint, transition_endpoints
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
 from zhiben.hazards.models import Hazard, HazardCategory
@@ -211,12 +213,9 @@ def tip_detail(request, pk: Id):
     return _detail(_scoped(request, pk), request.auth)
 
 
-@router.post("/tips/{pk}/accept", response=TipDetailOut, summary="受理：新建隐患（来源“举报”）")
-@idempotent
-def accept(request, pk: Id, payload: AcceptIn):
-    tip = _scoped(request, pk)
-    sector = Sector.objects.filter(code=payload.sector).first()
-    category = HazardCategory.objects.filter(code=payload.category).first()
+def _accept_arguments(request, data: dict, tip: Tip) -> dict:
+    sector = Sector.objects.filter(code=data.pop("sector")).first()
+    category = HazardCategory.objects.filter(code=data.pop("category")).first()
     errors = {}
     if sector is None:
         errors["sector"] = "行业领域编码不存在"
@@ -224,54 +223,54 @@ def accept(request, pk: Id, payload: AcceptIn):
         errors["category"] = "隐患类别编码不存在"
     if errors:
         raise ValidationFailed("受理信息有误", details=errors)
-    services.tip_accept(
-        actor=request.auth,
-        tip=tip,
-        sector=sector,
-        category=category,
-        title=payload.title,
-        level=payload.level,
-        allow_duplicate=payload.allow_duplicate,
-    )
-    return _detail(tip, request.auth)
+    return {**data, "sector": sector, "category": category}
 
 
-@router.post("/tips/{pk}/link", response=TipDetailOut, summary="受理：关联已有的未销号隐患")
-@idempotent
-def link(request, pk: Id, payload: LinkIn):
-    tip = _scoped(request, pk)
-    hazard = get_scoped_or_404(Hazard, request.auth, "view", pk=payload.hazard_id)
-    services.tip_link(actor=request.auth, tip=tip, hazard=hazard)
-    return _detail(tip, request.auth)
+def _link_arguments(request, data: dict, tip: Tip) -> dict:
+    return {"hazard": get_scoped_or_404(Hazard, request.auth, "view", pk=data["hazard_id"])}
 
 
-@router.post("/tips/{pk}/transfer", response={200: TipDetailOut, 204: None}, summary="移交（移出本人范围时返回 204）")
-@idempotent
-def transfer(request, pk: Id, payload: TransferIn):
-    tip = _scoped(request, pk)
-    to_org = Organization.objects.filter(pk=payload.to_org_id).first()
+def _transfer_arguments(request, data: dict, tip: Tip) -> dict:
+    to_org = Organization.objects.filter(pk=data["to_org_id"]).first()
     if to_org is None:
         raise ValidationFailed("接收单位不存在", details={"to_org_id": "不存在"})
-    services.tip_transfer(actor=request.auth, tip=tip, to_org=to_org, reason=payload.reason)
-    if not selectors.is_visible(request.auth, tip.pk):
+    return {"to_org": to_org, "reason": data["reason"]}
+
+
+def _after_transfer(tip: Tip, user):
+    if not selectors.is_visible(user, tip.pk):
         return Status(204, None)
-    return _detail(tip, request.auth)
+    return _detail(tip, user)
 
 
-@router.post("/tips/{pk}/reject", response=TipDetailOut, summary="不予受理")
-@idempotent
-def reject(request, pk: Id, payload: ReasonIn):
-    tip = _scoped(request, pk)
-    services.tip_reject(actor=request.auth, tip=tip, reason=payload.reason)
-    return _detail(tip, request.auth)
+# One endpoint per transition of workflow.py, in the table's order (zhiben.api.workflow).
+TRANSITION_ENDPOINTS = [
+    TransitionEndpoint("accept", AcceptIn, "受理：新建隐患（来源“举报”）", resolve=_accept_arguments),
+    TransitionEndpoint("link", LinkIn, "受理：关联已有的未销号隐患", resolve=_link_arguments),
+    TransitionEndpoint(
+        "transfer",
+        TransferIn,
+        "移交（移出本人范围时返回 204）",
+        resolve=_transfer_arguments,
+        response={200: TipDetailOut, 204: None},
+        respond=_after_transfer,
+    ),
+    TransitionEndpoint("reject", ReasonIn, "不予受理"),
+    TransitionEndpoint("reply", ReplyIn, "答复举报人（显示在查询页）"),
+]
 
-
-@router.post("/tips/{pk}/reply", response=TipDetailOut, summary="答复举报人（显示在查询页）")
-@idempotent
-def reply(request, pk: Id, payload: ReplyIn):
-    tip = _scoped(request, pk)
-    services.tip_reply(actor=request.auth, tip=tip, text=payload.text)
-    return _detail(tip, request.auth)
+transition_endpoints(
+    router,
+    workflow.WORKFLOW,
+    TRANSITION_ENDPOINTS,
+    prefix="/tips/{pk}",
+    pk_type=Id,
+    fetch=_scoped,
+    perform=services.tip_transition,
+    respond=_detail,
+    response=TipDetailOut,
+    module=__name__,
+)
 
 
 @router.post("/tips/{pk}/rewards", response={201: TipDetailOut}, summary="登记举报奖励")
