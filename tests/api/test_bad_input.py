@@ -228,7 +228,7 @@ def test_idempotent_operations_declare_the_idempotency_key_header(admin):
 
     assert "Idempotency-Key" in headers("/api/v1/hazards")
     assert "Idempotency-Key" in headers("/api/v1/hazards/{pk}/verify-pass")
-    assert "Idempotency-Key" not in headers("/api/v1/users")  # not wrapped by @idempotent
+    assert "Idempotency-Key" in headers("/api/v1/users")
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ from zhiben.core.errors import ConflictError, ServiceError, ValidationFailed
 from zhiben.core.services import require, service
 from zhiben.org.models import User
 
+from . import access, selectors
 from .models import TOKEN_PREFIX, PersonalAccessToken, hash_secret
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class SecondFactorRequired(ServiceError):
 @service("token.create")
 def token_create(*, actor: User, name: str, days: int | None = 90) -> tuple[PersonalAccessToken, str]:
     """Create a token for ``actor``; returns it and the full secret (shown once)."""
-    require(actor.is_authenticated and actor.is_active)
+    require(access.can_create_token(actor))
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("请填写令牌用途", details={"name": "必填"})
@@ -75,7 +76,7 @@ def token_create(*, actor: User, name: str, days: int | None = 90) -> tuple[Pers
 @service("token.revoke")
 def token_revoke(*, actor: User, token: PersonalAccessToken) -> PersonalAccessToken:
     token = PersonalAccessToken.objects.select_for_update().get(pk=token.pk)
-    require(token.user_id == actor.pk or actor.is_district_admin)
+    require(access.can_revoke_token(actor, token))
     if token.revoked_at is not None:
         raise ConflictError("该令牌已撤销", code="already_revoked")
     token.revoked_at = timezone.now()
@@ -180,8 +181,7 @@ def credentials_revoke(*, actor: User | None, user: User, reason: str, end_sessi
 # --- TOTP ---------------------------------------------------------------------------
 
 
-def totp_confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+totp_confirmed_device = selectors.confirmed_device
 
 
 def totp_pending_device(user: User) -> TOTPDevice:
@@ -212,7 +212,7 @@ def totp_enrol(*, actor: User, token: str) -> TOTPDevice:
 def totp_remove(*, actor: User, user: User, reason: str = "") -> None:
     """Remove a user's second factor (the user themself, or an administrator
     helping one who lost their phone)."""
-    require(actor.pk == user.pk or actor.is_district_admin)
+    require(access.can_remove_second_factor(actor, user))
     with transaction.atomic():
         deleted, _ = TOTPDevice.objects.filter(user=user).delete()
     if not deleted:

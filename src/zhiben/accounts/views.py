@@ -19,10 +19,9 @@ from zhiben.audit.services import audit_record
 from zhiben.core.errors import ServiceError
 from zhiben.org.services import user_change_password
 
-from . import services
+from . import selectors, services
 from .forms import LoginForm, OTPTokenForm, PasswordChangeForm, TokenCreateForm
 from .middleware import mark_second_factor_passed
-from .models import PersonalAccessToken
 
 
 class LoginView(auth_views.LoginView):
@@ -110,7 +109,7 @@ def otp_setup(request):
 @login_required
 def security(request):
     """账号安全: password, second factor, tokens."""
-    tokens = PersonalAccessToken.objects.filter(user=request.user)
+    tokens = selectors.tokens_of(request.user)
     return render(
         request,
         "accounts/security.html",
@@ -129,7 +128,7 @@ def security(request):
 def password_change(request):
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
-        had_tokens = any(t.is_usable for t in PersonalAccessToken.objects.filter(user=request.user))
+        had_tokens = any(t.is_usable for t in selectors.tokens_of(request.user))
         try:
             user = user_change_password(
                 actor=request.user,
@@ -151,7 +150,7 @@ def password_change(request):
         "accounts/security.html",
         {
             "device": services.totp_confirmed_device(request.user),
-            "tokens": PersonalAccessToken.objects.filter(user=request.user),
+            "tokens": selectors.tokens_of(request.user),
             "token_form": TokenCreateForm(),
             "password_form": form,
         },
@@ -193,7 +192,7 @@ def token_create(request):
 @login_required
 @require_POST
 def token_revoke(request, pk: int):
-    token = PersonalAccessToken.objects.filter(pk=pk, user=request.user).first()
+    token = selectors.token_of(request.user, pk)
     if token is None:
         raise Http404("令牌不存在")
     try:

@@ -1,7 +1,5 @@
 """API: the current user, organizations (scoped) and users (administrators)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from ninja import Router, Schema
@@ -9,6 +7,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from zhiben.api.base import Cursor, Id, Limit, StrictSchema, Text, paginate_by_id
+from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import PermissionDeniedError
 
@@ -144,6 +143,7 @@ def user_detail(request, user_id: Id):
 
 
 @router.post("/users", response={201: UserOut}, summary="创建用户（管理员）")
+@idempotent
 def user_create(request, payload: UserCreateIn):
     _require_admin(request)
     organization = get_scoped_or_404(Organization, request.auth, "view", pk=payload.organization_id)
@@ -166,6 +166,7 @@ def user_create(request, payload: UserCreateIn):
 
 
 @router.post("/users/{user_id}/active", response=UserOut, summary="启用/停用用户（管理员）")
+@idempotent
 def user_set_active(request, user_id: Id, payload: UserActiveIn):
     _require_admin(request)
     user = get_scoped_or_404(User, request.auth, "change", pk=user_id)
