@@ -245,9 +245,6 @@ class SheetRows:
             self.close()
             raise ImportFileError(NOT_XLSX) from None
 
-    # registry.xlsx.FastSheetRows calls this until it uses SheetRows (issue 10).
-    _map_header = staticmethod(map_header)
-
     def _sheet_name(self, wanted: str | None, optional: bool) -> str | None:
         import python_calamine
 
