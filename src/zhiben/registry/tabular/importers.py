@@ -10,9 +10,9 @@ from django.urls import NoReverseMatch, reverse
 
 from zhiben.core.tabular import ImportFileError, Problems, RowError, SheetRows
 from zhiben.imports.registry import Importer, Progress, Written
-from zhiben.org.choices import Role
 from zhiben.org.models import User
 
+from ..access import can_register_sites, can_register_units
 from .columns import (
     SITE_HEADERS,
     SITE_REQUIRED,
@@ -26,9 +26,6 @@ from .columns import (
 from .rows import Lookups
 from .sites import SiteRows
 from .units import UnitRows
-
-UNIT_IMPORT_ROLES = (Role.DEPT_LEADER, Role.DEPT_OFFICER)
-SITE_IMPORT_ROLES = (Role.DEPT_LEADER, Role.DEPT_OFFICER, Role.STREET_OFFICER)
 
 
 def _safe_reverse(name: str) -> str:
@@ -97,7 +94,7 @@ class UnitImporter(_RegistryImporter):
 
     @classmethod
     def can_import(cls, user: User) -> bool:
-        return bool(user and user.is_active and (user.is_district_admin or user.has_role(*UNIT_IMPORT_ROLES)))
+        return can_register_units(user)
 
     @classmethod
     def template(cls) -> bytes:
@@ -166,7 +163,7 @@ class SiteImporter(_RegistryImporter):
 
     @classmethod
     def can_import(cls, user: User) -> bool:
-        return bool(user and user.is_active and (user.is_district_admin or user.has_role(*SITE_IMPORT_ROLES)))
+        return can_register_sites(user)
 
     @classmethod
     def template(cls) -> bytes:
