@@ -21,7 +21,6 @@ from zhiben.web.access import government_only
 from zhiben.web.toolkit import apply_service_error, paginate
 
 from . import access, reports, selectors, services
-from .choices import InsuranceStatus
 from .crypto import mask_phone
 from .forms import AssessmentForm, DocumentForm, FlagForm, GridForm, ReasonForm, SiteForm, UnitForm
 from .models import Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
@@ -127,7 +126,6 @@ def _unit_context(request, unit: Unit, **forms) -> dict:
         "documents": documents,
         "expiry_warnings": [d for d in documents if d.state],
         "insurance_expired": unit.insurance_expired(today),
-        "insurance_color": InsuranceStatus.color_of(unit.insurance_status),
         "can_change": can_change,
         "can_edit": can_change or access.is_unit_member(user, unit),
         "can_assess": access.can_assess(user, unit),

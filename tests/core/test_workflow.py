@@ -1,7 +1,6 @@
 """The one workflow engine (zhiben.core.workflow) on a toy table: the order of
 the checks and their codes, the target "back to the state before", the
-diagram and the table. (Lives here with its first user; it belongs in
-tests/core.)"""
+diagram and the table."""
 
 from __future__ import annotations
 
