@@ -28,3 +28,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Reminder(models.Model):
+    """ "Already sent": one row per reminder ``zhiben tick`` created, keyed by
+    what it is about ("hazard:123:deadline:-3:2026-12-10"). The unique key is
+    what makes a reminder go out exactly once, however many ticks run at
+    once (notify.services.send_reminders). A row without a recipient marks a
+    one-off action of the tick (an escalation) as done."""
+
+    key = models.CharField("键", max_length=200, unique=True)
+    recipient = user_fk("接收人", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="消息"
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "提醒记录"
+        verbose_name_plural = "提醒记录"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,132 @@
+"""zhiben tick for hazards: 整改时限 reminders, overdue notices, automatic 督办
+and the report to 区安委办 — each once, to the right people."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from zhiben.audit.models import AuditEvent
+from zhiben.core.tick import run_all
+from zhiben.hazards import tick
+from zhiben.hazards.choices import HazardStatus
+from zhiben.hazards.models import Hazard, Supervision
+from zhiben.notify.models import Notification, Reminder
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.make_aware(dt.datetime(2026, 12, 7, 9, 0))
+TODAY = dt.date(2026, 12, 7)
+
+
+def _rectifying(drive, deadline: dt.date, **fields) -> Hazard:
+    hazard = drive(HazardStatus.RECTIFYING, **fields)
+    Hazard.objects.filter(pk=hazard.pk).update(deadline=deadline)
+    return Hazard.objects.get(pk=hazard.pk)
+
+
+def _told(hazard: Hazard, kind: str = "hazard.deadline") -> set[str]:
+    return set(
+        Notification.objects.filter(target_type="hazards.hazard", target_id=hazard.pk, kind=kind).values_list(
+            "recipient__username", flat=True
+        )
+    )
+
+
+def test_deadline_reminder_goes_to_the_unit_and_the_department_once(drive, everyone):
+    hazard = _rectifying(drive, TODAY + dt.timedelta(days=2))
+    counts = tick.run(NOW)
+    assert counts["整改时限提醒"] == 3
+    assert _told(hazard) == {"t_enterprise", "t_leader", "t_officer"}
+    message = Notification.objects.get(recipient=everyone["enterprise"], kind="hazard.deadline")
+    assert message.url == f"/hazards/{hazard.pk}/"
+    assert "还有2天" in message.title and hazard.code in message.title
+    assert "您收到此提醒，是因为" in message.body
+    # A second tick sends nothing new.
+    assert tick.run(NOW)["整改时限提醒"] == 0
+    assert Notification.objects.filter(kind="hazard.deadline").count() == 3
+    assert Reminder.objects.filter(key__startswith=f"hazard:{hazard.pk}:deadline:-3:").count() == 3
+
+
+def test_on_the_day_and_overdue_are_separate_reminders(drive, everyone):
+    hazard = _rectifying(drive, TODAY)
+    tick.run(NOW)
+    assert Notification.objects.filter(kind="hazard.deadline", title__startswith="今天是整改时限").count() == 3
+    tick.run(NOW + dt.timedelta(days=1))
+    overdue = Notification.objects.filter(kind="hazard.deadline", title__startswith="隐患已逾期")
+    assert overdue.count() == 3
+    tick.run(NOW + dt.timedelta(days=2))
+    assert overdue.count() == 3
+    # A new 整改时限 is reminded again.
+    Hazard.objects.filter(pk=hazard.pk).update(deadline=TODAY + dt.timedelta(days=10))
+    tick.run(NOW + dt.timedelta(days=8))
+    assert Notification.objects.filter(kind="hazard.deadline", title__contains="还有2天").count() == 3
+
+
+def test_no_reminder_far_from_the_deadline_nor_for_old_overdue_or_submitted(drive, everyone):
+    _rectifying(drive, TODAY + dt.timedelta(days=4))
+    _rectifying(drive, TODAY - dt.timedelta(days=30))
+    awaiting = drive(HazardStatus.AWAITING_VERIFICATION)
+    Hazard.objects.filter(pk=awaiting.pk).update(deadline=TODAY)
+    assert tick.run(NOW)["整改时限提醒"] == 0
+
+
+def test_a_section_is_not_told_of_another_departments_hazard(drive, everyone, orgs):
+    hazard = _rectifying(drive, TODAY + dt.timedelta(days=1), owner=orgs["hk-jgw"], unit=None, unit_name="某单位")
+    tick.run(NOW)
+    assert _told(hazard) == {"t_jgw_officer"}
+    # The section of 区商务委 does not hear of its own department's hazards
+    # either: it cannot open them (the department's staff can).
+    mine = _rectifying(drive, TODAY + dt.timedelta(days=1))
+    tick.run(NOW)
+    assert "t_section" not in _told(mine)
+
+
+def test_overdue_major_hazard_is_put_under_supervision_once_with_an_audit_row(
+    drive, everyone, django_capture_on_commit_callbacks
+):
+    hazard = _rectifying(drive, TODAY - dt.timedelta(days=1), level="major")
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = tick.run(NOW)
+    assert counts["自动督办"] == 1
+    supervision = Supervision.objects.get(hazard=hazard, is_active=True)
+    assert supervision.opened_by.username == tick.SYSTEM_USERNAME
+    assert not supervision.opened_by.is_active and not supervision.opened_by.has_usable_password()
+    assert "已逾期 1 天" in supervision.requirement
+    audit = AuditEvent.objects.get(action="hazard.supervise", object_id=str(hazard.pk))
+    assert audit.actor_id == supervision.opened_by_id
+    # The owner's staff are told by the service.
+    assert {"t_leader", "t_officer"} <= _told(hazard, "hazard.supervise")
+    assert tick.run(NOW)["自动督办"] == 0
+    # 解除督办 is not undone by the next tick.
+    Supervision.objects.filter(pk=supervision.pk).update(is_active=False)
+    assert tick.run(NOW + dt.timedelta(days=1))["自动督办"] == 0
+    # General hazards are not escalated.
+    _rectifying(drive, TODAY - dt.timedelta(days=3))
+    assert tick.run(NOW)["自动督办"] == 0
+
+
+def test_long_overdue_major_hazard_is_reported_to_the_district_office(drive, everyone, settings):
+    settings.ZHIBEN_ESCALATE_AFTER_DAYS = 5
+    hazard = _rectifying(drive, TODAY - dt.timedelta(days=4), level="major")
+    assert tick.run(NOW)["报区安委办"] == 0
+    counts = tick.run(NOW + dt.timedelta(days=1))
+    assert counts["报区安委办"] == 1
+    assert _told(hazard, "hazard.escalate") == {"t_admin", "t_admin_rectifier"}
+    message = Notification.objects.filter(kind="hazard.escalate").first()
+    assert "逾期5天" in message.title and "区安委办管理员" in message.body
+    assert AuditEvent.objects.filter(action="hazard.escalate", object_id=str(hazard.pk)).count() == 1
+    assert tick.run(NOW + dt.timedelta(days=2))["报区安委办"] == 0
+    assert AuditEvent.objects.filter(action="hazard.escalate").count() == 1
+
+
+def test_dry_run_writes_nothing(drive, everyone):
+    _rectifying(drive, TODAY, level="major")
+    _rectifying(drive, TODAY - dt.timedelta(days=1), level="major")
+    results = {r.app: r for r in run_all(NOW, dry_run=True, only=["hazards"])}
+    assert results["hazards"].counts["整改时限提醒"] == 6  # on the day, and overdue
+    assert results["hazards"].counts["自动督办"] == 1
+    assert not Notification.objects.exists() and not Reminder.objects.exists()
+    assert not Supervision.objects.exists()
