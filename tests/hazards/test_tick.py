@@ -130,3 +130,59 @@ def test_dry_run_writes_nothing(drive, everyone):
     assert results["hazards"].counts["自动督办"] == 1
     assert not Notification.objects.exists() and not Reminder.objects.exists()
     assert not Supervision.objects.exists()
+
+
+def _database_url() -> str:
+    """The URL of the test database this test wrote to (committed data)."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    host = config.get("HOST") or "127.0.0.1"
+    port = config.get("PORT") or 5432
+    user = config.get("USER") or "postgres"
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{config['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_ticks_started_together_send_each_reminder_exactly_once(drive, everyone, tmp_path):
+    """Real processes (`python -m zhiben tick`) over the same database —
+    the temp SQLite file of the tests, or PostgreSQL when DATABASE_URL is set."""
+    import os
+    import subprocess
+    import sys
+
+    today = timezone.localdate()
+    hazards = [_rectifying(drive, today + dt.timedelta(days=i % 5 - 1)) for i in range(12)]
+    majors = [_rectifying(drive, today - dt.timedelta(days=2 + i), level="major") for i in range(3)]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "zhiben.config.settings.test",
+        "DATABASE_URL": _database_url(),
+        "ZHIBEN_TEST_TMP": str(tmp_path),
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "zhiben", "tick"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for out, err in outputs:
+        # (Another app's failure would not count here; hazards' must not fail.)
+        assert "hazards：" in out and "hazards：失败" not in err, (out, err)
+    # Each hazard due today/soon/just overdue: one message per party, no duplicates.
+    keys = list(Reminder.objects.values_list("key", flat=True))
+    assert len(keys) == len(set(keys))
+    pairs = list(Notification.objects.filter(kind="hazard.deadline").values_list("recipient_id", "target_id"))
+    assert len(pairs) == len(set(pairs))
+    # 12 hazards (deadlines yesterday … in 3 days) + 3 overdue 重大, 3 parties each.
+    assert len(pairs) == (len(hazards) + len(majors)) * 3
+    for hazard in majors:
+        assert Supervision.objects.filter(hazard=hazard).count() == 1
+    assert (
+        Reminder.objects.filter(notification__isnull=False).count()
+        == Notification.objects.filter(kind="hazard.deadline").count()
+    )
