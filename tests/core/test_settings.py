@@ -95,3 +95,53 @@ def test_redis_url_selects_the_shared_cache():
         [sys.executable, "-m", "zhiben", "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
     assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache"
+
+
+def _local_settings(code: str, **overrides: str) -> str:
+    """Print from the demo settings (what `make run` uses) in a fresh interpreter."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "ZHIBEN_REDIS_URL", "DATABASE_URL", "ZHIBEN_DEV_SERVER"}
+    }
+    env.update({"DJANGO_SETTINGS_MODULE": "zhiben.config.settings.local", **overrides})
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_embedded_cache_is_shared_by_every_worker_process(tmp_path):
+    """Without Redis the rate limits count in a database table, not in each process's memory."""
+    backend = _local_settings("print(settings.CACHES['default']['BACKEND'])", ZHIBEN_VAR_DIR=str(tmp_path))
+    assert backend == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_sqlite_connections_persist_with_health_checks(tmp_path):
+    """Every request reusing its thread's connection instead of reconnecting (and re-running the PRAGMAs)."""
+    code = "d = settings.DATABASES['default']; print(d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    engine, max_age, health = _local_settings(code, ZHIBEN_VAR_DIR=str(tmp_path)).split()
+    assert engine == "django.db.backends.sqlite3" and int(max_age) >= 60 and health == "True"
+    through_url = _local_settings(code, ZHIBEN_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3")
+    assert through_url.split()[1:] == [max_age, "True"]
+
+
+def test_demo_serves_hashed_static_files_and_the_development_server_the_plain_ones(tmp_path):
+    code = "print(settings.STORAGES['staticfiles']['BACKEND'])"
+    assert (
+        _local_settings(code, ZHIBEN_VAR_DIR=str(tmp_path)) == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+    dev = _local_settings(code, ZHIBEN_VAR_DIR=str(tmp_path), ZHIBEN_DEV_SERVER="1")
+    assert dev == "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+def test_production_cache_is_shared_without_redis():
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = _run_with_production_settings("shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.db.DatabaseCache"

@@ -123,18 +123,30 @@ SQLITE_OPTIONS = {
 }
 
 
+# Persistent connections: each server thread keeps its own connection (Django's connections are
+# per thread) for this many seconds instead of opening one (and, on SQLite, running the PRAGMAs
+# above) for every request; checked before reuse (CONN_HEALTH_CHECKS). SQLite in WAL mode is fine
+# with one connection per thread of every worker (4 × 4 by default): readers never block, and
+# writers queue on the busy timeout. PostgreSQL keeps its previous 60 s (its server counts the
+# connections: max_connections must cover workers × threads).
+SQLITE_CONN_MAX_AGE = int(os.environ.get("ZHIBEN_CONN_MAX_AGE", 600))
+POSTGRES_CONN_MAX_AGE = int(os.environ.get("ZHIBEN_CONN_MAX_AGE", 60))
+
+
 def database_config(default_sqlite_path: Path) -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(url, conn_max_age=POSTGRES_CONN_MAX_AGE, conn_health_checks=True)
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config["OPTIONS"] = dict(SQLITE_OPTIONS)
-            config["CONN_MAX_AGE"] = 0
+            config["CONN_MAX_AGE"] = SQLITE_CONN_MAX_AGE
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(default_sqlite_path),
         "OPTIONS": dict(SQLITE_OPTIONS),
+        "CONN_MAX_AGE": SQLITE_CONN_MAX_AGE,
+        "CONN_HEALTH_CHECKS": True,
     }
 
 
@@ -142,24 +154,45 @@ DATABASES = {"default": database_config(VAR_DIR / "zhiben.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ---------------------------------------------------------------------------
-# Rate limits (public tip form, tracking lookups) count in the cache. One process
-# (the demo) can use local memory; several app servers must share a cache:
-# set ZHIBEN_REDIS_URL=redis://host:6379/0 and install the extra: pip install 'zhiben[redis]'.
+# Rate limits (public tip form, tracking lookups) count in the cache, so every process
+# of every app server must see the same cache. The served settings (local: `make run`,
+# production) use cache_config("database"): a table in the database (Django's
+# DatabaseCache; `zhiben setup` and `zhiben serve` create it), shared by all gunicorn
+# workers on SQLite and by all app servers on PostgreSQL. With Redis: set
+# ZHIBEN_REDIS_URL=redis://host:6379/0 and install the extra: pip install 'zhiben[redis]'.
+# Here (and so in the tests, one process) the default is local memory.
 
-if os.environ.get("ZHIBEN_REDIS_URL"):
-    if importlib.util.find_spec("redis") is None:
-        raise ImproperlyConfigured(
-            "ZHIBEN_REDIS_URL is set but the redis client is not installed: pip install 'zhiben[redis]'."
-        )
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["ZHIBEN_REDIS_URL"],
-            "KEY_PREFIX": "zhiben",
+CACHE_TABLE = "zhiben_cache"
+
+
+def cache_config(embedded: str = "memory") -> dict:
+    """CACHES: Redis when ZHIBEN_REDIS_URL is set, else ``embedded``: "database" (shared by
+    processes) or "memory" (per process)."""
+    if os.environ.get("ZHIBEN_REDIS_URL"):
+        if importlib.util.find_spec("redis") is None:
+            raise ImproperlyConfigured(
+                "ZHIBEN_REDIS_URL is set but the redis client is not installed: pip install 'zhiben[redis]'."
+            )
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": os.environ["ZHIBEN_REDIS_URL"],
+                "KEY_PREFIX": "zhiben",
+            }
         }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhiben"}}
+    if embedded == "database":
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": CACHE_TABLE,
+                "KEY_PREFIX": "zhiben",
+                "OPTIONS": {"MAX_ENTRIES": 50_000},
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhiben"}}
+
+
+CACHES = cache_config()
 
 # --- Auth -----------------------------------------------------------------------
 

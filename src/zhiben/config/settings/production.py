@@ -8,7 +8,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import cache_config, env_bool
 
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F405
@@ -22,7 +22,14 @@ if len(ZHIBEN_AUDIT_KEY.strip()) < 32:  # noqa: F405
 if not ALLOWED_HOSTS:  # noqa: F405
     raise ImproperlyConfigured("ZHIBEN_ALLOWED_HOSTS must list the host names Zhiben is served on.")
 
+# Rate limits shared by every worker of every app server: Redis (ZHIBEN_REDIS_URL) or a database table.
+CACHES = cache_config("database")
+
 ZHIBEN_REQUIRE_ADMIN_2FA = env_bool("ZHIBEN_REQUIRE_ADMIN_2FA", True)
+
+# Proxies in front that append to X-Forwarded-For (1 behind one nginx, docs/deploy.md): the client IP of
+# audit rows, rate limits and lockouts is read that many entries from the right (core/context.py).
+ZHIBEN_TRUSTED_PROXY_COUNT = int(os.environ.get("ZHIBEN_TRUSTED_PROXY_COUNT", 0))
 
 SECURE_SSL_REDIRECT = env_bool("ZHIBEN_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,4 +1,6 @@
-"""`zhiben setup`: migrate the database and load the reference data.
+"""`zhiben setup`: migrate the database, load the reference data, create the
+cache table (the embedded shared cache, see settings/base.py) and collect the
+static files (hashed names for WhiteNoise; run again after an update).
 
 Each app that ships reference data gives its AppConfig a ``reference_data()``
 method returning ``[(label, loader), ...]``; loaders are idempotent and return
@@ -7,6 +9,7 @@ INSTALLED_APPS order.
 """
 
 from django.apps import apps
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -19,6 +22,10 @@ class Command(BaseCommand):
         self.stdout.write("数据库已迁移到最新结构。")
         for label, loader in reference_loaders():
             self.stdout.write(f"{label}：{loader()}")
+        call_command("createcachetable", verbosity=0)
+        if getattr(staticfiles_storage, "manifest_name", None):
+            call_command("collectstatic", interactive=False, verbosity=0)
+            self.stdout.write("静态文件已收集。")
 
 
 def reference_loaders():
