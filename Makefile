@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 export DJANGO_SETTINGS_MODULE ?= zhiben.config.settings.local
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock lock-upgrade run setup demo serve test test-fast test-browser lint format check vendor fuzz bench clean
+.PHONY: help install lock lock-upgrade run dev setup demo serve test test-fast test-browser lint format check vendor fuzz bench clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,18 +40,21 @@ lock: $(LOCK_TOOLS)/bin/pip-compile ## Re-resolve requirements/dev.lock after ed
 lock-upgrade: $(LOCK_TOOLS)/bin/pip-compile ## Move every locked dependency to the newest version pyproject.toml allows
 	$(PIP_COMPILE) --upgrade
 
-setup: install ## Migrate the SQLite database and load the reference data
+setup: install ## Migrate the SQLite database, load the reference data, create the cache table, collect static files
 	$(BIN)/zhiben setup
 
 demo: setup ## Load the demo accounts and data (idempotent)
 	$(BIN)/zhiben demo
 
-run: demo ## Install, migrate, load reference + demo data and serve http://127.0.0.1:8000
+run: demo ## Install, migrate, load reference + demo data and serve http://127.0.0.1:8000 (gunicorn, DEBUG off)
 	@echo "治本已启动：http://$(HOST)/  （Ctrl+C 停止）"
 	$(BIN)/zhiben serve $(HOST)
 
-serve: install ## Serve without touching the data
+serve: install ## Serve (gunicorn) without touching the data
 	$(BIN)/zhiben serve $(HOST)
+
+dev: install ## Django's development server with code reloading (ZHIBEN_DEBUG=1 for its debug pages)
+	$(BIN)/zhiben dev $(HOST)
 
 # Each run gets its own scratch directory (SQLite test database, media files).
 TEST_ENV = DJANGO_SETTINGS_MODULE=zhiben.config.settings.test ZHIBEN_TEST_TMP=$${ZHIBEN_TEST_TMP:-$$(mktemp -d)}

@@ -1,32 +1,232 @@
 """The `zhiben` command: Django's management commands with friendlier names.
 
-zhiben serve [addr:port]   run the web app (development server)
-zhiben setup               migrate and load reference data
+zhiben serve [addr:port]   run Zhiben: prepare (cache table, static files, cut-off imports), then start and
+                           supervise its processes (today the web server; later also worker and scheduler)
+zhiben web [addr:port]     only the web server (gunicorn), in the foreground: what a systemd unit runs
+zhiben dev [addr:port]     Django's development server with code reloading (not for production)
+zhiben setup               migrate, load reference data, create the cache table, collect static files
 zhiben demo                demo accounts and data (idempotent)
 zhiben audit verify        check the audit hash chain (--checkpoint <value>: and that it still holds it)
 zhiben audit checkpoint    print the signed head of the chain, to keep outside the database
 zhiben <any manage.py command>
+
+Why gunicorn: it is the WSGI server a district's IT department already knows (packaged by every Linux
+distribution, documented behind nginx, supervised by systemd), maintained since 2010, pure Python with no
+build step, and its pre-fork model with threaded workers (``gthread``) suits a Django app on SQLite or
+PostgreSQL: several processes use both cores, threads overlap database waits, a stuck worker is killed
+and replaced by the master. It sets TCP_NODELAY (Django's development server does not, which costs ~40 ms
+per keep-alive request) and speaks keep-alive. Granian or uvicorn would add ASGI, which Zhiben does not use.
+
+Environment (all optional):
+
+ZHIBEN_WEB_WORKERS   worker processes (default 4: two per core of a small 2-core server)
+ZHIBEN_WEB_THREADS   threads per worker (default 4); each thread keeps its own database connection
+ZHIBEN_WEB_TIMEOUT   seconds a request may run before its worker is replaced (default 120: big exports)
+ZHIBEN_WEB_ACCESS_LOG  "-" (default: stdout), a file path, or "off"
+ZHIBEN_FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-* (default 127.0.0.1,::1: nginx on the same host)
+ZHIBEN_STOP_TIMEOUT  seconds `zhiben serve` waits for its processes after Ctrl+C before killing them (default 10)
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
-ALIASES = {"serve": "runserver"}
+ALIASES = {"dev": "runserver"}
+DEFAULT_ADDRESS = "127.0.0.1:8000"
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhiben.config.settings.local")
-    if len(argv) > 1 and argv[1] in ALIASES:
-        argv[1] = ALIASES[argv[1]]
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "serve":
+        sys.exit(serve(argv[2:]))
+    if command == "web":
+        sys.exit(web(argv[2:]))
+    if command in ALIASES:
+        argv[1] = command = ALIASES[command]
+    if command == "runserver":
+        # Static files straight from the app directories, re-read on change (config/settings/local.py).
+        os.environ["ZHIBEN_DEV_SERVER"] = "1"
     from django.core.management import execute_from_command_line
 
-    if len(argv) > 1 and argv[1] == "runserver":
+    if command == "runserver":
         _recover_imports()
 
     execute_from_command_line(argv)
+
+
+# --- zhiben serve: prepare, then supervise the processes -------------------------------------------
+
+
+def processes(address: str) -> list[tuple[str, list[str]]]:
+    """The processes `zhiben serve` starts and supervises, as (name, argv). The task worker and the
+    scheduler join this list; each must stop on SIGINT/SIGTERM."""
+    return [("web", [sys.executable, "-m", "zhiben", "web", address])]
+
+
+def serve(args: list[str]) -> int:
+    address = _address(args)
+    _prepare()
+    return supervise(processes(address))
+
+
+def _address(args: list[str]) -> str:
+    # --noreload is accepted for the callers of the former runserver alias (gunicorn never reloads).
+    options = [a for a in args if a.startswith("-") and a != "--noreload"]
+    positional = [a for a in args if not a.startswith("-")]
+    if options or len(positional) > 1:
+        raise SystemExit("用法：zhiben serve [地址:端口]（默认 127.0.0.1:8000）")
+    address = positional[0] if positional else DEFAULT_ADDRESS
+    if address.isdigit():  # like runserver: a bare port listens on 127.0.0.1
+        address = f"127.0.0.1:{address}"
+    return address
+
+
+def _prepare() -> None:
+    """Once, before the processes start: the cache table, the static files (collected with their
+    hashed names when no manifest exists yet; `zhiben setup` refreshes them), cut-off imports."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    try:
+        call_command("createcachetable", verbosity=0)
+    except Exception as exc:  # no database yet: the pages will say so; the server still starts
+        print(f"缓存表未创建（{exc}）；请先运行 zhiben setup。", file=sys.stderr)
+    manifest = getattr(staticfiles_storage, "manifest_name", None)
+    if manifest and not (Path(settings.STATIC_ROOT) / manifest).exists():
+        print("正在收集静态文件（首次启动）……", flush=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
+    _recover_imports()
+    # The children open their own connections; none is inherited.
+    from django.db import connections
+
+    connections.close_all()
+
+
+def supervise(children: list[tuple[str, list[str]]]) -> int:
+    """Start every child in its own process group, wait; on SIGINT/SIGTERM (one Ctrl+C) pass the
+    signal on to each child, and kill what is still running after ZHIBEN_STOP_TIMEOUT seconds. When
+    one child ends by itself the others are stopped too, and its exit status is returned."""
+    stop_timeout = float(os.environ.get("ZHIBEN_STOP_TIMEOUT", 10))
+    received: list[int] = []
+
+    def on_signal(signum, frame):
+        received.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    running: dict[str, subprocess.Popen] = {}
+    status = 0
+    try:
+        for name, argv in children:
+            if received:
+                break
+            # A new session: the terminal's Ctrl+C reaches only this supervisor, which stops the
+            # children in order; the children die with it even if it is killed (PDEATHSIG).
+            running[name] = subprocess.Popen(argv, start_new_session=True, preexec_fn=_die_with_parent)
+        while not received:
+            ended = [(name, proc) for name, proc in running.items() if proc.poll() is not None]
+            if ended:
+                name, proc = ended[0]
+                status = proc.returncode or 1
+                print(f"进程 {name} 已退出（{proc.returncode}），停止其余进程。", file=sys.stderr, flush=True)
+                break
+            time.sleep(0.2)
+        signum = received[0] if received else signal.SIGTERM
+        _stop(running, signum, stop_timeout)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop(running, signal.SIGKILL, 0)
+    return 0 if received else status
+
+
+def _stop(running: dict[str, subprocess.Popen], signum: int, timeout: float) -> None:
+    for proc in running.values():
+        if proc.poll() is None:
+            _signal_group(proc, signum)
+    deadline = time.monotonic() + timeout
+    for proc in running.values():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(max(0.0, deadline - time.monotonic()))
+    for proc in running.values():
+        if proc.poll() is None:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    """The child and everything it started (gunicorn's master and workers share its group)."""
+    try:
+        if signum == signal.SIGKILL:
+            os.killpg(proc.pid, signum)
+        else:
+            os.kill(proc.pid, signum)  # the child's own shutdown stops its workers in order
+    except ProcessLookupError:
+        pass
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when the supervisor dies, even by kill -9."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # not Linux: the supervisor's own shutdown still stops the children
+        pass
+
+
+# --- zhiben web: gunicorn in the foreground -----------------------------------------------------------
+
+
+def web(args: list[str]) -> int:
+    """Gunicorn with gthread workers serving zhiben.config.wsgi. SIGINT: quick stop; SIGTERM: graceful
+    stop (requests in progress finish); SIGHUP: reload the workers (after an update)."""
+    from gunicorn.app.base import BaseApplication
+
+    address = _address(args)
+    access_log = os.environ.get("ZHIBEN_WEB_ACCESS_LOG", "-")
+    options = {
+        "bind": [address],
+        "workers": int(os.environ.get("ZHIBEN_WEB_WORKERS", 4)),
+        "worker_class": "gthread",
+        "threads": int(os.environ.get("ZHIBEN_WEB_THREADS", 4)),
+        "timeout": int(os.environ.get("ZHIBEN_WEB_TIMEOUT", 120)),
+        "graceful_timeout": int(os.environ.get("ZHIBEN_WEB_GRACEFUL_TIMEOUT", 8)),
+        "keepalive": 5,
+        "forwarded_allow_ips": os.environ.get("ZHIBEN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        "accesslog": None if access_log == "off" else access_log,
+        "proc_name": "zhiben-web",
+        # No runtime control socket (gunicorn ≥ 24 creates one under ~/.gunicorn by default, shared by
+        # every instance of the user); restart and reload are done with signals.
+        "control_socket_disable": True,
+    }
+
+    class ZhibenWeb(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            # In each worker (no preload): Django and its connections are never shared across fork.
+            from zhiben.config.wsgi import application
+
+            return application
+
+    ZhibenWeb().run()
+    return 0
 
 
 def _recover_imports() -> None:

@@ -1,0 +1,133 @@
+"""`zhiben serve` (what `make run` starts): gunicorn as real processes, static files with
+far-future caching, one SIGINT stops everything; the supervisor stops all when one child ends."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from zhiben.cli import supervise
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.django_db(transaction=True)
+def test_serve_runs_gunicorn_with_cached_static_files_and_stops_on_one_sigint(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("serves the migrated SQLite test database")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"ZHIBEN_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="zhiben.config.settings.local",
+        DATABASE_URL=f"sqlite:///{connection.settings_dict['NAME']}",
+        ZHIBEN_VAR_DIR=str(tmp_path),
+        ZHIBEN_WEB_WORKERS="2",
+        ZHIBEN_WEB_THREADS="2",
+        ZHIBEN_WEB_ACCESS_LOG="off",
+    )
+    env.pop("ZHIBEN_DEV_SERVER", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "zhiben", "serve", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read().decode()
+            try:
+                status, headers, body = _get(base + "/accounts/login/")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "zhiben serve did not answer within 60 s"
+                time.sleep(0.2)
+        assert status == 200
+        assert headers["Server"].startswith("gunicorn")  # not WSGIServer/… (the development server)
+        assert "csrfmiddlewaretoken" in body.decode()
+        # Static files: the page links the hashed names, served with a far-future immutable cache.
+        css = re.search(r'href="(/static/zhiben/zhiben\.[0-9a-f]{12}\.css)"', body.decode())
+        assert css, "the login page links the hashed stylesheet"
+        status, headers, body = _get(base + css.group(1))
+        assert status == 200 and body
+        cache_control = headers["Cache-Control"]
+        assert "immutable" in cache_control
+        assert int(re.search(r"max-age=(\d+)", cache_control).group(1)) >= 365 * 24 * 3600
+        assert (tmp_path / "static" / "staticfiles.json").exists()  # collected at start (no manifest yet)
+
+        processes = _descendants(server.pid)
+        assert len(processes) >= 3  # gunicorn's master and its 2 workers
+        started = time.monotonic()
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=10) == 0
+        while any(_alive(pid) for pid in processes) and time.monotonic() - started < 10:
+            time.sleep(0.1)
+        assert not [pid for pid in processes if _alive(pid)], "orphans left after SIGINT"
+        assert time.monotonic() - started < 10
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def test_supervisor_stops_the_others_when_one_process_ends():
+    started = time.monotonic()
+    status = supervise(
+        [
+            ("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"]),
+            ("failing", [sys.executable, "-c", "import time, sys; time.sleep(0.5); sys.exit(3)"]),
+        ]
+    )
+    assert status == 3
+    assert time.monotonic() - started < 15
