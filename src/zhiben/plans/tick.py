@@ -1,0 +1,132 @@
+"""What ``zhiben tick`` does for plans (see zhiben.core.tick for the convention).
+
+* 月度报送: for every plan running this month (the months ``missing_reports``
+  counts), each lead organization of a live, not completed task that has not
+  submitted its report for the month is reminded 3 days before the plan's
+  due day (每月24日前…; ``Plan.report_due_date``) and on the day. Recipients:
+  the staff (部门领导/经办人/街道经办人) of the lead organization and below —
+  the people who write the report.
+* 常态化任务 (ObligationInstance): an unfulfilled instance of an active
+  obligation is reminded 3 days before its 期限 and on the day, to the staff
+  of its responsible organization (who fulfil it on the plan calendar).
+
+The reads are windows: the plans running this month, and the instances due
+within 3 days (the ``instance_unique_due`` index covers due_date per
+obligation; the table is small next to the hazard ledger).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from zhiben.core.tick import batch_size
+from zhiben.notify import services as notify
+
+from .choices import UnitRole
+from .models import ObligationInstance, Plan, ProgressReport, TaskUnit
+
+BEFORE_DAYS = 3
+
+
+def _stage(due: dt.date, today: dt.date) -> tuple[str, str] | None:
+    days = (due - today).days
+    if days == 0:
+        return "0", "今天到期"
+    if 0 < days <= BEFORE_DAYS:
+        return f"-{BEFORE_DAYS}", f"还有{days}天"
+    return None
+
+
+def _reports(today: dt.date, limit: int) -> list[notify.Due]:
+    month = today.replace(day=1)
+    plans = {}
+    for plan in Plan.objects.filter(period_start__lte=month, period_end__gte=month):
+        due = plan.report_due_date(month)
+        if _stage(due, today):
+            plans[plan.pk] = (plan, due)
+    if not plans:
+        return []
+    leads = list(
+        TaskUnit.objects.filter(
+            task__plan_id__in=list(plans),
+            task__removed_at__isnull=True,
+            role=UnitRole.LEAD,
+            organization__isnull=False,
+        )
+        .exclude(task__completed_on__lt=month)
+        .order_by("task_id", "organization_id")
+        .values_list("task_id", "task__plan_id", "task__title", "organization_id")
+        .distinct()[:limit]
+    )
+    submitted = set(
+        ProgressReport.objects.filter(
+            month=month, first_submitted_at__isnull=False, task_id__in={t for t, _, _, _ in leads}
+        ).values_list("task_id", "organization_id")
+    )
+    staff = notify.staff_by_org({org for _, _, _, org in leads})
+    dues: list[notify.Due] = []
+    for task_id, plan_id, title, org_id in leads:
+        if (task_id, org_id) in submitted:
+            continue
+        plan, due = plans[plan_id]
+        stage, when = _stage(due, today)
+        dues += notify.fan_out(
+            f"plan-report:{task_id}:{org_id}:{month:%Y-%m}:{stage}",
+            staff.get(org_id, []),
+            title=f"{month:%Y年%m月}进展报送{when}：{title}"[:200],
+            body=(
+                f"《{plan.title}》的月度进展应于 {due:%Y年%m月%d日} 前报送，本月尚未报送。\n"
+                "您收到此提醒，是因为您所在的单位是该任务的牵头单位。"
+            ),
+            url=reverse("plans:task_detail", args=[task_id]),
+            kind="plan.report_due",
+            target_type="plans.task",
+            target_id=task_id,
+        )
+    return dues
+
+
+def _instances(today: dt.date, limit: int) -> list[notify.Due]:
+    rows = list(
+        ObligationInstance.objects.filter(
+            fulfilled_at__isnull=True,
+            obligation__is_active=True,
+            due_date__gte=today,
+            due_date__lte=today + dt.timedelta(days=BEFORE_DAYS),
+        )
+        .order_by("due_date", "pk")
+        .values("pk", "label", "due_date", "obligation__text", "obligation__plan_id", "obligation__organization_id")[
+            :limit
+        ]
+    )
+    staff = notify.staff_by_org({r["obligation__organization_id"] for r in rows})
+    dues: list[notify.Due] = []
+    calendar = reverse("plans:calendar")
+    for row in rows:
+        stage, when = _stage(row["due_date"], today)
+        dues += notify.fan_out(
+            f"obligation:{row['pk']}:{row['due_date'].isoformat()}:{stage}",
+            staff.get(row["obligation__organization_id"], []),
+            title=f"常态化任务{when}：{row['obligation__text'][:60]}（{row['label']}）",
+            body=(
+                f"期限：{row['due_date']:%Y年%m月%d日}，尚未完成。请在方案日历中登记完成情况。\n"
+                "您收到此提醒，是因为您所在的单位是该常态化任务的责任单位。"
+            ),
+            url=calendar,
+            kind="plan.obligation_due",
+            target_type="plans.plan",
+            target_id=row["obligation__plan_id"],
+        )
+    return dues
+
+
+def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
+    today = timezone.localdate(now)
+    limit = batch_size()
+    return {
+        "月度报送提醒": notify.send_reminders(_reports(today, limit), dry_run=dry_run),
+        "常态化任务提醒": notify.send_reminders(_instances(today, limit), dry_run=dry_run),
+    }
