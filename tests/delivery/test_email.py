@@ -32,6 +32,9 @@ def test_kinds_are_grouped():
     assert group_of("hazard.supervise") == MessageGroup.SUPERVISION
     assert group_of("hazard.escalate") == MessageGroup.SUPERVISION
     assert group_of("plan_report.return") == MessageGroup.REPORT
+    assert group_of("plan.report_due") == MessageGroup.REMINDER
+    assert group_of("plan.obligation_due") == MessageGroup.REMINDER
+    assert group_of("tip.reply_due") == MessageGroup.REMINDER
     assert group_of("tip.submit") == MessageGroup.TIP
     assert group_of("") == MessageGroup.OTHER
 
