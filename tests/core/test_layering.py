@@ -30,6 +30,7 @@ ORDER: list[set[str]] = [
     {"accounts"},
     {"files"},
     {"notify"},
+    {"delivery"},
     {"imports"},
     {"registry"},
     {"hazards"},

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     path("inbox/", include("zhiben.notify.urls")),
+    path("delivery/", include("zhiben.delivery.urls")),
     path("imports/", include("zhiben.imports.urls")),
     path("", include("zhiben.plans.urls")),
     path("", include("zhiben.registry.urls")),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "zhiben.registry",
     "zhiben.files",
     "zhiben.notify",
+    "zhiben.delivery",
     "zhiben.hazards",
     "zhiben.imports",
     "zhiben.plans",
