@@ -161,3 +161,8 @@ def test_admin_re_enables_a_disabled_subscription(users, login):
 
 def test_missing_subscription_is_404_for_the_admin(users, login):
     assert login(users["admin"]).get(reverse("delivery:subscription_detail", args=[999])).status_code == 404
+
+
+def test_account_page_links_to_the_choices(users, login):
+    page = login(users["officer"]).get(reverse("accounts:security")).content.decode()
+    assert reverse("delivery:preferences") in page and "消息接收设置" in page

@@ -4,6 +4,8 @@ delivery imports nobody above notify)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -11,6 +13,8 @@ from django.dispatch import receiver
 from zhiben.audit.models import AuditEvent
 
 from .choices import event_type_of
+
+logger = logging.getLogger("zhiben.delivery")
 
 
 def event_data(event: AuditEvent) -> dict:
@@ -39,7 +43,10 @@ def _on_audit_event(sender, instance: AuditEvent, created: bool, **kwargs) -> No
     def queue() -> None:
         from .services import queue_event
 
-        queue_event(event_id=event_id, event_type=event_type, occurred_at=occurred_at, data=data)
+        try:
+            queue_event(event_id=event_id, event_type=event_type, occurred_at=occurred_at, data=data)
+        except Exception:  # the change is committed; a queueing fault must not fail the request
+            logger.exception("webhook event %s (%s) not queued", event_id, event_type)
 
     # Queued only when the change it describes is committed.
     transaction.on_commit(queue)
