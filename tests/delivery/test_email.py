@@ -35,6 +35,7 @@ def test_kinds_are_grouped():
     assert group_of("plan.report_due") == MessageGroup.REMINDER
     assert group_of("plan.obligation_due") == MessageGroup.REMINDER
     assert group_of("tip.reply_due") == MessageGroup.REMINDER
+    assert group_of("registry.expiry") == MessageGroup.REMINDER
     assert group_of("tip.submit") == MessageGroup.TIP
     assert group_of("") == MessageGroup.OTHER
 

@@ -27,7 +27,7 @@ class EmailMode(models.TextChoices):
 def group_of(kind: str) -> str:
     """The channel group of a notification kind (unknown kinds: 其他)."""
     kind = (kind or "").lower()
-    if "remind" in kind or "overdue" in kind or "deadline" in kind or kind.endswith(("_due", ".due")):
+    if any(word in kind for word in ("remind", "overdue", "deadline", "expir")) or kind.endswith(("_due", ".due")):
         return MessageGroup.REMINDER
     if "supervis" in kind or "escalat" in kind or "duban" in kind:
         return MessageGroup.SUPERVISION
