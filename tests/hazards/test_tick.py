@@ -186,3 +186,10 @@ def test_two_ticks_started_together_send_each_reminder_exactly_once(drive, every
         Reminder.objects.filter(notification__isnull=False).count()
         == Notification.objects.filter(kind="hazard.deadline").count()
     )
+
+
+def test_hazards_long_past_the_line_before_the_first_tick_are_not_reported(drive, everyone):
+    _rectifying(drive, TODAY - dt.timedelta(days=7 + tick.OVERDUE_WINDOW + 1), level="major")
+    counts = tick.run(NOW)
+    assert counts["报区安委办"] == 0
+    assert counts["自动督办"] == 1  # but still put under 督办

@@ -20,7 +20,10 @@
   overdue first.
 * 区安委办: an open 重大 hazard overdue for ``ZHIBEN_ESCALATE_AFTER_DAYS``
   (default 7) days is reported to the district admins, with an audit row
-  ("hazard.escalate", actor "system"), once per hazard and 整改时限.
+  ("hazard.escalate", actor "system"), once per hazard and 整改时限 — when it
+  crosses that line (within ``OVERDUE_WINDOW`` days of it: hazards that
+  crossed it long before the first tick are on the overdue pages already,
+  and 614 messages per admin on the bench ledger's first tick were noise).
 * 治理方案: the plan (GovernancePlan) holds no dates — its 时限和要求 is free
   text — so there is nothing to remind of beyond the hazard's 整改时限.
 
@@ -201,7 +204,10 @@ def _district(today: dt.date, limit: int, dry_run: bool) -> tuple[int, list[noti
     after = escalate_after_days()
     rows = list(
         _overdue_major(today)
-        .filter(deadline__lte=today - dt.timedelta(days=after))
+        .filter(
+            deadline__lte=today - dt.timedelta(days=after),
+            deadline__gte=today - dt.timedelta(days=after + OVERDUE_WINDOW),
+        )
         .order_by("deadline", "pk")
         .values(*FIELDS)[: limit * 4]
     )
