@@ -189,3 +189,23 @@ def test_send_test_event(users, receiver):
     headers = {k.lower(): v for k, v in request["headers"].items()}
     assert webhooks.verify(secret, headers["x-zhiben-timestamp"], request["body"], headers["x-zhiben-signature"])
     assert Subscription.objects.get().secret == secret
+
+
+def test_a_paused_subscription_keeps_its_deliveries_until_resumed(users, receiver, django_capture_on_commit_callbacks):
+    sub, _ = _subscribe(users, receiver.url)
+    _hazard_event(django_capture_on_commit_callbacks)
+    Subscription.objects.filter(pk=sub.pk).update(is_active=False)
+    delivery = Delivery.objects.get()
+    now = timezone.now()
+    assert services.attempt_delivery(delivery.pk, now=now) is None
+    delivery.refresh_from_db()
+    assert delivery.attempts == 0 and delivery.next_attempt_at is None and receiver.requests == []
+    services.update_subscription(
+        actor=users["admin"],
+        subscription=sub,
+        name=sub.name,
+        url=sub.url,
+        event_types=sub.event_types,
+        is_active=True,
+    )
+    assert tick.run(timezone.now() + dt.timedelta(seconds=1))["webhooks_sent"] == 1

@@ -190,6 +190,11 @@ def update_subscription(
     before = {"name": sub.name, "url": sub.url, "event_types": sub.event_types, "is_active": sub.is_active}
     sub.name, sub.url, sub.event_types, sub.is_active = name, url, types, is_active
     sub.save(update_fields=["name", "url", "event_types", "is_active", "updated_at"])
+    if is_active:
+        # Deliveries set aside while the subscription was paused become due again.
+        Delivery.objects.filter(subscription=sub, status=DeliveryStatus.PENDING, next_attempt_at__isnull=True).update(
+            next_attempt_at=timezone.now()
+        )
     after = {"name": name, "url": url, "event_types": types, "is_active": is_active}
     audit_record(action="webhook.update", actor=actor, obj=sub, before=before, after=after)
     return sub
