@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -48,9 +49,15 @@ logger = logging.getLogger("zhiben.tick")
 DEFAULT_BATCH = 2000
 
 
+def setting(name: str, default: int) -> int:
+    """A tick setting: the Django setting ``name``, else the environment
+    variable of that name, else ``default``."""
+    return int(getattr(settings, name, None) or os.environ.get(name) or default)
+
+
 def batch_size() -> int:
     """The most actions of one kind a source performs in one tick."""
-    return int(getattr(settings, "ZHIBEN_TICK_BATCH", DEFAULT_BATCH))
+    return setting("ZHIBEN_TICK_BATCH", DEFAULT_BATCH)
 
 
 @dataclass

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -44,7 +43,7 @@ from django.utils import timezone
 
 from zhiben.audit.services import audit_record
 from zhiben.core.errors import ServiceError
-from zhiben.core.tick import batch_size
+from zhiben.core.tick import batch_size, setting
 from zhiben.core.workdays import add_workdays
 from zhiben.notify import services as notify
 from zhiben.notify.models import Reminder
@@ -61,15 +60,15 @@ SYSTEM_USERNAME = "zhiben-system"
 
 
 def escalate_after_days() -> int:
-    return int(getattr(settings, "ZHIBEN_ESCALATE_AFTER_DAYS", 7))
+    return setting("ZHIBEN_ESCALATE_AFTER_DAYS", 7)
 
 
 def supervision_workdays() -> int:
-    return int(getattr(settings, "ZHIBEN_SUPERVISION_WORKDAYS", 10))
+    return setting("ZHIBEN_SUPERVISION_WORKDAYS", 10)
 
 
 def escalation_batch() -> int:
-    return int(getattr(settings, "ZHIBEN_TICK_ESCALATIONS", 100))
+    return setting("ZHIBEN_TICK_ESCALATIONS", 100)
 
 
 def system_actor():
