@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     command = argv[1] if len(argv) > 1 else ""
     if command == "serve":
         sys.exit(serve(argv[2:]))
+    if command == "serve-prepare":
+        sys.exit(_prepare())
     if command == "web":
         sys.exit(web(argv[2:]))
     if command in ALIASES:
@@ -73,7 +75,14 @@ def processes(address: str) -> list[tuple[str, list[str]]]:
 
 def serve(args: list[str]) -> int:
     address = _address(args)
-    _prepare()
+    # In a child process: the supervisor itself never loads Django (it stays small and holds no
+    # database connection).
+    try:
+        prepared = subprocess.run([sys.executable, "-m", "zhiben", "serve-prepare"], check=False)
+    except KeyboardInterrupt:  # Ctrl+C while preparing: the child got it too and has stopped
+        return 130
+    if prepared.returncode:
+        return prepared.returncode
     return supervise(processes(address))
 
 
@@ -89,7 +98,7 @@ def _address(args: list[str]) -> str:
     return address
 
 
-def _prepare() -> None:
+def _prepare() -> int:
     """Once, before the processes start: the cache table, the static files (collected with their
     hashed names when no manifest exists yet; `zhiben setup` refreshes them), cut-off imports."""
     import django
@@ -108,10 +117,7 @@ def _prepare() -> None:
         print("正在收集静态文件（首次启动）……", flush=True)
         call_command("collectstatic", interactive=False, verbosity=0)
     _recover_imports()
-    # The children open their own connections; none is inherited.
-    from django.db import connections
-
-    connections.close_all()
+    return 0
 
 
 def supervise(children: list[tuple[str, list[str]]]) -> int:
