@@ -63,3 +63,18 @@ def test_obligation_instance_reminded_once_per_stage(users, commerce):
     assert tick.run(at(2025, 3, 24, 9))["常态化任务提醒"] > 0
     message = Notification.objects.filter(kind="plan.obligation_due", title__contains="今天到期").first()
     assert message.url == "/plan-calendar/" and message.target_type == "plans.plan"
+
+
+def test_milestone_reminded_to_the_lead_organization(users, orgs, import_plan, plan_users):
+    plan = import_plan("ecology")
+    task = plan.tasks.get(number="4")  # milestones 2024-12-31, 2025-12-31, 2026-12-31; led by 防损应急科
+    counts = tick.run(at(2024, 12, 28, 9))
+    assert counts["任务节点提醒"] > 0
+    told = _told("plan.milestone_due", target_id=task.pk)
+    assert "t_sthjj_officer" in told
+    assert "t_officer" not in told and "t_gafj_officer" not in told
+    message = Notification.objects.filter(kind="plan.milestone_due", target_id=task.pk).first()
+    assert "还有3天" in message.title and "2024年12月31日" in message.body
+    assert message.url == f"/plan-tasks/{task.pk}/"
+    assert tick.run(at(2024, 12, 29, 9))["任务节点提醒"] == 0
+    assert tick.run(at(2024, 12, 31, 9))["任务节点提醒"] > 0  # on the day

@@ -6,6 +6,9 @@
   due day (每月24日前…; ``Plan.report_due_date``) and on the day. Recipients:
   the staff (部门领导/经办人/街道经办人) of the lead organization and below —
   the people who write the report.
+* 任务节点 (Milestone, 倒排工期): an unmet milestone of a live, not completed
+  task is reminded 3 days before its 完成时限 and on the day, to the staff of
+  the task's lead organizations.
 * 常态化任务 (ObligationInstance): an unfulfilled instance of an active
   obligation is reminded 3 days before its 期限 and on the day, to the staff
   of its responsible organization (who fulfil it on the plan calendar).
@@ -26,7 +29,7 @@ from zhiben.core.tick import batch_size
 from zhiben.notify import services as notify
 
 from .choices import UnitRole
-from .models import ObligationInstance, Plan, ProgressReport, TaskUnit
+from .models import Milestone, ObligationInstance, Plan, ProgressReport, TaskUnit
 
 BEFORE_DAYS = 3
 
@@ -89,6 +92,44 @@ def _reports(today: dt.date, limit: int) -> list[notify.Due]:
     return dues
 
 
+def _milestones(today: dt.date, limit: int) -> list[notify.Due]:
+    rows = list(
+        Milestone.objects.filter(
+            met_on__isnull=True,
+            task__removed_at__isnull=True,
+            task__completed_on__isnull=True,
+            due_date__gte=today,
+            due_date__lte=today + dt.timedelta(days=BEFORE_DAYS),
+        )
+        .order_by("due_date", "pk")
+        .values("pk", "task_id", "task__title", "due_date", "text")[:limit]
+    )
+    leads: dict[int, set[int]] = {}
+    for task_id, org_id in TaskUnit.objects.filter(
+        task_id__in={r["task_id"] for r in rows}, role=UnitRole.LEAD, organization__isnull=False
+    ).values_list("task_id", "organization_id"):
+        leads.setdefault(task_id, set()).add(org_id)
+    staff = notify.staff_by_org({org for orgs in leads.values() for org in orgs})
+    dues: list[notify.Due] = []
+    for row in rows:
+        stage, when = _stage(row["due_date"], today)
+        recipients = [uid for org in sorted(leads.get(row["task_id"], ())) for uid in staff.get(org, [])]
+        dues += notify.fan_out(
+            f"milestone:{row['pk']}:{row['due_date'].isoformat()}:{stage}",
+            recipients,
+            title=f"任务节点{when}：{row['text'][:60]}",
+            body=(
+                f"任务“{row['task__title']}”的节点应于 {row['due_date']:%Y年%m月%d日} 前完成，尚未完成。\n"
+                "您收到此提醒，是因为您所在的单位是该任务的牵头单位。"
+            ),
+            url=reverse("plans:task_detail", args=[row["task_id"]]),
+            kind="plan.milestone_due",
+            target_type="plans.task",
+            target_id=row["task_id"],
+        )
+    return dues
+
+
 def _instances(today: dt.date, limit: int) -> list[notify.Due]:
     rows = list(
         ObligationInstance.objects.filter(
@@ -128,5 +169,6 @@ def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
     limit = batch_size()
     return {
         "月度报送提醒": notify.send_reminders(_reports(today, limit), dry_run=dry_run),
+        "任务节点提醒": notify.send_reminders(_milestones(today, limit), dry_run=dry_run),
         "常态化任务提醒": notify.send_reminders(_instances(today, limit), dry_run=dry_run),
     }
