@@ -193,3 +193,17 @@ def test_hazards_long_past_the_line_before_the_first_tick_are_not_reported(drive
     counts = tick.run(NOW)
     assert counts["报区安委办"] == 0
     assert counts["自动督办"] == 1  # but still put under 督办
+
+
+def test_a_window_larger_than_a_page_is_covered_and_handled_hazards_do_not_block_others(drive, everyone, settings):
+    settings.ZHIBEN_TICK_BATCH = 2
+    settings.ZHIBEN_TICK_ESCALATIONS = 1
+    due = [_rectifying(drive, TODAY + dt.timedelta(days=1)) for _ in range(3)]
+    assert tick.run(NOW)["整改时限提醒"] == 3 * 3
+    assert {n for h in due for n in _told(h)} == {"t_enterprise", "t_leader", "t_officer"}
+    first = _rectifying(drive, TODAY - dt.timedelta(days=3), level="major")
+    assert tick.run(NOW)["自动督办"] == 1
+    Supervision.objects.filter(hazard=first).update(is_active=False)  # 解除督办
+    second = _rectifying(drive, TODAY - dt.timedelta(days=1), level="major")
+    assert tick.run(NOW)["自动督办"] == 1  # the lifted one is done: the next one is reached
+    assert Supervision.objects.filter(hazard=second, is_active=True).exists()

@@ -21,9 +21,10 @@ Rules for a ``tick.py``:
   with a key naming what it is about and when; every one-off action (an
   escalation) claims its key with ``notify.services.claim_once`` inside the
   action's transaction — so any number of ticks may run at the same time;
-* bounded: set-based queries over a window of dates (never a Python loop over
-  a whole ledger), with at most ``ZHIBEN_TICK_BATCH`` actions per kind per
-  tick (the rest follow on the next tick);
+* bounded: set-based queries over a window of dates around today (never a
+  Python loop over a whole ledger), read in pages of ``ZHIBEN_TICK_BATCH``
+  rows (:func:`pages`); one-off actions that are costly (an escalation
+  through a service) are capped per tick, the rest follow on the next tick;
 * every message says why it was sent and links to a page its recipient may
   open (the record's own parties are its recipients; target_type/target_id
   as notify expects);
@@ -58,6 +59,22 @@ def setting(name: str, default: int) -> int:
 def batch_size() -> int:
     """The most actions of one kind a source performs in one tick."""
     return setting("ZHIBEN_TICK_BATCH", DEFAULT_BATCH)
+
+
+def pages(rows, size: int | None = None):
+    """Walk a ``.values()`` queryset (with "pk") in pages of ``size`` rows by
+    primary key, so that a window larger than one page is still covered
+    whole, a bounded page at a time."""
+    size = size or batch_size()
+    last = 0
+    while True:
+        page = list(rows.filter(pk__gt=last).order_by("pk")[:size])
+        if not page:
+            return
+        yield page
+        if len(page) < size:
+            return
+        last = page[-1]["pk"]
 
 
 @dataclass

@@ -37,13 +37,14 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
 from zhiben.audit.services import audit_record
 from zhiben.core.errors import ServiceError
-from zhiben.core.tick import batch_size, setting
+from zhiben.core.tick import batch_size, pages, setting
 from zhiben.core.workdays import add_workdays
 from zhiben.notify import services as notify
 from zhiben.notify.models import Reminder
@@ -111,16 +112,15 @@ class _Recipients:
 FIELDS = ("pk", "code", "title", "deadline", "owner_id", "unit_id", "unit_name", "level")
 
 
-def _deadline_reminders(today: dt.date, recipients: _Recipients, limit: int) -> list[notify.Due]:
-    rows = list(
-        Hazard.objects.filter(
-            status=HazardStatus.RECTIFYING,
-            deadline__gte=today - dt.timedelta(days=OVERDUE_WINDOW),
-            deadline__lte=today + dt.timedelta(days=BEFORE_DAYS),
-        )
-        .order_by("deadline", "pk")
-        .values(*FIELDS)[:limit]
-    )
+def _deadline_window(today: dt.date):
+    return Hazard.objects.filter(
+        status=HazardStatus.RECTIFYING,
+        deadline__gte=today - dt.timedelta(days=OVERDUE_WINDOW),
+        deadline__lte=today + dt.timedelta(days=BEFORE_DAYS),
+    ).values(*FIELDS)
+
+
+def _deadline_reminders(today: dt.date, recipients: _Recipients, rows: list[dict]) -> list[notify.Due]:
     recipients.load(rows)
     dues: list[notify.Due] = []
     for row in rows:
@@ -153,23 +153,40 @@ def _deadline_reminders(today: dt.date, recipients: _Recipients, limit: int) -> 
     return dues
 
 
+def _key(pk: int, action: str, deadline: dt.date) -> str:
+    """The "done" key of a one-off action on a hazard for one 整改时限."""
+    return f"hazard:{pk}:{action}:{deadline.isoformat()}"
+
+
+def _done(action: str):
+    """Reminder rows marking ``action`` done for the outer hazard and its
+    current 整改时限 — :func:`_key` in SQL, so that the candidates are read
+    with NOT EXISTS against the unique key index (no Python filtering,
+    no starvation behind hazards already handled). A date cast to text is
+    ISO (YYYY-MM-DD) on SQLite and PostgreSQL."""
+    key = Concat(
+        Value("hazard:"),
+        Cast(OuterRef("pk"), CharField()),
+        Value(f":{action}:"),
+        Cast(OuterRef("deadline"), CharField()),
+        output_field=CharField(),
+    )
+    return Reminder.objects.filter(key=key)
+
+
 def _overdue_major(today: dt.date):
     return Hazard.objects.filter(status__in=OPEN_STATUSES, level=HazardLevel.MAJOR, deadline__lt=today)
 
 
 def _supervise(today: dt.date, dry_run: bool) -> int:
     active = Supervision.objects.filter(hazard=OuterRef("pk"), is_active=True)
-    candidates = list(
+    todo = list(
         _overdue_major(today)
-        .filter(~Exists(active))
+        .filter(~Exists(active), ~Exists(_done("supervise")))
         .order_by("deadline", "pk")
-        .values_list("pk", "deadline")[: escalation_batch() * 4]
+        .values_list("pk", "deadline")[: escalation_batch()]
     )
-    if not candidates:
-        return 0
-    keys = {pk: f"hazard:{pk}:supervise:{deadline.isoformat()}" for pk, deadline in candidates}
-    done = set(Reminder.objects.filter(key__in=list(keys.values())).values_list("key", flat=True))
-    todo = [(pk, deadline) for pk, deadline in candidates if keys[pk] not in done][: escalation_batch()]
+    keys = {pk: _key(pk, "supervise", deadline) for pk, deadline in todo}
     if dry_run or not todo:
         return len(todo)
     actor = system_actor()
@@ -204,15 +221,14 @@ def _district(today: dt.date, limit: int, dry_run: bool) -> tuple[int, list[noti
     rows = list(
         _overdue_major(today)
         .filter(
+            ~Exists(_done("district")),
             deadline__lte=today - dt.timedelta(days=after),
             deadline__gte=today - dt.timedelta(days=after + OVERDUE_WINDOW),
         )
         .order_by("deadline", "pk")
-        .values(*FIELDS)[: limit * 4]
+        .values(*FIELDS)[:limit]
     )
-    keys = {row["pk"]: f"hazard:{row['pk']}:district:{row['deadline'].isoformat()}" for row in rows}
-    done = set(Reminder.objects.filter(key__in=list(keys.values())).values_list("key", flat=True))
-    rows = [row for row in rows if keys[row["pk"]] not in done][:limit]
+    keys = {row["pk"]: _key(row["pk"], "district", row["deadline"]) for row in rows}
     if dry_run or not rows:
         return len(rows), []
     admins = notify.district_admin_ids()
@@ -253,8 +269,9 @@ def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
     today = timezone.localdate(now)
     limit = batch_size()
     recipients = _Recipients()
-    dues = _deadline_reminders(today, recipients, limit)
-    reminders = notify.send_reminders(dues, dry_run=dry_run)
+    reminders = 0
+    for rows in pages(_deadline_window(today), limit):
+        reminders += notify.send_reminders(_deadline_reminders(today, recipients, rows), dry_run=dry_run)
     supervised = _supervise(today, dry_run)
     escalated, district_dues = _district(today, limit, dry_run)
     notify.send_reminders(district_dues, dry_run=dry_run)
