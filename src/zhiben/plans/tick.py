@@ -25,7 +25,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from zhiben.core.tick import batch_size
+from zhiben.core.tick import batch_size, pages
 from zhiben.notify import services as notify
 
 from .choices import UnitRole
@@ -52,7 +52,7 @@ def _reports(today: dt.date, limit: int) -> list[notify.Due]:
             plans[plan.pk] = (plan, due)
     if not plans:
         return []
-    leads = list(
+    window = (
         TaskUnit.objects.filter(
             task__plan_id__in=list(plans),
             task__removed_at__isnull=True,
@@ -60,10 +60,16 @@ def _reports(today: dt.date, limit: int) -> list[notify.Due]:
             organization__isnull=False,
         )
         .exclude(task__completed_on__lt=month)
-        .order_by("task_id", "organization_id")
-        .values_list("task_id", "task__plan_id", "task__title", "organization_id")
-        .distinct()[:limit]
+        .values("pk", "task_id", "task__plan_id", "task__title", "organization_id")
     )
+    dues: list[notify.Due] = []
+    for rows in pages(window, limit):
+        dues += _report_dues(today, month, plans, rows)
+    return dues
+
+
+def _report_dues(today: dt.date, month: dt.date, plans: dict, rows: list[dict]) -> list[notify.Due]:
+    leads = [(r["task_id"], r["task__plan_id"], r["task__title"], r["organization_id"]) for r in rows]
     submitted = set(
         ProgressReport.objects.filter(
             month=month, first_submitted_at__isnull=False, task_id__in={t for t, _, _, _ in leads}
@@ -93,17 +99,17 @@ def _reports(today: dt.date, limit: int) -> list[notify.Due]:
 
 
 def _milestones(today: dt.date, limit: int) -> list[notify.Due]:
-    rows = list(
-        Milestone.objects.filter(
-            met_on__isnull=True,
-            task__removed_at__isnull=True,
-            task__completed_on__isnull=True,
-            due_date__gte=today,
-            due_date__lte=today + dt.timedelta(days=BEFORE_DAYS),
-        )
-        .order_by("due_date", "pk")
-        .values("pk", "task_id", "task__title", "due_date", "text")[:limit]
-    )
+    window = Milestone.objects.filter(
+        met_on__isnull=True,
+        task__removed_at__isnull=True,
+        task__completed_on__isnull=True,
+        due_date__gte=today,
+        due_date__lte=today + dt.timedelta(days=BEFORE_DAYS),
+    ).values("pk", "task_id", "task__title", "due_date", "text")
+    return [due for rows in pages(window, limit) for due in _milestone_dues(today, rows)]
+
+
+def _milestone_dues(today: dt.date, rows: list[dict]) -> list[notify.Due]:
     leads: dict[int, set[int]] = {}
     for task_id, org_id in TaskUnit.objects.filter(
         task_id__in={r["task_id"] for r in rows}, role=UnitRole.LEAD, organization__isnull=False
@@ -131,18 +137,16 @@ def _milestones(today: dt.date, limit: int) -> list[notify.Due]:
 
 
 def _instances(today: dt.date, limit: int) -> list[notify.Due]:
-    rows = list(
-        ObligationInstance.objects.filter(
-            fulfilled_at__isnull=True,
-            obligation__is_active=True,
-            due_date__gte=today,
-            due_date__lte=today + dt.timedelta(days=BEFORE_DAYS),
-        )
-        .order_by("due_date", "pk")
-        .values("pk", "label", "due_date", "obligation__text", "obligation__plan_id", "obligation__organization_id")[
-            :limit
-        ]
-    )
+    window = ObligationInstance.objects.filter(
+        fulfilled_at__isnull=True,
+        obligation__is_active=True,
+        due_date__gte=today,
+        due_date__lte=today + dt.timedelta(days=BEFORE_DAYS),
+    ).values("pk", "label", "due_date", "obligation__text", "obligation__plan_id", "obligation__organization_id")
+    return [due for rows in pages(window, limit) for due in _instance_dues(today, rows)]
+
+
+def _instance_dues(today: dt.date, rows: list[dict]) -> list[notify.Due]:
     staff = notify.staff_by_org({r["obligation__organization_id"] for r in rows})
     dues: list[notify.Due] = []
     calendar = reverse("plans:calendar")

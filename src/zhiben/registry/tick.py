@@ -23,7 +23,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from zhiben.core.tick import batch_size
+from zhiben.core.tick import pages
 from zhiben.notify import services as notify
 from zhiben.org.models import Organization
 
@@ -41,27 +41,10 @@ def _stage(day: dt.date, today: dt.date) -> tuple[str, str] | None:
     return None
 
 
-def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
-    today = timezone.localdate(now)
-    until = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
-    limit = batch_size()
-    # (key stem, unit id, what expires, date)
-    items: list[tuple[str, int, str, dt.date]] = []
-    for field, label in (("insurance_expiry", "安全生产责任险"), ("license_expiry", "安全生产许可证")):
-        for pk, day in (
-            Unit.objects.filter(**{f"{field}__gte": today, f"{field}__lte": until})
-            .order_by(field, "pk")
-            .values_list("pk", field)[:limit]
-        ):
-            items.append((f"unit:{pk}:{field}", pk, label, day))
-    for pk, unit_id, title, day in (
-        UnitDocument.objects.filter(expires_on__gte=today, expires_on__lte=until)
-        .order_by("expires_on", "pk")
-        .values_list("pk", "unit_id", "title", "expires_on")[:limit]
-    ):
-        items.append((f"unit-document:{pk}", unit_id, f"档案材料“{title}”", day))
+def _dues(today: dt.date, items: list[tuple[str, int, str, dt.date]]) -> list[notify.Due]:
+    """``items``: (key stem, unit id, what expires, date)."""
     if not items:
-        return {"到期提醒": 0}
+        return []
     units = {u["pk"]: u for u in Unit.objects.filter(pk__in={i[1] for i in items}).values("pk", "name", "owner_id")}
     departments = {
         org.pk: org.department.pk for org in Organization.objects.filter(pk__in={u["owner_id"] for u in units.values()})
@@ -86,4 +69,22 @@ def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
             target_type=TARGET,
             target_id=unit_id,
         )
-    return {"到期提醒": notify.send_reminders(dues, dry_run=dry_run)}
+    return dues
+
+
+def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
+    today = timezone.localdate(now)
+    until = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    sent = 0
+    for field, label in (("insurance_expiry", "安全生产责任险"), ("license_expiry", "安全生产许可证")):
+        window = Unit.objects.filter(**{f"{field}__gte": today, f"{field}__lte": until}).values("pk", field)
+        for rows in pages(window):
+            items = [(f"unit:{r['pk']}:{field}", r["pk"], label, r[field]) for r in rows]
+            sent += notify.send_reminders(_dues(today, items), dry_run=dry_run)
+    documents = UnitDocument.objects.filter(expires_on__gte=today, expires_on__lte=until).values(
+        "pk", "unit_id", "title", "expires_on"
+    )
+    for rows in pages(documents):
+        items = [(f"unit-document:{r['pk']}", r["unit_id"], f"档案材料“{r['title']}”", r["expires_on"]) for r in rows]
+        sent += notify.send_reminders(_dues(today, items), dry_run=dry_run)
+    return {"到期提醒": sent}

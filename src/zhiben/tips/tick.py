@@ -22,7 +22,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from zhiben.core.tick import batch_size
+from zhiben.core.tick import pages
 from zhiben.notify import services as notify
 from zhiben.org.choices import OrgKind
 
@@ -50,11 +50,16 @@ def _receipts_due(today: dt.date) -> dict[dt.date, dt.date]:
 def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
     today = timezone.localdate(now)
     receipts = _receipts_due(today)
-    rows = list(
-        Tip.objects.filter(status__in=UNANSWERED_STATUSES, received_on__in=list(receipts))
-        .order_by("received_on", "pk")
-        .values("pk", "received_on", "routed_to_id", "routed_to__kind")[: batch_size()]
+    window = Tip.objects.filter(status__in=UNANSWERED_STATUSES, received_on__in=list(receipts)).values(
+        "pk", "received_on", "routed_to_id", "routed_to__kind"
     )
+    sent = 0
+    for rows in pages(window):
+        sent += notify.send_reminders(_dues(today, receipts, rows), dry_run=dry_run)
+    return {"答复提醒": sent}
+
+
+def _dues(today: dt.date, receipts: dict[dt.date, dt.date], rows: list[dict]) -> list[notify.Due]:
     staff = notify.staff_by_org({r["routed_to_id"] for r in rows})
     admins = notify.district_admin_ids() if any(r["routed_to__kind"] == OrgKind.OFFICE for r in rows) else []
     dues: list[notify.Due] = []
@@ -80,4 +85,4 @@ def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
             target_type=TARGET,
             target_id=row["pk"],
         )
-    return {"答复提醒": notify.send_reminders(dues, dry_run=dry_run)}
+    return dues
