@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
@@ -74,12 +75,16 @@ def escalation_batch() -> int:
 
 def system_actor():
     """The account automatic 督办 is recorded under (created on first use)."""
-    User = get_user_model()
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        user = User(username=SYSTEM_USERNAME, display_name="系统（自动督办）", is_active=False, is_superuser=True)
-        user.set_unusable_password()
-        user.save()
+    # get_or_create: two ticks creating it at once both end with the same row.
+    user, _ = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={
+            "display_name": "系统（自动督办）",
+            "is_active": False,
+            "is_superuser": True,
+            "password": make_password(None),  # unusable: it can never sign in
+        },
+    )
     return user
 
 
