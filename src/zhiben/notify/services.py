@@ -111,9 +111,10 @@ def _claim(keys: list[tuple[str, int | None]], now) -> dict[str, int]:
     table = Reminder._meta.db_table
     qn = connection.ops.quote_name
     values = ", ".join(["(%s, %s, %s)"] * len(keys))
+    created_at = connection.ops.adapt_datetimefield_value(now)
     params: list = []
     for key, recipient_id in keys:
-        params += [key, recipient_id, now]
+        params += [key, recipient_id, created_at]
     sql = (
         f"INSERT INTO {qn(table)} ({qn('key')}, {qn('recipient_id')}, {qn('created_at')}) VALUES {values} "
         f"ON CONFLICT ({qn('key')}) DO NOTHING RETURNING {qn('id')}, {qn('key')}"
