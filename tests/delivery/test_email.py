@@ -53,7 +53,7 @@ def test_only_users_who_chose_email_get_one(users):
     assert result["emails_queued"] == 1 and result["emails_sent"] == 1
     [message] = mail.outbox
     assert message.to == ["t_officer@example.gov.cn"]
-    assert message.subject == "[知本] 隐患待确认：YH-1"
+    assert message.subject == "[治本] 隐患待确认：YH-1"
     assert "选择了以即时邮件接收“隐患治理" in message.body
     assert "https://zhiben.example.gov.cn/hazards/1/" in message.body
     assert "请尽快确认" in message.body
@@ -69,7 +69,7 @@ def test_messages_before_the_choice_are_not_mailed(users):
     _choose(officer, hazard=EmailMode.INSTANT)
     notify([officer], title="新消息", kind="hazard.create")
     tick.run(timezone.now() + dt.timedelta(seconds=1))
-    assert [m.subject for m in mail.outbox] == ["[知本] 新消息"]
+    assert [m.subject for m in mail.outbox] == ["[治本] 新消息"]
 
 
 def test_message_without_link_points_to_the_inbox(users):

@@ -374,7 +374,7 @@ WHY_DIGEST = "您收到这封邮件，是因为您在“账号安全 → 消息�
 def _footer() -> str:
     return (
         f"\n\n更改接收方式：{absolute(_url('delivery:preferences', '/delivery/preferences/'))}\n"
-        "——知本 安全生产管理平台（本邮件由系统自动发送，请勿直接回复）"
+        "——治本 安全生产管理平台（本邮件由系统自动发送，请勿直接回复）"
     )
 
 
@@ -389,7 +389,7 @@ def instant_email(notification: Notification, group: str) -> tuple[str, str]:
     if notification.body:
         lines += ["", notification.body]
     lines += ["", f"查看详情：{_link(notification)}"]
-    return f"[知本] {notification.title}"[:250], "\n".join(lines) + _footer()
+    return f"[治本] {notification.title}"[:250], "\n".join(lines) + _footer()
 
 
 def _preferences(mode: str) -> dict[int, dict[str, dt.datetime]]:
@@ -481,7 +481,7 @@ def queue_digests(now: dt.datetime) -> int:
                 OutgoingEmail.objects.create(
                     recipient_id=user_id,
                     to=emails[user_id],
-                    subject=f"[知本] 每日消息汇总（{today:%m月%d日}，{len(items)} 条）",
+                    subject=f"[治本] 每日消息汇总（{today:%m月%d日}，{len(items)} 条）",
                     body="\n".join(lines) + _footer(),
                     digest_day=today,
                     next_attempt_at=now,

@@ -304,6 +304,20 @@ ZHIBEN_IMAGE_DECODE_WAIT = float(os.environ.get("ZHIBEN_IMAGE_DECODE_WAIT", 15))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# --- Mail and links (delivery: e-mail channel, docs/delivery.md) ---------------------
+# SMTP from the environment; the demo (local.py) prints mails to the console instead.
+EMAIL_BACKEND = os.environ.get("ZHIBEN_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("ZHIBEN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("ZHIBEN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("ZHIBEN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ZHIBEN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ZHIBEN_EMAIL_TLS", False)
+EMAIL_USE_SSL = env_bool("ZHIBEN_EMAIL_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("ZHIBEN_EMAIL_FROM", "治本平台 <noreply@localhost>")
+# The public address of the site, for links in e-mails and webhook payloads.
+ZHIBEN_BASE_URL = os.environ.get("ZHIBEN_BASE_URL", "http://127.0.0.1:8000")
+
 # --- Logging ----------------------------------------------------------------------
 
 LOGGING = {

@@ -46,3 +46,5 @@ else:
     }
     WHITENOISE_MANIFEST_STRICT = False
 WHITENOISE_USE_FINDERS = True
+# The demo sends no mail: e-mails (消息接收设置 → 邮件) are printed on the server's console.
+EMAIL_BACKEND = os.environ.get("ZHIBEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
