@@ -38,8 +38,16 @@ def api_payload(units, orgs, n: int) -> dict:
 
 
 def wait_for(job: ImportJob, statuses, timeout: float) -> None:
+    """Until the job reaches one of ``statuses``; for a finished job, also until
+    its runner has deleted the upload (the runner's last act, just after the
+    final status is written)."""
+    finished = {ImportStatus.DONE, ImportStatus.FAILED}
+
+    def reached() -> bool:
+        return job.status in statuses and not (job.status in finished and job.stored_name)
+
     deadline = time.monotonic() + timeout
-    while job.status not in statuses and time.monotonic() < deadline:
+    while not reached() and time.monotonic() < deadline:
         time.sleep(0.1)
         job.refresh_from_db()
     assert job.status in statuses, (job.status, job.message)

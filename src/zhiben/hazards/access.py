@@ -42,6 +42,8 @@ Acting on one hazard is decided by the user's *parties* for it
   ``reopen`` (``can_recheck``);
 * 接收移交 waiting for the user (``incoming_transfers``): hazards offered to
   an organization in which the user is 部门领导/经办人, or below it;
+* Excel import (``can_import``): 区安委办 and the staff of a department, section
+  or 街道 (部门领导/经办人, 街道经办人); each row is then checked by 登记's rule;
 * export (Excel) follows seeing: the list the user sees, with its filters.
 """
 
@@ -51,7 +53,9 @@ from zhiben.org.access import (
     HANDLER_ROLES,
     STAFF_ROLES,
     holds_role_over,
+    is_active_user,
     is_unit_member,
+    memberships,
     organizations,
     subtree_q,
 )
@@ -107,6 +111,11 @@ def can_create_for(actor: User, owner: Organization, unit, street: Organization 
     if street is not None and any(org.pk == street.pk for org in organizations(actor, (Role.STREET_OFFICER,))):
         return True
     return unit is not None and is_unit_member(actor, unit.pk)
+
+
+def can_import(user) -> bool:
+    """Excel import: 区安委办 and department/section/街道 staff (rows are checked one by one by ``can_create_for``)."""
+    return is_active_user(user) and (user.is_district_admin or bool(memberships(user, HANDLER_ROLES)))
 
 
 def can_create_any(user) -> bool:

@@ -59,13 +59,12 @@ from zhiben.core.tabular import (
 from zhiben.core.validators import uscc_problem
 from zhiben.imports.registry import Importer, Progress, RowsRefused, Written
 from zhiben.notify import services as notify
-from zhiben.org.access import HANDLER_ROLES, is_active_user
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
 from zhiben.org.tabular import OrgLookup, org_labels, owner_column, owner_options, street_names
 from zhiben.registry.models import Sector, Unit
 
-from . import services
+from . import access, services
 from .choices import (
     OPEN_STATUSES,
     DeadlineKind,
@@ -368,7 +367,7 @@ class HazardImporter(Importer):
     sheet = DATA_SHEET
     list_url = "hazards:list"
     list_label = "返回隐患台账"
-    template_url = "hazards_xlsx:template"
+    template_url = "hazards:import_template"
     template_filename = "隐患导入模板.xlsx"
     denied_message = "只有区安委办、部门和街道人员可以批量导入隐患"
     page_notes = ("导入的隐患状态为“待确认”，各主管部门会收到一条汇总通知。",)
@@ -386,7 +385,7 @@ class HazardImporter(Importer):
 
     @classmethod
     def can_import(cls, user: User) -> bool:
-        return is_active_user(user) and (user.is_district_admin or user.has_role(*HANDLER_ROLES))
+        return access.can_import(user)
 
     @classmethod
     def template(cls) -> bytes:
@@ -399,7 +398,7 @@ class HazardImporter(Importer):
         return "查看隐患台账"
 
     def upload_url(self) -> str:
-        return reverse("hazards_xlsx:import")
+        return reverse("hazards:import")
 
     def _rows(self, fh: IO[bytes]) -> SheetRows:
         return SheetRows(fh, headers=HEADERS, required_headers=HEADERS, sheet_name=DATA_SHEET)

@@ -69,6 +69,7 @@ class Importer(ABC):
 
     kind: ClassVar[str] = ""
     label: ClassVar[str] = ""  # what is imported, e.g. "隐患"
+    page_what: ClassVar[str] = ""  # the upload page's shorter word for it, when the label is long (default: label)
     # Seconds of writing (steps back to back) before the runner pauses for
     # other writers; 0: after every step.
     hold_seconds: ClassVar[float] = 0.0

@@ -14,7 +14,7 @@
   shown, so the page says what happened.
 
 An app mounts the first two in its own URLconf with ``{"kind": …}`` (e.g.
-hazards/urls_xlsx.py), so that its URL names and paths stay its own.
+hazards/urls.py), so that its URL names and paths stay its own.
 """
 
 from __future__ import annotations
@@ -119,16 +119,16 @@ def import_upload(request, kind: str):
         "max_rows": max_rows(),
         "max_mb": max_bytes() // 1024 // 1024,
         "kind": kind,
-        "page": _page(importer),
+        "page": page_context(importer),
     }
     return render(request, "imports/import.html", context, status=422 if form.errors else 200)
 
 
-def _page(importer) -> dict[str, object]:
+def page_context(importer) -> dict[str, object]:
     """What imports/import.html shows of an importer (a class: templates would call it)."""
     return {
         "title": importer.title,
-        "what": importer.label,
+        "what": importer.page_what or importer.label,
         "sheet": importer.sheet,
         "list_url": importer.list_url,
         "list_label": importer.list_label,

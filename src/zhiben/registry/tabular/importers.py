@@ -83,11 +83,12 @@ class UnitImporter(_RegistryImporter):
 
     kind = "units"
     label = "生产经营单位"
+    page_what = "单位"
     title = "批量导入生产经营单位"
     sheet = UNIT_SHEET
     list_url = "registry:unit_list"
     list_label = "返回单位列表"
-    template_url = "registry_xlsx:unit_template"
+    template_url = "registry:unit_template"
     template_filename = "单位导入模板.xlsx"
     denied_message = "只有区安委办和部门人员可以批量导入单位"
     page_notes = ("统一社会信用代码不能与已登记的单位重复；电话号码加密保存。",)
@@ -107,7 +108,7 @@ class UnitImporter(_RegistryImporter):
         return "查看单位列表"
 
     def upload_url(self) -> str:
-        return _safe_reverse("registry_xlsx:unit_import")
+        return _safe_reverse("registry:unit_import")
 
     def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
         problems = Problems()
@@ -153,7 +154,7 @@ class SiteImporter(_RegistryImporter):
     sheet = SITE_SHEET
     list_url = "registry:site_list"
     list_label = "返回场所列表"
-    template_url = "registry_xlsx:site_template"
+    template_url = "registry:site_template"
     template_filename = "场所导入模板.xlsx"
     denied_message = "只有区安委办、部门和街道人员可以批量导入场所"
     page_notes = (
@@ -176,7 +177,7 @@ class SiteImporter(_RegistryImporter):
         return "查看场所列表"
 
     def upload_url(self) -> str:
-        return _safe_reverse("registry_xlsx:site_import")
+        return _safe_reverse("registry:site_import")
 
     def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
         problems = Problems()
