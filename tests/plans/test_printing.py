@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from zhiben.core import printing
-from zhiben.plans.xlsx import HEADERS
+from zhiben.plans.tabular import HEADERS
 
 pytestmark = pytest.mark.django_db
 

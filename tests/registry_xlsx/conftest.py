@@ -1,17 +1,13 @@
 """Fixtures for the unit/site Excel tests: reference data, imports run
-inline, the registry_xlsx URLs mounted (until config/urls.py includes them),
-and builders for filled-in workbooks."""
+inline, and builders for filled-in workbooks."""
 
 from __future__ import annotations
 
 import io
-import sys
-import types
 from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import NoReverseMatch, include, path, reverse
 from openpyxl import Workbook
 
 from zhiben.core.testing import make_uscc
@@ -19,30 +15,11 @@ from zhiben.hazards.reference import load_files as load_hazard_reference
 from zhiben.registry.reference import load_files
 from zhiben.registry.tabular import SITE_HEADERS, SITE_SHEET, UNIT_HEADERS, UNIT_SHEET
 
-TEST_URLCONF = "tests_registry_xlsx_urls"
-
-
-def _urlconf() -> str:
-    """config.urls plus zhiben.registry.urls_xlsx (if not yet included)."""
-    if TEST_URLCONF not in sys.modules:
-        from zhiben.config import urls as config_urls
-
-        module = types.ModuleType(TEST_URLCONF)
-        module.urlpatterns = [path("", include("zhiben.registry.urls_xlsx")), *config_urls.urlpatterns]
-        for name in ("handler400", "handler403", "handler404", "handler500"):
-            setattr(module, name, getattr(config_urls, name))
-        sys.modules[TEST_URLCONF] = module
-    return TEST_URLCONF
-
 
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
     settings.ZHIBEN_IMPORT_SYNC = True
     settings.MEDIA_ROOT = tmp_path / "media"
-    try:
-        reverse("registry_xlsx:unit_import")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = _urlconf()
     return settings
 
 

@@ -16,8 +16,6 @@ urlpatterns = [
     path("", include("zhiben.inspections.urls")),
     path("", include("zhiben.tips.urls")),
     path("", include("zhiben.hazards.urls")),
-    path("", include("zhiben.hazards.urls_xlsx")),
-    path("", include("zhiben.registry.urls_xlsx")),
     path("", include("zhiben.org.urls")),
     path("", include("zhiben.audit.urls")),
     path("", include("zhiben.web.urls")),

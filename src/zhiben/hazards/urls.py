@@ -1,11 +1,18 @@
 from django.urls import path
 
+from zhiben.imports import views as imports_views
+
 from . import views
 
 app_name = "hazards"
 
+KIND = {"kind": "hazards"}  # the generic import pages of zhiben.imports, for this app's importer (tabular.py)
+
 urlpatterns = [
     path("hazards/", views.hazard_list, name="list"),
+    path("hazards/import/template/", imports_views.template_download, KIND, name="import_template"),
+    path("hazards/import/", imports_views.import_upload, KIND, name="import"),
+    path("hazards/export/", views.hazard_export, name="export"),
     path("hazards/new/", views.hazard_create, name="create"),
     path("hazards/figures/", views.hazard_figures_view, name="figures"),
     path("hazards/bulk-assign/", views.hazard_bulk_assign, name="bulk_assign"),

@@ -26,7 +26,7 @@ from .choices import ImportStatus, ReportStatus, TaskStatus
 from .forms import DueDayForm, FulfilForm, IndicatorForm, MappingForm, ReasonForm, ReportForm, UploadForm
 from .models import InstanceEvidence, PlanImport, ProgressReport, Task
 from .parsing import PlanParseError, parse_plan_bytes
-from .xlsx import export_plan
+from .tabular import export_plan
 
 
 def _month_param(request, default: dt.date) -> dt.date:

@@ -1,11 +1,23 @@
 from django.urls import path
 
+from zhiben.imports import views as imports_views
+
 from . import views
 
 app_name = "registry"
 
+# The generic import pages of zhiben.imports, for this app's importers (tabular/).
+UNITS = {"kind": "units"}
+SITES = {"kind": "sites"}
+
 urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
+    path("units/import/template/", imports_views.template_download, UNITS, name="unit_template"),
+    path("units/import/", imports_views.import_upload, UNITS, name="unit_import"),
+    path("units/export/", views.unit_export, name="unit_export"),
+    path("sites/import/template/", imports_views.template_download, SITES, name="site_template"),
+    path("sites/import/", imports_views.import_upload, SITES, name="site_import"),
+    path("sites/export/", views.site_export, name="site_export"),
     path("units/new/", views.unit_create, name="unit_create"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),

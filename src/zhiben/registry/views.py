@@ -11,12 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.access import file_link_or_404
 from zhiben.files.views import serve_file
+from zhiben.imports.views import export_response
 from zhiben.web.access import government_only
 from zhiben.web.toolkit import apply_service_error, paginate
 
@@ -24,7 +25,8 @@ from . import access, reports, selectors, services
 from .crypto import mask_phone
 from .forms import AssessmentForm, DocumentForm, FlagForm, GridForm, ReasonForm, SiteForm, UnitForm
 from .models import Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
-from .selectors import filtered_sites, filtered_units  # re-exported: views_xlsx imports them from here
+from .selectors import filtered_sites, filtered_units
+from .tabular import export_sites, export_units
 
 # --- Units --------------------------------------------------------------------------------
 
@@ -413,3 +415,36 @@ def grid_create(request):
 def grid_edit(request, pk: int):
     grid = get_scoped_or_404(Grid, request.user, "change", pk=pk)
     return _grid_form_view(request, grid)
+
+
+# --- Excel exports (the import template and upload pages are zhiben.imports' generic ones: urls.py) ---
+
+
+@login_required
+@require_GET
+def unit_export(request):
+    """The unit list as filtered (same query string as /units/), within the
+    viewer's scope; phones masked unless the viewer may see them."""
+    _, qs = filtered_units(request)
+    return export_response(
+        request,
+        action="unit.export",
+        object_type="registry.unit",
+        filename="生产经营单位",
+        write=lambda fh: export_units(qs, fh, user=request.user),
+    )
+
+
+@login_required
+@require_GET
+def site_export(request):
+    """The site list as filtered (same query string as /sites/), within the
+    viewer's scope."""
+    _, qs = filtered_sites(request)
+    return export_response(
+        request,
+        action="site.export",
+        object_type="registry.site",
+        filename="场所与点位",
+        write=lambda fh: export_sites(qs, fh),
+    )
