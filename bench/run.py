@@ -200,9 +200,10 @@ def git_revision() -> str:
 
 
 def close_like_production() -> None:
-    """CONN_MAX_AGE=0 (SQLite in base settings) closes the connection after
-    each request; the test client does not, so do it here (untimed) and let
-    the next request pay the reconnect like in production."""
+    """With CONN_MAX_AGE=0 the server closes the connection after each
+    request; the test client does not, so do it here (untimed) and let the
+    next request pay the reconnect like the server. With persistent
+    connections (the default now) nothing is closed."""
     from django.db import connection
 
     if connection.settings_dict.get("CONN_MAX_AGE", 0) == 0:

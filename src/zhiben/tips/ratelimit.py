@@ -10,10 +10,10 @@ Settings (``getattr`` with defaults):
   per IP, valid or not (a flood of bad submissions is still stopped);
 * ``ZHIBEN_TIP_TRACK_RATE = (20, 600)``: at most 20 tracking-code lookups.
 
-The cache is the ``default`` one. Without ``CACHES`` Django uses a per-process
-LocMemCache, so with several worker processes each counts on its own (the
-limit is then per process). Production should configure a shared cache
-(e.g. Redis: ``django.core.cache.backends.redis.RedisCache``). The IP is only
+The cache is the ``default`` one, shared by the server's worker processes:
+the database cache in the demo and in production, Redis with
+``ZHIBEN_REDIS_URL`` (config/settings/base.py, ``cache_config``). The test
+settings keep a per-process LocMemCache. The IP is only
 kept as a salted SHA-256 in the cache key, and only for the window.
 """
 
