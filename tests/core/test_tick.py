@@ -62,3 +62,11 @@ def test_dry_run_skips_apps_that_cannot_rehearse(monkeypatch, capsys):
 def test_real_tick_on_an_empty_database_succeeds(capsys):
     call_command("tick")
     assert "hazards：" in capsys.readouterr().out
+
+
+def test_delivery_runs_after_the_apps_that_create_messages():
+    from zhiben.core.tick import sources
+
+    labels = [label for label, _ in sources()]
+    assert labels[-1] == "delivery"
+    assert labels.index("hazards") < labels.index("delivery")

@@ -11,7 +11,9 @@ the result counts what it did ("deadline_reminders": 12, …) for the command's
 output. :func:`run_all` imports ``<app>.tick`` of each app in INSTALLED_APPS
 order (like ``autodiscover_modules("tick")``) and calls its ``run``; an app
 whose ``run`` raises is logged with its traceback and reported, and the
-others still run; the command exits non-zero when any app failed. With
+others still run; the command exits non-zero when any app failed. A module
+may set ``STAGE = 1`` (default 0) to run after the others: delivery does, so
+that the reminders this tick created are mailed in the same tick. With
 ``dry_run`` an app computes what it would do and writes nothing (a ``run``
 without a ``dry_run`` parameter is skipped in a dry run).
 
@@ -99,7 +101,7 @@ def sources() -> list[tuple[str, object]]:
         if find_spec(config.name) is None or find_spec(name) is None:
             continue
         found.append((config.label, import_module(name)))
-    return found
+    return sorted(found, key=lambda item: getattr(item[1], "STAGE", 0))  # stable: INSTALLED_APPS order within a stage
 
 
 def run_all(now: dt.datetime, *, dry_run: bool = False, only: list[str] | None = None) -> list[AppResult]:

@@ -16,6 +16,8 @@ from . import services
 from .choices import DeliveryStatus, EmailStatus
 from .models import Delivery, OutgoingEmail
 
+STAGE = 1  # after the apps whose ticks create messages (core/tick.py), so they are mailed in the same tick
+
 
 def run(now: dt.datetime | None = None, *, dry_run: bool = False) -> dict[str, int]:
     now = now or timezone.now()
