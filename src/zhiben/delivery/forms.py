@@ -35,7 +35,7 @@ class SubscriptionForm(StyledForm, forms.Form):
     event_types = forms.MultipleChoiceField(
         label="事件类型",
         choices=EventType.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"required": "请至少选择一种事件", "invalid_choice": "包含未知的事件类型"},
     )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
