@@ -70,3 +70,14 @@ def test_delivery_runs_after_the_apps_that_create_messages():
     labels = [label for label, _ in sources()]
     assert labels[-1] == "delivery"
     assert labels.index("hazards") < labels.index("delivery")
+
+
+def test_the_command_prints_chinese_counts(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("tick", stdout=out)
+    text = out.getvalue()
+    assert "delivery：" in text and "邮件已发" in text and "emails_sent" not in text

@@ -64,7 +64,7 @@ def test_hazard_events_reach_the_receiver(users, receiver, hazard_data, django_c
             deadline=timezone.localdate() + dt.timedelta(days=30),
         )
     results = {r.app: r for r in run_all(timezone.now(), only=["delivery"])}
-    assert results["delivery"].ok and results["delivery"].counts["webhooks_sent"] == 2
+    assert results["delivery"].ok and results["delivery"].counts["事件已投递"] == 2
     bodies = [json.loads(r["body"]) for r in receiver.requests]
     assert [b["type"] for b in bodies] == ["hazard.created", "hazard.confirmed"]
     assert {b["data"]["object"]["id"] for b in bodies} == {str(hazard.pk)}

@@ -12,7 +12,8 @@ output. :func:`run_all` imports ``<app>.tick`` of each app in INSTALLED_APPS
 order (like ``autodiscover_modules("tick")``) and calls its ``run``; an app
 whose ``run`` raises is logged with its traceback and reported, and the
 others still run; the command exits non-zero when any app failed. A module
-may set ``STAGE = 1`` (default 0) to run after the others: delivery does, so
+may set ``STAGE = 1`` (default 0) to run after the others, and ``LABELS``
+(count name → Chinese label) when its counts have code names: delivery does, so
 that the reminders this tick created are mailed in the same tick. With
 ``dry_run`` an app computes what it would do and writes nothing (a ``run``
 without a ``dry_run`` parameter is skipped in a dry run).
@@ -121,7 +122,8 @@ def run_all(now: dt.datetime, *, dry_run: bool = False, only: list[str] | None =
                 counts = run(now, dry_run=True)
             else:
                 counts = run(now)
-            result.counts = dict(counts or {})
+            labels = getattr(module, "LABELS", {})  # a module counting under code names may label them in Chinese
+            result.counts = {labels.get(key, key): value for key, value in (counts or {}).items()}
         except Exception as exc:
             logger.exception("tick: %s failed", label)
             result.error = f"{type(exc).__name__}: {exc}"

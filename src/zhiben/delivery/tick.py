@@ -16,6 +16,16 @@ from . import services
 from .choices import DeliveryStatus, EmailStatus
 from .models import Delivery, OutgoingEmail
 
+LABELS = {  # the Chinese names `zhiben tick` prints (core/tick.py)
+    "emails_due": "待发邮件",
+    "webhooks_due": "待投递事件",
+    "emails_queued": "即时邮件",
+    "digests_queued": "每日汇总",
+    "emails_sent": "邮件已发",
+    "emails_failed": "邮件失败",
+    "webhooks_sent": "事件已投递",
+    "webhooks_failed": "事件投递失败",
+}
 STAGE = 1  # after the apps whose ticks create messages (core/tick.py), so they are mailed in the same tick
 
 
