@@ -1,7 +1,8 @@
 """The `zhiben` command: Django's management commands with friendlier names.
 
 zhiben serve [addr:port]   run Zhiben: prepare (cache table, static files, cut-off imports), then start and
-                           supervise its processes (today the web server; later also worker and scheduler)
+                           supervise its processes: the web server and the scheduler (`zhiben tick` every
+                           few minutes); later also the task worker
 zhiben web [addr:port]     only the web server (gunicorn), in the foreground: what a systemd unit runs
 zhiben dev [addr:port]     Django's development server with code reloading (not for production)
 zhiben setup               migrate, load reference data, create the cache table, collect static files
@@ -24,6 +25,8 @@ ZHIBEN_WEB_THREADS   threads per worker (default 4); each thread keeps its own d
 ZHIBEN_WEB_TIMEOUT   seconds a request may run before its worker is replaced (default 120: big exports)
 ZHIBEN_WEB_ACCESS_LOG  "-" (default: stdout), a file path, or "off"
 ZHIBEN_FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-* (default 127.0.0.1,::1: nginx on the same host)
+ZHIBEN_SCHEDULER     0: `zhiben serve` starts no scheduler (ticks run elsewhere: a systemd timer, cron)
+ZHIBEN_TICK_INTERVAL seconds between two ticks of the scheduler (default 300)
 ZHIBEN_STOP_TIMEOUT  seconds `zhiben serve` waits for its processes after Ctrl+C before killing them (default 10)
 """
 
@@ -68,9 +71,13 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def processes(address: str) -> list[tuple[str, list[str]]]:
-    """The processes `zhiben serve` starts and supervises, as (name, argv). The task worker and the
-    scheduler join this list; each must stop on SIGINT/SIGTERM."""
-    return [("web", [sys.executable, "-m", "zhiben", "web", address])]
+    """The processes `zhiben serve` starts and supervises, as (name, argv); each stops on SIGINT/SIGTERM.
+    The scheduler runs `zhiben tick` every ZHIBEN_TICK_INTERVAL seconds (ZHIBEN_SCHEDULER=0: not started,
+    e.g. when a systemd timer or another host runs the ticks). The task worker will join this list."""
+    found = [("web", [sys.executable, "-m", "zhiben", "web", address])]
+    if os.environ.get("ZHIBEN_SCHEDULER", "1").strip().lower() not in ("0", "false", "no", "off"):
+        found.append(("scheduler", [sys.executable, "-m", "zhiben", "scheduler"]))
+    return found
 
 
 def serve(args: list[str]) -> int:

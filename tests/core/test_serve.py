@@ -74,6 +74,7 @@ def test_serve_runs_gunicorn_with_cached_static_files_and_stops_on_one_sigint(tm
         ZHIBEN_WEB_WORKERS="2",
         ZHIBEN_WEB_THREADS="2",
         ZHIBEN_WEB_ACCESS_LOG="off",
+        ZHIBEN_TICK_INTERVAL="3600",
     )
     env.pop("ZHIBEN_DEV_SERVER", None)
     server = subprocess.Popen(
@@ -107,7 +108,9 @@ def test_serve_runs_gunicorn_with_cached_static_files_and_stops_on_one_sigint(tm
         assert (tmp_path / "static" / "staticfiles.json").exists()  # collected at start (no manifest yet)
 
         processes = _descendants(server.pid)
-        assert len(processes) >= 3  # gunicorn's master and its 2 workers
+        assert len(processes) >= 4  # gunicorn's master and its 2 workers, the scheduler
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ") for pid in processes if _alive(pid)]
+        assert any(b"zhiben scheduler" in c for c in commands), commands
         started = time.monotonic()
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=10) == 0
