@@ -27,6 +27,7 @@ ZHIBEN_WEB_ACCESS_LOG  "-" (default: stdout), a file path, or "off"
 ZHIBEN_FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-* (default 127.0.0.1,::1: nginx on the same host)
 ZHIBEN_SCHEDULER     0: `zhiben serve` starts no scheduler (ticks run elsewhere: a systemd timer, cron)
 ZHIBEN_TICK_INTERVAL seconds between two ticks of the scheduler (default 300)
+ZHIBEN_WEB_MAX_REQUEST_LINE  longest request line (URL with query) in bytes, up to 8190 (default); longer is 414
 ZHIBEN_STOP_TIMEOUT  seconds `zhiben serve` waits for its processes after Ctrl+C before killing them (default 10)
 """
 
@@ -203,6 +204,17 @@ def _die_with_parent() -> None:
 # --- zhiben web: gunicorn in the foreground -----------------------------------------------------------
 
 
+def _bounded_int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{name} 应为 {low}–{high} 之间的整数，而不是 {raw!r}") from None
+    if not low <= value <= high:
+        raise SystemExit(f"{name} 应为 {low}–{high} 之间的整数")
+    return value
+
+
 def web(args: list[str]) -> int:
     """Gunicorn with gthread workers serving zhiben.config.wsgi. SIGINT: quick stop; SIGTERM: graceful
     stop (requests in progress finish); SIGHUP: reload the workers (after an update)."""
@@ -218,6 +230,10 @@ def web(args: list[str]) -> int:
         "timeout": int(os.environ.get("ZHIBEN_WEB_TIMEOUT", 120)),
         "graceful_timeout": int(os.environ.get("ZHIBEN_WEB_GRACEFUL_TIMEOUT", 8)),
         "keepalive": 5,
+        # The longest request line (method, URL with its query string, version) accepted; longer answers 414.
+        # 8190 is gunicorn's largest bounded value and nginx's default buffer; 0 = unlimited (only for the
+        # API fuzzer, whose generated query strings may be longer than any real client's).
+        "limit_request_line": _bounded_int("ZHIBEN_WEB_MAX_REQUEST_LINE", 8190, 0, 8190),
         "forwarded_allow_ips": os.environ.get("ZHIBEN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
         "accesslog": None if access_log == "off" else access_log,
         "proc_name": "zhiben-web",

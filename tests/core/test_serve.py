@@ -106,6 +106,9 @@ def test_serve_runs_gunicorn_with_cached_static_files_and_stops_on_one_sigint(tm
         assert "immutable" in cache_control
         assert int(re.search(r"max-age=(\d+)", cache_control).group(1)) >= 365 * 24 * 3600
         assert (tmp_path / "static" / "staticfiles.json").exists()  # collected at start (no manifest yet)
+        # A request line beyond 8190 bytes is refused by the server itself (like nginx's default buffers).
+        assert _get(base + "/accounts/login/?next=/" + "a" * 9000)[0] == 414
+        assert _get(base + "/accounts/login/?next=/" + "a" * 7000)[0] == 200
 
         processes = _descendants(server.pid)
         assert len(processes) >= 4  # gunicorn's master and its 2 workers, the scheduler
