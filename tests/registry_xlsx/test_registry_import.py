@@ -11,10 +11,10 @@ from django.db import connection
 from openpyxl import load_workbook
 
 from zhiben.audit.models import AuditEvent
+from zhiben.core import crypto
 from zhiben.core.testing import make_uscc
 from zhiben.imports.choices import ImportStatus
 from zhiben.imports.models import ImportJob
-from zhiben.registry import crypto
 from zhiben.registry.models import Site, Unit
 from zhiben.registry.tabular import SITE_HEADERS, UNIT_HEADERS
 

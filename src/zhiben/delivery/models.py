@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from zhiben.core.crypto import EncryptedCharField
 from zhiben.core.fields import user_fk
 
 from .choices import DeliveryStatus, EmailMode, EmailStatus, MessageGroup, SubscriptionState
@@ -65,7 +66,8 @@ class Subscription(models.Model):
 
     name = models.CharField("名称", max_length=100)
     url = models.URLField("接收地址", max_length=500)
-    secret = models.CharField("签名密钥", max_length=100)
+    # Encrypted at rest (Fernet, ZHIBEN_FIELD_KEYS); Python code sees the plain secret.
+    secret = EncryptedCharField("签名密钥", plain_max_length=100, blank=False)
     event_types = models.JSONField("事件类型", default=list)
     is_active = models.BooleanField("启用", default=True)
     state = models.CharField("状态", max_length=10, choices=SubscriptionState.choices, default=SubscriptionState.ACTIVE)

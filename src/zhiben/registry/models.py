@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from zhiben.core.crypto import EncryptedCharField
 from zhiben.core.fields import ChoiceColor, user_fk, user_m2m
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec, scope_q
 from zhiben.core.validators import validate_uscc
@@ -28,7 +29,6 @@ from .choices import (
     RiskMethod,
     StandardizationLevel,
 )
-from .crypto import EncryptedCharField
 
 EXPIRY_WARNING_DAYS = 30
 

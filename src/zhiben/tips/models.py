@@ -15,11 +15,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from zhiben.core.crypto import EncryptedCharField
 from zhiben.core.fields import ChoiceColor, user_fk
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
 from zhiben.core.workdays import add_workdays
 from zhiben.files.models import FileLink
-from zhiben.registry.crypto import EncryptedCharField
 
 from .choices import UNANSWERED_STATUSES, UNDECIDED_STATUSES, TipChannel, TipStatus
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import zhiben.registry.crypto
+import zhiben.core.crypto
 from django.conf import settings
 from django.db import migrations, models
 
@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='unit',
             name='legal_rep_phone',
-            field=zhiben.registry.crypto.EncryptedCharField(blank=True, default='', plain_max_length=30, verbose_name='法定代表人电话'),
+            field=zhiben.core.crypto.EncryptedCharField(blank=True, default='', plain_max_length=30, verbose_name='法定代表人电话'),
         ),
         migrations.AddField(
             model_name='unit',
@@ -122,7 +122,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='unit',
             name='safety_contact_phone',
-            field=zhiben.registry.crypto.EncryptedCharField(blank=True, default='', plain_max_length=30, verbose_name='安全管理联系人电话'),
+            field=zhiben.core.crypto.EncryptedCharField(blank=True, default='', plain_max_length=30, verbose_name='安全管理联系人电话'),
         ),
         migrations.AddField(
             model_name='unit',

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import zhiben.registry.crypto
+import zhiben.core.crypto
 from django.conf import settings
 from django.db import migrations, models
 
@@ -31,8 +31,8 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
                 ('text', models.TextField(verbose_name='举报内容')),
                 ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
-                ('reporter_name', zhiben.registry.crypto.EncryptedCharField(blank=True, default='', plain_max_length=30, verbose_name='举报人姓名')),
-                ('reporter_phone', zhiben.registry.crypto.EncryptedCharField(blank=True, default='', plain_max_length=20, verbose_name='举报人电话')),
+                ('reporter_name', zhiben.core.crypto.EncryptedCharField(blank=True, default='', plain_max_length=30, verbose_name='举报人姓名')),
+                ('reporter_phone', zhiben.core.crypto.EncryptedCharField(blank=True, default='', plain_max_length=20, verbose_name='举报人电话')),
                 ('tracking_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='查询码摘要')),
                 ('hazard_created', models.BooleanField(default=False, help_text='否：关联已有隐患', verbose_name='新建隐患')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='处理时间')),
