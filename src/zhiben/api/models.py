@@ -3,7 +3,9 @@
 
 A record is inserted *before* the request acts (state ``pending``: the key is
 claimed, the unique constraint on user + key lets exactly one request win);
-the winner stores its response on it (state ``done``)."""
+the winner stores its response on it (state ``done``). Records older than
+``ZHIBEN_IDEMPOTENCY_RETENTION_HOURS`` are deleted by ``zhiben tick``
+(api/tick.py), through the index on ``created_at``."""
 
 from django.db import models
 
@@ -35,6 +37,7 @@ class IdempotencyRecord(models.Model):
                 name="idempotency_done_has_status",
             ),
         ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]  # the tick's pruning
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
