@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from zhiben.audit.models import AuditEvent
 from zhiben.core.tick import run_all
-from zhiben.hazards import tick
+from zhiben.hazards import services, tick
 from zhiben.hazards.choices import HazardStatus
-from zhiben.hazards.models import Hazard, Supervision
+from zhiben.hazards.models import GovernancePlan, Hazard, Supervision
 from zhiben.notify.models import Notification, Reminder
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +207,70 @@ def test_a_window_larger_than_a_page_is_covered_and_handled_hazards_do_not_block
     second = _rectifying(drive, TODAY - dt.timedelta(days=1), level="major")
     assert tick.run(NOW)["自动督办"] == 1  # the lifted one is done: the next one is reached
     assert Supervision.objects.filter(hazard=second, is_active=True).exists()
+
+
+# --- 治理方案 计划完成日期 ----------------------------------------------------------------------------
+
+
+def _planned(drive, users, finish: dt.date, status: str = HazardStatus.RECTIFYING) -> Hazard:
+    """A 重大 hazard (整改时限 2026-12-31) whose plan is to be finished on ``finish``."""
+    hazard = drive(status, level="major")
+    services.governance_plan_save(actor=users["admin"], hazard=hazard, parts={"finish_date": finish})
+    return hazard
+
+
+def test_plan_finish_is_reminded_3_days_before_and_on_the_day_once_each(drive, users, everyone):
+    hazard = _planned(drive, users, TODAY + dt.timedelta(days=3))
+    counts = tick.run(NOW)
+    assert counts["治理方案完成日期提醒"] == 3
+    # The same parties as the 整改时限 reminder.
+    assert _told(hazard, "hazard.plan_finish") == {"t_enterprise", "t_leader", "t_officer"}
+    message = Notification.objects.get(recipient=everyone["enterprise"], kind="hazard.plan_finish")
+    assert message.url == f"/hazards/{hazard.pk}/"
+    assert "还有3天" in message.title and hazard.code in message.title
+    assert "2026年12月10日" in message.body and "您收到此提醒，是因为" in message.body
+    # Two ticks: one reminder.
+    assert tick.run(NOW)["治理方案完成日期提醒"] == 0
+    assert tick.run(NOW + dt.timedelta(days=1))["治理方案完成日期提醒"] == 0  # "-3" covers the 3 days
+    assert Notification.objects.filter(kind="hazard.plan_finish").count() == 3
+    # On the day: once more, and once only.
+    assert tick.run(NOW + dt.timedelta(days=3))["治理方案完成日期提醒"] == 3
+    assert tick.run(NOW + dt.timedelta(days=3, hours=5))["治理方案完成日期提醒"] == 0
+    on_the_day = Notification.objects.filter(kind="hazard.plan_finish", title__startswith="今天是治理方案计划完成日期")
+    assert on_the_day.count() == 3
+    # After the day: nothing (the 整改时限 reminders carry on).
+    assert tick.run(NOW + dt.timedelta(days=4))["治理方案完成日期提醒"] == 0
+    # A new 计划完成日期 is reminded again.
+    services.governance_plan_save(
+        actor=users["admin"], hazard=hazard, parts={"finish_date": TODAY + dt.timedelta(days=12)}
+    )
+    assert tick.run(NOW + dt.timedelta(days=10))["治理方案完成日期提醒"] == 3
+
+
+def test_plan_finish_of_a_closed_void_or_submitted_hazard_is_not_reminded(drive, users, everyone):
+    finish = TODAY + dt.timedelta(days=1)
+    for status in (HazardStatus.CLOSED, HazardStatus.AWAITING_VERIFICATION, HazardStatus.VOID):
+        hazard = drive(status, level="major")
+        GovernancePlan.objects.update_or_create(hazard=hazard, defaults={"finish_date": finish})
+    far = _planned(drive, users, TODAY + dt.timedelta(days=4))
+    assert tick.run(NOW)["治理方案完成日期提醒"] == 0
+    assert not Notification.objects.filter(kind="hazard.plan_finish").exists()
+    # The control: the same plan reaches the window a day later.
+    assert tick.run(NOW + dt.timedelta(days=1))["治理方案完成日期提醒"] == 3
+    assert _told(far, "hazard.plan_finish") == {"t_enterprise", "t_leader", "t_officer"}
+
+
+def test_plan_finish_dry_run_writes_nothing(drive, users, everyone):
+    _planned(drive, users, TODAY)
+    results = {r.app: r for r in run_all(NOW, dry_run=True, only=["hazards"])}
+    assert results["hazards"].ok and results["hazards"].counts["治理方案完成日期提醒"] == 3
+    assert not Notification.objects.filter(kind="hazard.plan_finish").exists()
+    assert not Reminder.objects.filter(key__contains=":plan_finish:").exists()
+    assert tick.run(NOW)["治理方案完成日期提醒"] == 3  # the dry run took nothing away
+
+
+def test_plan_finish_window_larger_than_a_page_is_covered(drive, users, everyone, settings):
+    settings.ZHIBEN_TICK_BATCH = 2
+    hazards = [_planned(drive, users, TODAY + dt.timedelta(days=i % 2)) for i in range(5)]
+    assert tick.run(NOW)["治理方案完成日期提醒"] == 5 * 3
+    assert all(_told(h, "hazard.plan_finish") == {"t_enterprise", "t_leader", "t_officer"} for h in hazards)

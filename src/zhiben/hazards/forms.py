@@ -267,14 +267,22 @@ class TransferForm(StyledForm, forms.Form):
 
 
 class PlanForm(StyledForm, forms.ModelForm):
+    """The six parts and the optional dates; the dates' rules (2000–2100, start ≤
+    finish ≤ 整改时限) are the service's, shown on the fields when it refuses."""
+
     class Meta:
         model = GovernancePlan
-        fields = [name for name, _ in GovernancePlan.PARTS]
-        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name, _ in GovernancePlan.PARTS}
+        fields = [name for name, _ in GovernancePlan.PARTS] + [name for name, _ in GovernancePlan.DATES]
+        widgets = {
+            **{name: forms.Textarea(attrs={"rows": 2}) for name, _ in GovernancePlan.PARTS},
+            **{name: DateInput(attrs={"min": "2000-01-01", "max": "2100-12-31"}) for name, _ in GovernancePlan.DATES},
+        }
+        help_texts = {"finish_date": "不得晚于整改时限；到期前3天和当天提醒责任单位和主管部门"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, _ in GovernancePlan.PARTS:
+            field = self.fields[name]
             field.max_length = TEXT_MAX_LENGTH
             field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
             field.error_messages.update(length_message(TEXT_MAX_LENGTH))

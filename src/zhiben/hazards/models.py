@@ -282,12 +282,31 @@ class GovernancePlan(models.Model):
     organization = models.TextField("负责治理的机构和人员", blank=True)
     schedule = models.TextField("时限和要求", blank=True)
     safety = models.TextField("安全措施和应急预案", blank=True)
+    # Optional structured dates of the 时限和要求 (checked by governance_plan_save:
+    # 2000–2100, start ≤ finish ≤ the hazard's 整改时限); the tick reminds of finish_date.
+    start_date = models.DateField("治理开始日期", null=True, blank=True)
+    finish_date = models.DateField("计划完成日期", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     updated_by = user_fk("编制人", blank=False)
+
+    DATES = (("start_date", "治理开始日期"), ("finish_date", "计划完成日期"))
 
     class Meta:
         verbose_name = "重大隐患治理方案"
         verbose_name_plural = "重大隐患治理方案"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(finish_date__isnull=True)
+                | Q(finish_date__gte=models.F("start_date")),
+                name="governance_plan_finish_after_start",
+                violation_error_message="计划完成日期不能早于治理开始日期",
+            ),
+        ]
+        indexes = [
+            # The tick's window on 计划完成日期 (hazards.tick: 3 days before and on the day).
+            models.Index(fields=["finish_date"], name="governance_plan_finish"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.hazard.code} 治理方案"

@@ -24,11 +24,17 @@
   crosses that line (within ``OVERDUE_WINDOW`` days of it: hazards that
   crossed it long before the first tick are on the overdue pages already,
   and 614 messages per admin on the bench ledger's first tick were noise).
-* 治理方案: the plan (GovernancePlan) holds no dates — its 时限和要求 is free
-  text — so there is nothing to remind of beyond the hazard's 整改时限.
+* 治理方案 计划完成日期: a 重大 hazard whose plan (GovernancePlan) has a
+  ``finish_date`` is reminded once when it is 3 days or less away and once on
+  the day, to the same parties as the 整改时限 reminder, while the hazard is
+  still being worked on (待确认, 整改中, 移交中 — not 待验收: the plan is
+  frozen while the rectification it describes is being verified, and not
+  closed or void). Each key carries the date: a changed plan is reminded
+  again. Read over the plan's ``finish_date`` index (a window of 4 days).
 
-All reads are windows over the (status, deadline) index: the cost depends on
-the hazards due around today, not on the size of the ledger.
+All reads are windows over the (status, deadline) index or the plan's
+finish_date index: the cost depends on the hazards due around today, not on
+the size of the ledger.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -52,7 +58,7 @@ from zhiben.notify.models import Reminder
 from zhiben.org.models import Organization
 
 from .choices import OPEN_STATUSES, HazardLevel, HazardStatus, SupervisionKind, SupervisionLevel
-from .models import Hazard, Supervision
+from .models import GovernancePlan, Hazard, Supervision
 from .services import supervision_open
 
 TARGET = "hazards.hazard"
@@ -154,6 +160,62 @@ def _deadline_reminders(today: dt.date, recipients: _Recipients, rows: list[dict
             kind="hazard.deadline",
             target_type=TARGET,
             target_id=row["pk"],
+        )
+    return dues
+
+
+# Still being worked on: the plan may be changed (not 待验收), the hazard is not closed.
+PLAN_STATUSES = (HazardStatus.PENDING, HazardStatus.RECTIFYING, HazardStatus.TRANSFERRING)
+
+
+def _plan_finish_window(today: dt.date):
+    """Plans of open 重大 hazards whose 计划完成日期 is today or in the next
+    ``BEFORE_DAYS`` days; "pk" is the plan's (for :func:`pages`), the rest the
+    hazard's, as the 整改时限 reminder reads them."""
+    return GovernancePlan.objects.filter(
+        finish_date__gte=today,
+        finish_date__lte=today + dt.timedelta(days=BEFORE_DAYS),
+        hazard__level=HazardLevel.MAJOR,
+        hazard__status__in=PLAN_STATUSES,
+    ).values(
+        "pk",
+        "finish_date",
+        hazard_pk=F("hazard_id"),
+        code=F("hazard__code"),
+        title=F("hazard__title"),
+        owner_id=F("hazard__owner_id"),
+        unit_id=F("hazard__unit_id"),
+        unit_name=F("hazard__unit_name"),
+    )
+
+
+def _plan_finish_reminders(today: dt.date, recipients: _Recipients, rows: list[dict]) -> list[notify.Due]:
+    recipients.load(rows)
+    dues: list[notify.Due] = []
+    for row in rows:
+        finish: dt.date = row["finish_date"]
+        days = (finish - today).days
+        name = f"{row['code']} {row['title']}"
+        if days > 0:
+            stage, title = f"-{BEFORE_DAYS}", f"治理方案计划完成日期将到（还有{days}天）：{name}"
+            why = f"该重大隐患的治理方案计划于 {finish:%Y年%m月%d日} 完成治理，还有 {days} 天。"
+        else:
+            stage, title = "0", f"今天是治理方案计划完成日期：{name}"
+            why = f"该重大隐患的治理方案计划于今天（{finish:%Y年%m月%d日}）完成治理。"
+        body = (
+            f"{why}\n责任单位：{row['unit_name']}\n"
+            "您收到此提醒，是因为您是该隐患的责任单位用户或主管部门人员。"
+            "请按治理方案完成治理；如需调整，请修改治理方案。"
+        )
+        dues += notify.fan_out(
+            f"hazard:{row['hazard_pk']}:plan_finish:{stage}:{finish.isoformat()}",
+            recipients.of(row),
+            title=title,
+            body=body,
+            url=reverse("hazards:detail", args=[row["hazard_pk"]]),
+            kind="hazard.plan_finish",
+            target_type=TARGET,
+            target_id=row["hazard_pk"],
         )
     return dues
 
@@ -277,7 +339,15 @@ def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
     reminders = 0
     for rows in pages(_deadline_window(today), limit):
         reminders += notify.send_reminders(_deadline_reminders(today, recipients, rows), dry_run=dry_run)
+    plan_reminders = 0
+    for rows in pages(_plan_finish_window(today), limit):
+        plan_reminders += notify.send_reminders(_plan_finish_reminders(today, recipients, rows), dry_run=dry_run)
     supervised = _supervise(today, dry_run)
     escalated, district_dues = _district(today, limit, dry_run)
     notify.send_reminders(district_dues, dry_run=dry_run)
-    return {"整改时限提醒": reminders, "自动督办": supervised, "报区安委办": escalated}
+    return {
+        "整改时限提醒": reminders,
+        "治理方案完成日期提醒": plan_reminders,
+        "自动督办": supervised,
+        "报区安委办": escalated,
+    }

@@ -34,8 +34,34 @@ from ._common import (
 # --- 治理方案 --------------------------------------------------------------------------------------
 
 
+EARLIEST_PLAN_DATE = dt.date(2000, 1, 1)
+LATEST_PLAN_DATE = dt.date(2100, 12, 31)
+
+
+def _plan_dates(hazard: Hazard, start: dt.date | None, finish: dt.date | None) -> dict[str, str]:
+    """What is wrong with the plan's 治理开始日期/计划完成日期 (field → message)."""
+    errors: dict[str, str] = {}
+    for field, label in GovernancePlan.DATES:
+        value = start if field == "start_date" else finish
+        if value is not None and not EARLIEST_PLAN_DATE <= value <= LATEST_PLAN_DATE:
+            errors[field] = f"{label}应在 {EARLIEST_PLAN_DATE:%Y年%m月%d日} 至 {LATEST_PLAN_DATE:%Y年%m月%d日} 之间"
+    if errors:
+        return errors
+    if start is not None and finish is not None and finish < start:
+        errors["finish_date"] = f"计划完成日期（{finish:%Y年%m月%d日}）不能早于治理开始日期（{start:%Y年%m月%d日}）"
+    elif finish is not None and hazard.deadline is not None and finish > hazard.deadline:
+        errors["finish_date"] = (
+            f"计划完成日期（{finish:%Y年%m月%d日}）晚于该隐患的整改时限（{hazard.deadline:%Y年%m月%d日}）："
+            "治理方案须在整改时限内完成，请提前计划完成日期，或先调整整改时限"
+        )
+    return errors
+
+
 @service("hazard.plan_save")
-def governance_plan_save(*, actor: User, hazard: Hazard | int, parts: dict[str, str]) -> GovernancePlan:
+def governance_plan_save(*, actor: User, hazard: Hazard | int, parts: dict) -> GovernancePlan:
+    """Save the 治理方案: ``parts`` maps the six text parts (``GovernancePlan.PARTS``)
+    and the optional dates ``start_date``/``finish_date`` (``GovernancePlan.DATES``,
+    a date or None) to their new values; what it does not name is left as it is."""
     hazard = _lock(hazard)
     require(access.can_plan(actor, hazard), "只有责任单位、主管部门或区安委办可以编制治理方案")
     if hazard.level != HazardLevel.MAJOR:
@@ -45,12 +71,18 @@ def governance_plan_save(*, actor: User, hazard: Hazard | int, parts: dict[str, 
     if hazard.status == HazardStatus.AWAITING_VERIFICATION:
         # The plan is what is being verified; it changes only after 验收不通过.
         raise ConflictError("隐患待验收期间不能修改治理方案", code="invalid_transition")
-    plan, _ = GovernancePlan.objects.get_or_create(hazard=hazard)
+    plan = GovernancePlan.objects.filter(hazard=hazard).first() or GovernancePlan(hazard=hazard)
+    dates = {name: parts.get(name, getattr(plan, name)) for name, _ in GovernancePlan.DATES}
+    errors = _plan_dates(hazard, dates["start_date"], dates["finish_date"])
+    if errors:
+        raise ValidationFailed("治理方案有误：" + "；".join(errors.values()), details=errors)
     fields = [name for name, _ in GovernancePlan.PARTS]
-    before = snapshot(plan, fields)
+    before = snapshot(plan, [*fields, *dates])  # a new plan: all parts empty
     for name in fields:
         if name in parts:
             setattr(plan, name, (parts[name] or "").strip())
+    for name, value in dates.items():
+        setattr(plan, name, value)
     plan.updated_by = actor
     plan.save()
     audit_record(
@@ -58,7 +90,7 @@ def governance_plan_save(*, actor: User, hazard: Hazard | int, parts: dict[str, 
         actor=actor,
         obj=hazard,
         before=before,
-        after={**snapshot(plan, fields), "complete": plan.is_complete},
+        after={**snapshot(plan, [*fields, *dates]), "complete": plan.is_complete},
     )
     return plan
 
