@@ -274,3 +274,20 @@ def test_plan_finish_window_larger_than_a_page_is_covered(drive, users, everyone
     hazards = [_planned(drive, users, TODAY + dt.timedelta(days=i % 2)) for i in range(5)]
     assert tick.run(NOW)["治理方案完成日期提醒"] == 5 * 3
     assert all(_told(h, "hazard.plan_finish") == {"t_enterprise", "t_leader", "t_officer"} for h in hazards)
+
+
+def test_plan_finish_window_reads_the_finish_date_index():
+    """The window is read on the plan's finish_date index (not by walking the
+    open 重大 hazards), as core.tick.pages pages it."""
+    from django.db import connection, transaction
+
+    page = tick._plan_finish_window(TODAY).filter(pk__gt=0).order_by("pk")[:500]
+    sql, params = page.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "governance_plan_finish" in plan and "hazards_hazard" not in plan, plan

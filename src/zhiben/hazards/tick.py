@@ -44,7 +44,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -169,24 +169,29 @@ PLAN_STATUSES = (HazardStatus.PENDING, HazardStatus.RECTIFYING, HazardStatus.TRA
 
 
 def _plan_finish_window(today: dt.date):
-    """Plans of open 重大 hazards whose 计划完成日期 is today or in the next
-    ``BEFORE_DAYS`` days; "pk" is the plan's (for :func:`pages`), the rest the
-    hazard's, as the 整改时限 reminder reads them."""
+    """Plans whose 计划完成日期 is today or in the next ``BEFORE_DAYS`` days,
+    read over the plan's finish_date index (paged by the plan's pk). The
+    hazard's conditions are checked per page by :func:`_plan_hazards`: joined
+    here, SQLite (no statistics) would rather walk every open 重大 hazard."""
     return GovernancePlan.objects.filter(
-        finish_date__gte=today,
-        finish_date__lte=today + dt.timedelta(days=BEFORE_DAYS),
-        hazard__level=HazardLevel.MAJOR,
-        hazard__status__in=PLAN_STATUSES,
-    ).values(
-        "pk",
-        "finish_date",
-        hazard_pk=F("hazard_id"),
-        code=F("hazard__code"),
-        title=F("hazard__title"),
-        owner_id=F("hazard__owner_id"),
-        unit_id=F("hazard__unit_id"),
-        unit_name=F("hazard__unit_name"),
-    )
+        finish_date__gte=today, finish_date__lte=today + dt.timedelta(days=BEFORE_DAYS)
+    ).values("pk", "hazard_id", "finish_date")
+
+
+def _plan_hazards(plans: list[dict]) -> list[dict]:
+    """The page's plans of 重大 hazards still being worked on, with the
+    hazard's fields as the 整改时限 reminder reads them (one query by pk)."""
+    hazards = {
+        row["pk"]: row
+        for row in Hazard.objects.filter(
+            pk__in=[plan["hazard_id"] for plan in plans], level=HazardLevel.MAJOR, status__in=PLAN_STATUSES
+        ).values(*FIELDS)
+    }
+    return [
+        {**hazards[plan["hazard_id"]], "finish_date": plan["finish_date"]}
+        for plan in plans
+        if plan["hazard_id"] in hazards
+    ]
 
 
 def _plan_finish_reminders(today: dt.date, recipients: _Recipients, rows: list[dict]) -> list[notify.Due]:
@@ -208,14 +213,14 @@ def _plan_finish_reminders(today: dt.date, recipients: _Recipients, rows: list[d
             "请按治理方案完成治理；如需调整，请修改治理方案。"
         )
         dues += notify.fan_out(
-            f"hazard:{row['hazard_pk']}:plan_finish:{stage}:{finish.isoformat()}",
+            f"hazard:{row['pk']}:plan_finish:{stage}:{finish.isoformat()}",
             recipients.of(row),
             title=title,
             body=body,
-            url=reverse("hazards:detail", args=[row["hazard_pk"]]),
+            url=reverse("hazards:detail", args=[row["pk"]]),
             kind="hazard.plan_finish",
             target_type=TARGET,
-            target_id=row["hazard_pk"],
+            target_id=row["pk"],
         )
     return dues
 
@@ -340,7 +345,8 @@ def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
     for rows in pages(_deadline_window(today), limit):
         reminders += notify.send_reminders(_deadline_reminders(today, recipients, rows), dry_run=dry_run)
     plan_reminders = 0
-    for rows in pages(_plan_finish_window(today), limit):
+    for plans in pages(_plan_finish_window(today), limit):
+        rows = _plan_hazards(plans)
         plan_reminders += notify.send_reminders(_plan_finish_reminders(today, recipients, rows), dry_run=dry_run)
     supervised = _supervise(today, dry_run)
     escalated, district_dues = _district(today, limit, dry_run)

@@ -195,6 +195,9 @@ class Unit(RiskMixin):
         indexes = [
             models.Index(fields=["risk_level"], name="unit_risk_level"),
             models.Index(fields=["sector"], name="unit_sector"),
+            # zhiben tick's expiry windows (registry.tick): a range over the date.
+            models.Index(fields=["insurance_expiry"], name="unit_insurance_expiry"),
+            models.Index(fields=["license_expiry"], name="unit_license_expiry"),
         ]
 
     def __str__(self) -> str:
@@ -262,6 +265,8 @@ class UnitDocument(FileLink):
         verbose_name = "单位档案材料"
         verbose_name_plural = "单位档案材料"
         ordering = ["kind", "-uploaded_at"]
+        # zhiben tick's expiry window (registry.tick): a range over the date.
+        indexes = [models.Index(fields=["expires_on"], name="unit_document_expires_on")]
 
     def __str__(self) -> str:
         return f"{self.unit} {self.title}"

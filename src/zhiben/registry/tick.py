@@ -11,9 +11,10 @@ page) and once on the day:
 Recipients: the unit's 企业用户 and the staff (部门领导/经办人) of the owner
 department who may see the unit (its 科室 included, as the unit's scope
 says). Each key carries the date: a renewed document is reminded again when
-its new date comes near. The reads are date windows (30 days); the expiry
-columns are not indexed, so each is a scan of the units/documents tables —
-narrow columns, milliseconds at a district's scale (bench/results/tick.md).
+its new date comes near. The reads are date windows (30 days) over an index
+on each expiry column (unit_insurance_expiry, unit_license_expiry,
+unit_document_expires_on), so their cost follows the records expiring soon,
+not the size of the registry (bench/results/tick.md).
 """
 
 from __future__ import annotations
@@ -72,19 +73,31 @@ def _dues(today: dt.date, items: list[tuple[str, int, str, dt.date]]) -> list[no
     return dues
 
 
-def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
-    today = timezone.localdate(now)
+EXPIRIES = (("insurance_expiry", "安全生产责任险"), ("license_expiry", "安全生产许可证"))
+
+
+def unit_window(field: str, today: dt.date):
+    """Units whose ``field`` (an expiry) is within the warning window."""
     until = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
-    sent = 0
-    for field, label in (("insurance_expiry", "安全生产责任险"), ("license_expiry", "安全生产许可证")):
-        window = Unit.objects.filter(**{f"{field}__gte": today, f"{field}__lte": until}).values("pk", field)
-        for rows in pages(window):
-            items = [(f"unit:{r['pk']}:{field}", r["pk"], label, r[field]) for r in rows]
-            sent += notify.send_reminders(_dues(today, items), dry_run=dry_run)
-    documents = UnitDocument.objects.filter(expires_on__gte=today, expires_on__lte=until).values(
+    return Unit.objects.filter(**{f"{field}__gte": today, f"{field}__lte": until}).values("pk", field)
+
+
+def document_window(today: dt.date):
+    """Documents whose 有效期至 is within the warning window."""
+    until = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    return UnitDocument.objects.filter(expires_on__gte=today, expires_on__lte=until).values(
         "pk", "unit_id", "title", "expires_on"
     )
-    for rows in pages(documents):
+
+
+def run(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
+    today = timezone.localdate(now)
+    sent = 0
+    for field, label in EXPIRIES:
+        for rows in pages(unit_window(field, today)):
+            items = [(f"unit:{r['pk']}:{field}", r["pk"], label, r[field]) for r in rows]
+            sent += notify.send_reminders(_dues(today, items), dry_run=dry_run)
+    for rows in pages(document_window(today)):
         items = [(f"unit-document:{r['pk']}", r["unit_id"], f"档案材料“{r['title']}”", r["expires_on"]) for r in rows]
         sent += notify.send_reminders(_dues(today, items), dry_run=dry_run)
     return {"到期提醒": sent}
