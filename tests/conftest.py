@@ -65,3 +65,28 @@ def login():
 @pytest.fixture
 def browser_required() -> bool:
     return os.environ.get("ZHIBEN_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture
+def task_worker(transactional_db):
+    """A task worker (the database queue, every queue) in a thread of the test process for the
+    duration of the test, as `zhiben worker` runs one in a process of its own."""
+    import threading
+
+    from django.db import connections
+
+    from zhiben.core import background
+
+    worker = background.make_worker(["*"], interval=0.05)
+
+    def work():
+        try:
+            worker.run()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work, name="test-task-worker", daemon=True)
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(60)

@@ -1,8 +1,10 @@
 """The `zhiben` command: Django's management commands with friendlier names.
 
 zhiben serve [addr:port]   run Zhiben: prepare (cache table, static files, cut-off imports), then start and
-                           supervise its processes: the web server and the scheduler (`zhiben tick` every
-                           few minutes); later also the task worker
+                           supervise its processes: the web server, two task workers (`zhiben worker`: one
+                           for the "default" queue, one for all) and the scheduler (enqueues `zhiben tick`
+                           every few minutes); a worker or the scheduler that dies is started again
+zhiben worker              only a task worker (imports, big exports, deliveries, the tick)
 zhiben web [addr:port]     only the web server (gunicorn), in the foreground: what a systemd unit runs
 zhiben dev [addr:port]     Django's development server with code reloading (not for production)
 zhiben setup               migrate, load reference data, create the cache table, collect static files
@@ -26,6 +28,8 @@ ZHIBEN_WEB_TIMEOUT   seconds a request may run before its worker is replaced (de
 ZHIBEN_WEB_ACCESS_LOG  "-" (default: stdout), a file path, or "off"
 ZHIBEN_FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-* (default 127.0.0.1,::1: nginx on the same host)
 ZHIBEN_SCHEDULER     0: `zhiben serve` starts no scheduler (ticks run elsewhere: a systemd timer, cron)
+ZHIBEN_TASK_WORKERS  task workers `zhiben serve` starts (default 2: "default" queue + all queues; 0: none,
+                     the workers run elsewhere); ZHIBEN_TASKS_BACKEND (settings/base.py) picks the queue
 ZHIBEN_TICK_INTERVAL seconds between two ticks of the scheduler (default 300)
 ZHIBEN_WEB_MAX_REQUEST_LINE  longest request line (URL with query) in bytes, up to 8190 (default); longer is 414
 ZHIBEN_STOP_TIMEOUT  seconds `zhiben serve` waits for its processes after Ctrl+C before killing them (default 10)
@@ -73,11 +77,18 @@ def main(argv: list[str] | None = None) -> None:
 
 def processes(address: str) -> list[tuple[str, list[str]]]:
     """The processes `zhiben serve` starts and supervises, as (name, argv); each stops on SIGINT/SIGTERM.
-    The scheduler runs `zhiben tick` every ZHIBEN_TICK_INTERVAL seconds (ZHIBEN_SCHEDULER=0: not started,
-    e.g. when a systemd timer or another host runs the ticks). The task worker will join this list."""
-    found = [("web", [sys.executable, "-m", "zhiben", "web", address])]
+    Task workers: ZHIBEN_TASK_WORKERS (default 2: the first serves only the "default" queue, so a
+    reminder or a delivery never waits behind an import; the others serve every queue). The scheduler
+    enqueues the tick every ZHIBEN_TICK_INTERVAL seconds (ZHIBEN_SCHEDULER=0: not started, e.g. when a
+    systemd timer or another host runs the ticks)."""
+    python = [sys.executable, "-m", "zhiben"]
+    found = [("web", [*python, "web", address])]
+    workers = _bounded_int("ZHIBEN_TASK_WORKERS", 2, 0, 16)
+    for n in range(workers):
+        queues = "default" if n == 0 and workers > 1 else "*"
+        found.append((f"worker-{n + 1}", [*python, "worker", "--queues", queues]))
     if os.environ.get("ZHIBEN_SCHEDULER", "1").strip().lower() not in ("0", "false", "no", "off"):
-        found.append(("scheduler", [sys.executable, "-m", "zhiben", "scheduler"]))
+        found.append(("scheduler", [*python, "scheduler"]))
     return found
 
 
@@ -128,10 +139,16 @@ def _prepare() -> int:
     return 0
 
 
+RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)  # seconds before restarting a child that keeps dying
+STEADY_AFTER = 60.0  # a child that ran this long before it died is restarted after the first backoff
+
+
 def supervise(children: list[tuple[str, list[str]]]) -> int:
     """Start every child in its own process group, wait; on SIGINT/SIGTERM (one Ctrl+C) pass the
-    signal on to each child, and kill what is still running after ZHIBEN_STOP_TIMEOUT seconds. When
-    one child ends by itself the others are stopped too, and its exit status is returned."""
+    signal on to each child, and kill what is still running after ZHIBEN_STOP_TIMEOUT seconds. A task
+    worker or the scheduler that ends by itself (killed, crashed) is started again after a short
+    backoff, like gunicorn replaces a worker; when the web server ends the others are stopped too, and
+    its exit status is returned."""
     stop_timeout = float(os.environ.get("ZHIBEN_STOP_TIMEOUT", 10))
     received: list[int] = []
 
@@ -139,22 +156,41 @@ def supervise(children: list[tuple[str, list[str]]]) -> int:
         received.append(signum)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    argvs = dict(children)
     running: dict[str, subprocess.Popen] = {}
+    started: dict[str, float] = {}
+    failures: dict[str, int] = {}
+    restart_at: dict[str, float] = {}
     status = 0
+
+    def start(name: str) -> None:
+        # A new session: the terminal's Ctrl+C reaches only this supervisor, which stops the
+        # children in order; the children die with it even if it is killed (PDEATHSIG).
+        running[name] = subprocess.Popen(argvs[name], start_new_session=True, preexec_fn=_die_with_parent)
+        started[name] = time.monotonic()
+
     try:
-        for name, argv in children:
+        for name, _argv in children:
             if received:
                 break
-            # A new session: the terminal's Ctrl+C reaches only this supervisor, which stops the
-            # children in order; the children die with it even if it is killed (PDEATHSIG).
-            running[name] = subprocess.Popen(argv, start_new_session=True, preexec_fn=_die_with_parent)
+            start(name)
         while not received:
             ended = [(name, proc) for name, proc in running.items() if proc.poll() is not None]
-            if ended:
-                name, proc = ended[0]
-                status = proc.returncode or 1
-                print(f"进程 {name} 已退出（{proc.returncode}），停止其余进程。", file=sys.stderr, flush=True)
+            if any(name == "web" for name, _ in ended):
+                status = running["web"].returncode or 1
+                print(f"进程 web 已退出（{running['web'].returncode}），停止其余进程。", file=sys.stderr, flush=True)
                 break
+            now = time.monotonic()
+            for name, proc in ended:
+                del running[name]
+                failures[name] = 0 if now - started[name] >= STEADY_AFTER else failures.get(name, 0) + 1
+                wait = RESTART_BACKOFF[min(failures[name], len(RESTART_BACKOFF) - 1)]
+                restart_at[name] = now + wait
+                print(f"进程 {name} 已退出（{proc.returncode}），{wait:g} 秒后重新启动。", file=sys.stderr, flush=True)
+            for name, when in list(restart_at.items()):
+                if now >= when:
+                    del restart_at[name]
+                    start(name)
             time.sleep(0.2)
         signum = received[0] if received else signal.SIGTERM
         _stop(running, signum, stop_timeout)
@@ -264,7 +300,7 @@ def _recover_imports() -> None:
         import django
 
         django.setup()
-        from zhiben.imports.services import recover_abandoned_jobs
+        from zhiben.imports.runner import recover_abandoned_jobs
 
         recover_abandoned_jobs()
     except Exception:  # no database yet (before `zhiben setup`): nothing to recover

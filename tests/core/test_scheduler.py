@@ -28,10 +28,7 @@ def test_a_bad_interval_is_refused_in_chinese(db, monkeypatch, value):
         call_command("scheduler", stdout=StringIO())
 
 
-@pytest.mark.django_db(transaction=True)
-def test_it_ticks_repeatedly_and_stops_on_sigterm(tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("runs against the migrated SQLite test database")
+def _scheduler(tmp_path, *args):
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="zhiben.config.settings.local",
@@ -39,26 +36,66 @@ def test_it_ticks_repeatedly_and_stops_on_sigterm(tmp_path):
         ZHIBEN_VAR_DIR=str(tmp_path),
         PYTHONUNBUFFERED="1",
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zhiben", "scheduler", "--interval", "1"],
+    return subprocess.Popen(
+        [sys.executable, "-m", "zhiben", "scheduler", "--interval", "1", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _read_until(proc, lines: list[str], done, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not done(lines) and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+    assert done(lines), (lines, proc.stderr.read() if proc.poll() is not None else "")
+
+
+def _stop(proc) -> None:
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_enqueues_the_tick_once_at_a_time_for_the_workers_and_stops_on_sigterm(tmp_path):
+    """The tick is background work: the scheduler only enqueues it, never twice while one waits."""
+    from django_tasks_db.models import DBTaskResult
+
+    if connection.vendor != "sqlite":
+        pytest.skip("runs against the migrated SQLite test database")
+    proc = _scheduler(tmp_path)
     try:
-        lines = []
-        deadline = time.monotonic() + 60
-        while sum("hazards" in line for line in lines) < 2 and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-        assert sum("hazards" in line for line in lines) >= 2, (lines, proc.stderr.read() if proc.poll() else "")
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
-        assert time.monotonic() - started < 15
+        lines: list[str] = []
+        _read_until(proc, lines, lambda ls: any("尚未完成" in line for line in ls))
+        ticks = DBTaskResult.objects.filter(task_path="zhiben.core.tasks.tick")
+        assert ticks.count() == 1 and ticks.get().status == "READY"  # queued once, then waited for
+
+        call_command("worker", batch=True, stdout=StringIO())  # a worker runs it
+        done = ticks.get()
+        assert done.status == "SUCCESSFUL" and "hazards" in done.return_value and "delivery" in done.return_value
+        _read_until(proc, lines, lambda ls: sum("tick 已排队" in line for line in ls) >= 2)  # the next one
+        _stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inline_it_ticks_repeatedly_and_stops_on_sigterm(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("runs against the migrated SQLite test database")
+    proc = _scheduler(tmp_path, "--inline")
+    try:
+        lines: list[str] = []
+        _read_until(proc, lines, lambda ls: sum("hazards" in line for line in ls) >= 2)
+        _stop(proc)
     finally:
         if proc.poll() is None:
             proc.kill()

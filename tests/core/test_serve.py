@@ -3,6 +3,7 @@ far-future caching, one SIGINT stops everything; the supervisor stops all when o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -49,6 +50,15 @@ def _descendants(pid: int) -> set[int]:
             if child not in found:
                 found.add(child)
                 todo.append(child)
+    return found
+
+
+def _commands(pids) -> dict[int, bytes]:
+    found = {}
+    for pid in pids:
+        if _alive(pid):
+            with contextlib.suppress(OSError):
+                found[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     return found
 
 
@@ -111,9 +121,22 @@ def test_serve_runs_gunicorn_with_cached_static_files_and_stops_on_one_sigint(tm
         assert _get(base + "/accounts/login/?next=/" + "a" * 7000)[0] == 200
 
         processes = _descendants(server.pid)
-        assert len(processes) >= 4  # gunicorn's master and its 2 workers, the scheduler
-        commands = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ") for pid in processes if _alive(pid)]
-        assert any(b"zhiben scheduler" in c for c in commands), commands
+        assert len(processes) >= 6  # gunicorn's master and its 2 workers, 2 task workers, the scheduler
+        commands = _commands(processes)
+        assert any(b"zhiben scheduler" in c for c in commands.values()), commands
+        workers = {pid for pid, c in commands.items() if b"zhiben worker" in c}
+        assert len(workers) == 2, commands
+
+        # A task worker killed (kill -9) is started again by the supervisor, like gunicorn's workers.
+        os.kill(min(workers), signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            now = {pid for pid, c in _commands(_descendants(server.pid)).items() if b"zhiben worker" in c}
+            if len(now) == 2 and now != workers:
+                break
+            time.sleep(0.2)
+        assert len(now) == 2 and now != workers, "the killed worker was not restarted"
+        processes = _descendants(server.pid)
         started = time.monotonic()
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=10) == 0
@@ -127,13 +150,15 @@ def test_serve_runs_gunicorn_with_cached_static_files_and_stops_on_one_sigint(tm
             server.wait()
 
 
-def test_supervisor_stops_the_others_when_one_process_ends():
+def test_supervisor_restarts_a_worker_that_dies_and_stops_everything_when_the_web_server_ends(tmp_path):
+    marker = tmp_path / "starts"
     started = time.monotonic()
     status = supervise(
         [
-            ("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"]),
-            ("failing", [sys.executable, "-c", "import time, sys; time.sleep(0.5); sys.exit(3)"]),
+            ("web", [sys.executable, "-c", "import time, sys; time.sleep(4); sys.exit(3)"]),
+            ("worker-1", [sys.executable, "-c", f"open({str(marker)!r}, 'a').write('x'); raise SystemExit(1)"]),
         ]
     )
     assert status == 3
     assert time.monotonic() - started < 15
+    assert len(marker.read_text()) >= 2  # the dying worker was started again (with a backoff)

@@ -118,7 +118,7 @@ def sqlite_only():
 
 @pytest.mark.slow  # 11.7 min on the shared 2-core box (load ~7): hazard_create costs ~25 ms a row there
 def test_40_creations_and_200_reads_during_a_20000_row_import(
-    sqlite_only, users, units, orgs, reference, kit, settings, capsys
+    sqlite_only, users, units, orgs, reference, kit, settings, capsys, task_worker
 ):
     settings.ZHIBEN_IMPORT_SYNC = False
     rows = 20_000
@@ -145,7 +145,7 @@ def test_40_creations_and_200_reads_during_a_20000_row_import(
 
 
 def test_a_row_refused_at_the_end_leaves_nothing_while_users_carry_on(
-    sqlite_only, users, units, orgs, reference, kit, settings, monkeypatch, capsys
+    sqlite_only, users, units, orgs, reference, kit, settings, monkeypatch, capsys, task_worker
 ):
     settings.ZHIBEN_IMPORT_SYNC = False
     real_create = hazard_services.hazard_create

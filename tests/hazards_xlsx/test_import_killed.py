@@ -1,6 +1,7 @@
-"""kill -9 of the process writing a hazard import (issue 9, item 17): the job
-is not left 导入中 forever — recovery marks it failed with a reason, undoes the
-steps it had committed and deletes its upload; the job page says so."""
+"""kill -9 of the task worker writing a hazard import (issue 9, item 17; issue 11): the job is
+not left 导入中 forever — the next worker to start marks it failed with a reason within a minute,
+undoes the steps it had committed, deletes its upload and records the lost task; the job page says
+so. Real processes: `zhiben worker` started, killed and started again."""
 
 from __future__ import annotations
 
@@ -17,11 +18,10 @@ from django.test import Client
 from zhiben.hazards.models import Hazard
 from zhiben.imports.choices import ImportStatus
 from zhiben.imports.models import ImportChunk, ImportJob
-from zhiben.imports.services import ABANDONED_MESSAGE, import_job_create, recover_abandoned_jobs
+from zhiben.imports.runner import ABANDONED_MESSAGE
+from zhiben.imports.services import start_import
 
 from .conftest import good_row
-
-WORKER = "import sys, django; django.setup(); from zhiben.imports.services import run_import_job; run_import_job(int(sys.argv[1]))"
 
 
 def database_url() -> str:
@@ -31,14 +31,21 @@ def database_url() -> str:
     return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def start_worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "zhiben", "worker", "--interval", "0.2"], env=env)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_while_writing_is_recovered(users, reference, kit, settings, tmp_path):
+def test_a_worker_killed_while_writing_is_recovered_by_the_next_worker(users, reference, kit, settings, tmp_path):
+    from django_tasks_db.models import DBTaskResult
+
     settings.MEDIA_ROOT = tmp_path / "zhiben-tests" / "media"  # what the worker process's test settings use
+    settings.ZHIBEN_IMPORT_SYNC = False
     rows = [good_row(i) for i in range(3_000)]
     before = Hazard.objects.count()
-    job = import_job_create(actor=users["officer"], kind="hazards", upload=kit.upload(kit.workbook_bytes(rows)))
+    job = start_import(actor=users["officer"], kind="hazards", upload=kit.upload(kit.workbook_bytes(rows)))
     upload_path = settings.MEDIA_ROOT / job.stored_name
-    assert upload_path.exists()
+    assert upload_path.exists() and job.status == ImportStatus.PENDING
 
     env = {
         **os.environ,
@@ -46,7 +53,7 @@ def test_a_worker_killed_while_writing_is_recovered(users, reference, kit, setti
         "DATABASE_URL": database_url(),
         "ZHIBEN_TEST_TMP": str(tmp_path),
     }
-    worker = subprocess.Popen([sys.executable, "-c", WORKER, str(job.pk)], env=env)
+    worker = start_worker(env)
     try:
         deadline = time.monotonic() + 300
         while ImportChunk.objects.filter(job=job).count() < 2 and time.monotonic() < deadline:
@@ -58,14 +65,28 @@ def test_a_worker_killed_while_writing_is_recovered(users, reference, kit, setti
     job.refresh_from_db()
     assert job.status == ImportStatus.IMPORTING and job.worker_pid == worker.pid
     assert Hazard.objects.count() > before  # the committed steps are there …
+    task = DBTaskResult.objects.get(pk=job.task_id)
+    assert task.status == "RUNNING"
 
-    assert recover_abandoned_jobs() == 1
+    restarted = start_worker(env)
+    try:
+        deadline = time.monotonic() + 60  # "within a minute of a worker starting again"
+        while time.monotonic() < deadline:
+            job.refresh_from_db()
+            if job.status == ImportStatus.FAILED and not job.stored_name:
+                break
+            time.sleep(0.2)
+        task.refresh_from_db()
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        assert restarted.wait(timeout=30) == 0
 
-    job.refresh_from_db()
     assert (job.status, job.message) == (ImportStatus.FAILED, ABANDONED_MESSAGE)
     assert Hazard.objects.count() == before  # … and undone
     assert not ImportChunk.objects.filter(job=job).exists()
     assert job.stored_name == "" and not upload_path.exists()
+    assert list((settings.MEDIA_ROOT / "imports").iterdir()) == []  # no orphaned upload
+    assert task.status == "FAILED" and str(worker.pid) in task.traceback  # the lost task, with its reason
     client = Client()
     client.force_login(users["officer"])
     page = client.get(f"/imports/{job.pk}/").content.decode()

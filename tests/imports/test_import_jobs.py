@@ -4,16 +4,18 @@ one transaction; progress, the job page and who sees which job."""
 from __future__ import annotations
 
 import datetime as dt
-import time
+from io import StringIO
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.utils import timezone
 
 from zhiben.audit.models import AuditEvent
 from zhiben.imports.choices import ImportStatus
 from zhiben.imports.models import ImportJob
-from zhiben.imports.services import FAILED_INTERNAL, run_import_job, start_import
+from zhiben.imports.runner import FAILED_INTERNAL, run_import_job
+from zhiben.imports.services import start_import
 
 pytestmark = pytest.mark.django_db
 
@@ -153,18 +155,29 @@ def test_users_see_only_their_own_jobs_admins_see_all(demo_importer, users, logi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_sync_the_job_runs_in_a_thread_after_commit(demo_importer, users, kit, settings):
+def test_without_sync_the_job_is_queued_with_its_upload_and_a_worker_runs_it(demo_importer, users, kit, settings):
+    from django_tasks_db.models import DBTaskResult
+
     settings.ZHIBEN_IMPORT_SYNC = False
     job = start_import(actor=users["officer"], kind="demo", upload=kit.upload(kit.sheet_bytes(["甲", "乙", "丙"])))
 
-    deadline = time.monotonic() + 30
-    while job.is_running and time.monotonic() < deadline:
-        time.sleep(0.05)
-        job.refresh_from_db()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PENDING and demo_importer.threads_seen == set()  # nothing ran in the request
+    task = DBTaskResult.objects.get(pk=job.task_id)
+    assert (task.status, task.queue_name, task.task_path) == ("READY", "long", "zhiben.imports.tasks.run_import")
+
+    call_command("worker", batch=True, stdout=StringIO())
+
+    job.refresh_from_db()
     assert job.status == ImportStatus.DONE and job.created_count == 3
-    assert demo_importer.threads_seen == {f"import-job-{job.pk}"}
-    # The audit rows written by the thread carry the upload's request id.
+    task.refresh_from_db()
+    assert task.status == "SUCCESSFUL" and task.return_value == "done"
+    # The audit rows written by the worker carry the upload's request id.
     start = AuditEvent.objects.get(action="import.start")
     assert set(AuditEvent.objects.filter(action="demo.create").values_list("request_id", flat=True)) == {
         start.request_id
     }
+    # A second run of the same task (a retry, a second worker) does nothing.
+    DBTaskResult.objects.filter(pk=task.pk).update(status="READY")
+    call_command("worker", batch=True, stdout=StringIO())
+    assert AuditEvent.objects.filter(action="demo.create").count() == 3

@@ -15,10 +15,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from zhiben.audit.models import AuditEvent
-from zhiben.imports import services
+from zhiben.imports import runner, services
 from zhiben.imports.choices import ImportStatus
 from zhiben.imports.models import ImportChunk, ImportJob
-from zhiben.imports.services import ABANDONED_MESSAGE, import_job_create, recover_abandoned_jobs, start_import
+from zhiben.imports.runner import ABANDONED_MESSAGE, recover_abandoned_jobs
+from zhiben.imports.services import import_job_create, start_import
 from zhiben.registry.models import Tag
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_a_good_file_is_written_in_steps_and_forgets_them_when_done(step_importe
     assert stored_files() == []
 
 
-@pytest.mark.parametrize(("last", "message"), [("拒绝", "未导入任何数据"), ("崩溃", services.FAILED_INTERNAL)])
+@pytest.mark.parametrize(("last", "message"), [("拒绝", "未导入任何数据"), ("崩溃", runner.FAILED_INTERNAL)])
 def test_a_failure_in_a_late_step_undoes_every_earlier_step(step_importer, users, kit, last, message):
     tags_before = set(Tag.objects.values_list("pk", flat=True))
     rows = [*"甲乙丙丁戊己", last]
@@ -74,9 +75,9 @@ def running_job(user, kit, **worker) -> ImportJob:
     ImportChunk.objects.create(job=job, model="registry.tag", ids=[tags[2].pk])
     fields = {
         "status": ImportStatus.IMPORTING,
-        "worker_host": services.WORKER_HOST,
+        "worker_host": runner.WORKER_HOST,
         "worker_pid": os.getpid(),
-        "worker_token": services.WORKER_TOKEN,
+        "worker_token": runner.WORKER_TOKEN,
         "heartbeat_at": timezone.now(),
         **worker,
     }
@@ -151,7 +152,7 @@ def test_the_job_page_recovers_the_job_and_says_what_happened(step_importer, use
 
 
 def test_the_job_list_recovers_abandoned_jobs(step_importer, users, kit, login, monkeypatch):
-    monkeypatch.setattr(services, "_last_recovery", 0.0)
+    monkeypatch.setattr(runner, "_last_recovery", 0.0)
     job = running_job(users["officer"], kit, heartbeat_at=timezone.now() - dt.timedelta(hours=1))
     listing = login(users["officer"]).get("/imports/").content.decode()
     assert "失败" in listing
@@ -183,7 +184,7 @@ def test_a_worker_whose_job_was_taken_over_stops_and_its_steps_are_undone(step_i
         job_ids.append(job.pk)
         return job
 
-    monkeypatch.setattr(services, "_pause", pause)
+    monkeypatch.setattr(runner, "_pause", pause)
     monkeypatch.setattr(services, "import_job_create", create)
     tags_before = Tag.objects.count()
     job = start_import(

@@ -8,7 +8,8 @@ import pytest
 
 from zhiben.imports.choices import ImportStatus
 from zhiben.imports.models import ImportChunk
-from zhiben.imports.services import FAILED_INTERNAL, start_import
+from zhiben.imports.runner import FAILED_INTERNAL
+from zhiben.imports.services import start_import
 from zhiben.registry.models import Site, Unit
 from zhiben.registry.tabular import rows as tabular_rows
 from zhiben.registry.tabular import units as tabular_units

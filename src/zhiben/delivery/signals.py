@@ -1,6 +1,7 @@
 """Listeners connected from DeliveryConfig.ready(): delivery learns of hazard
 and report events only through the audit trail (audit is the lowest app;
-delivery imports nobody above notify)."""
+delivery imports nobody above notify), and of new messages through notify's
+``notifications_created`` signal; each enqueues the task that sends at once."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from zhiben.audit.models import AuditEvent
+from zhiben.core.background import enqueue_on_commit
+from zhiben.notify.signals import notifications_created
 
-from .choices import event_type_of
+from .choices import EmailMode, event_type_of
+from .models import ChannelPreference
 
 logger = logging.getLogger("zhiben.delivery")
 
@@ -42,11 +46,28 @@ def _on_audit_event(sender, instance: AuditEvent, created: bool, **kwargs) -> No
 
     def queue() -> None:
         from .services import queue_event
+        from .tasks import send_event
 
         try:
-            queue_event(event_id=event_id, event_type=event_type, occurred_at=occurred_at, data=data)
-        except Exception:  # the change is committed; a queueing fault must not fail the request
+            if queue_event(event_id=event_id, event_type=event_type, occurred_at=occurred_at, data=data):
+                enqueue_on_commit(send_event, event_id)
+        except Exception:  # the change is committed; a queueing fault must not fail the request (the tick sends)
             logger.exception("webhook event %s (%s) not queued", event_id, event_type)
 
     # Queued only when the change it describes is committed.
     transaction.on_commit(queue)
+
+
+@receiver(notifications_created, dispatch_uid="delivery.instant_email")
+def _on_notifications(sender, recipient_ids: list[int], **kwargs) -> None:
+    """Messages were created: if one of their recipients chose instant e-mail for some kind of
+    message, a task mails what is due (the task checks the kind; one query here)."""
+    if not recipient_ids:
+        return
+    if ChannelPreference.objects.filter(user_id__in=recipient_ids, email=EmailMode.INSTANT).exists():
+        from .tasks import send_instant_emails
+
+        try:
+            enqueue_on_commit(send_instant_emails)
+        except Exception:  # the tick mails them
+            logger.exception("instant e-mails not enqueued")

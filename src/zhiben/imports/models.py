@@ -34,12 +34,13 @@ class ImportJob(models.Model):
     errors = models.JSONField("错误", default=list, blank=True)
     message = models.TextField("结果说明", blank=True)
     # The process running the job (see services.recover_abandoned_jobs): set
-    # when the job is created, taken over by the worker, beaten every few
-    # seconds while it runs.
+    # when a worker takes the job, beaten every few seconds while it runs.
     worker_host = models.CharField("执行主机", max_length=255, blank=True)
     worker_pid = models.PositiveIntegerField("执行进程号", null=True, blank=True)
     worker_token = models.CharField("执行进程标识", max_length=32, blank=True)
     heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    # The background task that runs the job (core/background.py), while it is queued.
+    task_id = models.CharField("后台任务标识", max_length=64, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 

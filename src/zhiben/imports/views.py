@@ -42,7 +42,8 @@ from .access import can_start
 from .forms import ImportUploadForm
 from .models import ImportJob
 from .registry import get_importer
-from .services import recover_abandoned_jobs, recover_job, start_import
+from .runner import recover_abandoned_jobs, recover_job
+from .services import start_import
 
 
 def get_job_or_404(user, pk: int) -> ImportJob:

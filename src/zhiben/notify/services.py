@@ -18,6 +18,7 @@ from zhiben.org.models import Membership, Organization, User
 from .access import can_view, visible_targets
 from .models import Notification, Reminder
 from .selectors import DEPARTMENT_ROLES, district_admins, recipients_in
+from .signals import notifications_created
 
 # Re-exported: callers write ``notify.recipients_in(...)`` (see selectors/access for the rules).
 __all__ = [
@@ -70,6 +71,8 @@ def notify(
         for user in recipients
     ]
     Notification.objects.bulk_create(rows)
+    if rows:
+        notifications_created.send(sender=Notification, recipient_ids=[u.pk for u in recipients])
     return len(rows)
 
 

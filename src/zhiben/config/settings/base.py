@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "zhiben.core",
     "zhiben.audit",
     "zhiben.org",
@@ -195,6 +197,40 @@ def cache_config(embedded: str = "memory") -> dict:
 
 
 CACHES = cache_config()
+
+# --- Background tasks ---------------------------------------------------------------
+# Django's tasks API (the django-tasks backport of django.tasks); docs/architecture.md, "Background
+# work". ZHIBEN_TASKS_BACKEND: "database" (default: a table in Zhiben's own database, worked by
+# `zhiben worker`; SQLite and PostgreSQL, no extra server), "rq" (Redis through RQ, for several app
+# servers: ZHIBEN_REDIS_URL and pip install 'zhiben[redis]'; workers are `zhiben worker` too) or
+# "immediate" (run at once in the enqueuing process: scripts and debugging only). Two queues:
+# "default" for short work (deliveries, the periodic tick), "long" for imports and big exports, so
+# that a long import never holds up a reminder.
+
+TASK_QUEUES = ["default", "long"]
+
+
+def tasks_config(kind: str | None = None) -> dict:
+    kind = (kind or os.environ.get("ZHIBEN_TASKS_BACKEND") or "database").strip().lower()
+    if kind == "database":
+        backend = "django_tasks_db.DatabaseBackend"
+    elif kind == "immediate":
+        backend = "django_tasks.backends.immediate.ImmediateBackend"
+    elif kind == "rq":
+        if importlib.util.find_spec("django_tasks_rq") is None:
+            raise ImproperlyConfigured("ZHIBEN_TASKS_BACKEND=rq needs the redis extra: pip install 'zhiben[redis]'.")
+        if not os.environ.get("ZHIBEN_REDIS_URL"):
+            raise ImproperlyConfigured("ZHIBEN_TASKS_BACKEND=rq needs ZHIBEN_REDIS_URL=redis://host:6379/0.")
+        backend = "django_tasks_rq.RQBackend"
+    else:
+        raise ImproperlyConfigured(f"ZHIBEN_TASKS_BACKEND must be database, rq or immediate, not {kind!r}.")
+    return {"default": {"BACKEND": backend, "QUEUES": list(TASK_QUEUES)}}
+
+
+TASKS = tasks_config()
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {name: {"URL": os.environ["ZHIBEN_REDIS_URL"], "DEFAULT_TIMEOUT": 3600} for name in TASK_QUEUES}
 
 # --- Auth -----------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
-"""`zhiben scheduler`: run `zhiben tick`'s work every few minutes, until stopped.
+"""`zhiben scheduler`: have `zhiben tick`'s work done every few minutes, until stopped.
 
-`zhiben serve` starts it next to the web server, so reminders, escalation and
-deliveries run by themselves (docs/operations.md, "Reminders"). It is one
-process with one loop: a tick, then a wait of ``ZHIBEN_TICK_INTERVAL``
-seconds (default 300), checked every second for SIGINT/SIGTERM, which end it
-after the tick in progress. A tick that fails is logged and the loop goes on.
-Several schedulers (or a cron ``zhiben tick`` beside it) are safe: every
+`zhiben serve` starts it next to the web server and the task workers, so reminders, escalation
+and deliveries run by themselves (docs/operations.md, "Reminders"). It is one small process with one
+loop: enqueue the tick as a background task (``zhiben.core.tasks.tick``, run by a `zhiben worker`),
+then wait ``ZHIBEN_TICK_INTERVAL`` seconds (default 300), checking every second for SIGINT/SIGTERM.
+A tick still queued or running when the next is due is not enqueued twice. ``--inline`` runs the
+ticks in this process instead (no worker: a host that only runs the scheduler); ``--once`` runs one
+tick here and exits. Several schedulers (or a cron ``zhiben tick`` beside it) are safe: every
 reminder and escalation is claimed once (core/tick.py).
 """
 
@@ -19,7 +20,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connections
 from django.utils import timezone
+from django_tasks import TaskResultStatus
 
+from zhiben.core.tasks import tick as tick_task
 from zhiben.core.tick import run_all
 
 logger = logging.getLogger("zhiben.tick")
@@ -44,9 +47,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=int, help="两次运行之间的秒数（默认取 ZHIBEN_TICK_INTERVAL 或 300）")
-        parser.add_argument("--once", action="store_true", help="只运行一次后退出")
+        parser.add_argument("--once", action="store_true", help="在本进程中运行一次后退出")
+        parser.add_argument("--inline", action="store_true", help="在本进程中运行（不交给后台任务进程）")
 
-    def handle(self, *args, interval=None, once=False, **options):
+    def handle(self, *args, interval=None, once=False, inline=False, **options):
         if interval is None:
             interval = interval_from_env()
         elif not MIN_INTERVAL <= interval <= MAX_INTERVAL:
@@ -59,14 +63,19 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGINT, on_signal)
             signal.signal(signal.SIGTERM, on_signal)
-            self.stdout.write(f"定时任务已启动：每 {interval} 秒运行一次 zhiben tick")
+            where = "在本进程中" if inline else "交由后台任务进程"
+            self.stdout.write(f"定时任务已启动：每 {interval} 秒{where}运行一次 zhiben tick")
         if once:
             self._tick()
             return
+        last = None
         while True:
             close_old_connections()
             try:
-                self._tick()
+                if inline:
+                    self._tick()
+                else:
+                    last = self._enqueue(last)
             finally:
                 connections.close_all()  # nothing held between ticks (a long wait, maybe a restarted database)
             deadline = time.monotonic() + interval
@@ -75,6 +84,22 @@ class Command(BaseCommand):
             if stop["now"]:
                 self.stdout.write("定时任务已停止")
                 return
+
+    def _enqueue(self, last):
+        """Enqueue the tick unless the previous one is still waiting or running; returns the handle
+        of the tick in the queue."""
+        try:
+            if last is not None:
+                last.refresh()
+                if last.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING):
+                    self.stdout.write(f"[{timezone.localtime():%Y-%m-%d %H:%M:%S}] 上一次 tick 尚未完成，本次不再排队")
+                    return last
+            result = tick_task.enqueue()
+        except Exception:  # the database or Redis being away: try again at the next interval
+            logger.exception("scheduler: tick not enqueued")
+            return last
+        self.stdout.write(f"[{timezone.localtime():%Y-%m-%d %H:%M:%S}] tick 已排队（{result.id}）")
+        return result
 
     def _tick(self) -> None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from zhiben.imports.services import recover_abandoned_jobs
+from zhiben.imports.runner import recover_abandoned_jobs
 
 
 class Command(BaseCommand):
