@@ -18,7 +18,18 @@ after that. Never point it at the original bench DB: it writes.
     DATABASE_URL=sqlite:////tmp/tick-bench.sqlite3 DJANGO_SETTINGS_MODULE=zhiben.config.settings.test \\
         .venv/bin/python bench/bench_tick.py [--results bench/results/tick.md]
 
-The same with ``DATABASE_URL=postgres://…`` for PostgreSQL.
+The same with ``DATABASE_URL=postgres://…`` for PostgreSQL. For 1,000,000
+hazards, generate a database of its own (about 10 minutes on SQLite or
+PostgreSQL on the shared 2-core machine) and keep a copy to start again from:
+
+    DATABASE_URL=sqlite:////tmp/tick-1m.sqlite3 DJANGO_SETTINGS_MODULE=zhiben.config.settings.test \\
+        .venv/bin/python bench/generate.py --count 1000000
+
+bench/generate.py writes no 治理方案 dates (and gives a plan only to the 重大
+hazards that were submitted); ``--plan-dates`` first gives every open 重大
+hazard with a 整改时限 a plan and every plan 治理开始日期 = 发现日期,
+计划完成日期 = 整改时限 minus (id mod 15) days, not before 发现日期 — on the copy,
+so that the 计划完成日期 reminder has something to send.
 """
 
 from __future__ import annotations
@@ -46,11 +57,54 @@ def _table(title: str, results) -> list[str]:
     return lines
 
 
+def plan_dates() -> str:
+    """The ``--plan-dates`` scenario (see the docstring); returns what it did."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.db.models import F
+
+    from zhiben.hazards.choices import HazardLevel, HazardStatus
+    from zhiben.hazards.models import GovernancePlan, Hazard
+
+    with transaction.atomic():
+        missing = Hazard.objects.filter(
+            level=HazardLevel.MAJOR,
+            status__in=[HazardStatus.PENDING, HazardStatus.RECTIFYING, HazardStatus.TRANSFERRING],
+            deadline__isnull=False,
+            plan__isnull=True,
+        ).values_list("pk", flat=True)
+        parts = {name: "基准测试" for name, _ in GovernancePlan.PARTS}
+        created = GovernancePlan.objects.bulk_create(
+            [GovernancePlan(hazard_id=pk, **parts) for pk in missing], batch_size=1000
+        )
+        plans = list(
+            GovernancePlan.objects.filter(hazard__deadline__isnull=False).values_list(
+                "pk", "hazard_id", F("hazard__found_on"), F("hazard__deadline")
+            )
+        )
+        GovernancePlan.objects.bulk_update(
+            [
+                GovernancePlan(
+                    pk=pk,
+                    start_date=found_on,
+                    finish_date=max(found_on, deadline - dt.timedelta(days=hazard_id % 15)),
+                )
+                for pk, hazard_id, found_on, deadline in plans
+            ],
+            ["start_date", "finish_date"],
+            batch_size=1000,
+        )
+    return f"--plan-dates: {len(created):,} plans added, {len(plans):,} plans given dates."
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", help="append the tables to this markdown file")
+    parser.add_argument("--plan-dates", action="store_true", help="first give the plans dates (writes; see above)")
     args = parser.parse_args()
     django.setup()
+    scenario = plan_dates() if args.plan_dates else ""
     from django.db import connection
     from django.utils import timezone
 
@@ -67,6 +121,7 @@ def main() -> None:
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.2f} at start (shared with other work while measured).",
         "",
+        *([scenario, ""] if scenario else []),
     ]
     out += _table("Dry run (reads only)", run_all(now, dry_run=True, only=APPS))
     out += _table("First tick (sends what is due)", run_all(now, only=APPS))
