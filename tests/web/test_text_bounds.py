@@ -43,11 +43,22 @@ def test_no_form_accepts_unbounded_text(users):
     for name, form in _instances(users):
         checked += 1
         for field_name, field in form.fields.items():
-            text = isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput)
-            if text and (field.max_length is None or field.max_length > FREE_TEXT_MAX_LENGTH):
+            bound = 128 if isinstance(field.widget, forms.PasswordInput) else FREE_TEXT_MAX_LENGTH
+            if isinstance(field, forms.CharField) and (field.max_length is None or field.max_length > bound):
                 unbounded.append(f"{name}.{field_name}")
     assert checked >= 30, checked  # the walk really reached the forms
     assert not unbounded, unbounded
+
+
+def test_an_administrators_password_reset_refuses_an_oversized_password(users, login):
+    """org's 重置密码 form: a megabyte password is a message on the field, never hashed."""
+    from zhiben.org.forms import PasswordResetForm
+    from zhiben.web.toolkit import style_form
+
+    form = PasswordResetForm({"new_password": "Aa1!" * 250_000})
+    style_form(form)
+    assert not form.is_valid()
+    assert "不能超过 128 个字符" in str(form.errors["new_password"])
 
 
 def test_public_tip_with_a_huge_text_is_refused_with_a_message_and_nothing_saved(orgs):

@@ -66,7 +66,7 @@ def test_style_form_gives_bootstrap_classes_and_bounds_text():
     assert attrs["kind"] == {"class": "form-select"}
     assert attrs["done"] == {"class": "form-check-input"}
     assert attrs["tags"] == {"class": "form-control"}
-    assert attrs["secret"] == {"class": "form-control"}
+    assert attrs["secret"] == {"maxlength": "128", "class": "form-control"}  # passwords too: nothing unbounded
     assert form.fields["name"].error_messages["max_length"] == "不能超过 20 个字符（当前 %(show_value)d 个）"
 
 
