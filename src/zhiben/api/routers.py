@@ -2,6 +2,7 @@
 
 from zhiben.audit.api import router as audit_router
 from zhiben.hazards.api import router as hazard_router
+from zhiben.imports.api import router as imports_router
 from zhiben.inspections.api import router as inspection_router
 from zhiben.org.api import router as org_router
 from zhiben.plans.api import router as plan_router
@@ -17,3 +18,4 @@ api.add_router("", plan_router)
 api.add_router("", registry_router)
 api.add_router("", inspection_router)
 api.add_router("", tip_router)
+api.add_router("", imports_router)

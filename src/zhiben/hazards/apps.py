@@ -51,8 +51,10 @@ class HazardsConfig(AppConfig):
         post_migrate.connect(_ensure_text_index, sender=self, dispatch_uid="hazards.ensure_text_index")
 
         from zhiben.imports.registry import register as register_importer
+        from zhiben.imports.registry import register_exporter
 
         register_importer("hazards", "zhiben.hazards.tabular.HazardImporter")
+        register_exporter("hazards", "zhiben.hazards.tabular.HazardExporter")
 
         from zhiben.web.access import is_government
         from zhiben.web.navigation import NavItem, register

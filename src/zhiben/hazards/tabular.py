@@ -57,7 +57,16 @@ from zhiben.core.tabular import (
     write_sheet,
 )
 from zhiben.core.validators import uscc_problem
-from zhiben.imports.registry import Importer, Progress, RowsRefused, Written
+from zhiben.imports.registry import (
+    Exporter,
+    ExportFilterError,
+    ExportProgress,
+    Importer,
+    Progress,
+    RowsRefused,
+    Written,
+    with_progress,
+)
 from zhiben.notify import services as notify
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
@@ -660,8 +669,9 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value).replace(tzinfo=None) if value is not None else None
 
 
-def export_hazards(qs, path_or_file: str | IO[bytes]) -> int:
-    """Write the hazards of ``qs`` (already scoped and filtered) as .xlsx.
+def export_hazards(qs, path_or_file: str | IO[bytes], *, progress: ExportProgress | None = None) -> int:
+    """Write the hazards of ``qs`` (already scoped and filtered) as .xlsx;
+    ``progress(rows_written)`` is called every 1,000 rows (a background export).
 
     Written by the streaming ``core.tabular.write_sheet`` (XlsxWriter is too
     slow per cell for 100,000 rows: bench/RESULTS.md), rows from
@@ -759,4 +769,28 @@ def export_hazards(qs, path_or_file: str | IO[bytes]) -> int:
             users.get(verified_by_id, ""),
         ]
 
-    return write_sheet(path_or_file, DATA_SHEET, EXPORT_COLUMNS, (cells(row) for row in rows))
+    return write_sheet(path_or_file, DATA_SHEET, EXPORT_COLUMNS, with_progress((cells(row) for row in rows), progress))
+
+
+class HazardExporter(Exporter):
+    """The ledger as filtered on the list page (kind "hazards", zhiben.imports)."""
+
+    kind = "hazards"
+    label = "隐患台账"
+    filename = "隐患台账"
+    action = "hazard.export"
+    object_type = "hazards.hazard"
+    list_url = "hazards:list"
+
+    @classmethod
+    def select(cls, user, params):
+        from .selectors import filtered_hazards
+
+        filterset, qs = filtered_hazards(user, params, params.get("order"))
+        if filterset.error_message:  # never export the whole list for a filter that was meant
+            raise ExportFilterError(filterset.error_message)
+        return qs
+
+    @classmethod
+    def write(cls, qs, fh, *, user, progress=None) -> int:
+        return export_hazards(qs, fh, progress=progress)

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.views import serve_file
-from zhiben.imports.views import export_response
+from zhiben.imports.views import export_list
 from zhiben.registry.models import Site, Unit
-from zhiben.web.toolkit import apply_service_error, error_page, paginate, post_transition
+from zhiben.web.toolkit import apply_service_error, paginate, post_transition
 from zhiben.web.toolkit import transition_forms as page_transition_forms
 
 from . import access, selectors, services, workflow
@@ -40,7 +40,6 @@ from .forms import (
     VerifyPassForm,
 )
 from .models import GovernancePlan, Hazard, HazardEvidence, RecheckBatch, RecheckItem, Supervision
-from .tabular import export_hazards
 
 
 def visible_hazards(user):
@@ -467,15 +466,8 @@ def recheck_record(request, pk: int, item_id: int):
 @require_GET
 def hazard_export(request):
     """The ledger as filtered on the list page (same query string), within the
-    user's scope, as .xlsx (hazards/tabular.py). The import template and upload
-    pages are zhiben.imports' generic ones (urls.py)."""
-    filterset, qs = filtered_hazards(request)
-    if filterset.error_message:  # never export the whole list for a filter that was meant
-        return error_page(request, 400, filterset.error_message)
-    return export_response(
-        request,
-        action="hazard.export",
-        object_type="hazards.hazard",
-        filename="隐患台账",
-        write=lambda fh: export_hazards(qs, fh),
-    )
+    user's scope, as .xlsx (hazards/tabular.py, ``HazardExporter``): written in
+    the request up to ZHIBEN_EXPORT_INLINE_MAX rows, else as a background export
+    job (zhiben.imports.views.export_list). Invalid filters are a 400. The import
+    template and upload pages are zhiben.imports' generic ones (urls.py)."""
+    return export_list(request, "hazards")

@@ -13,13 +13,19 @@
 * Recovering a job whose worker is gone (mark it failed, undo its writes,
   delete its file) is the system's, not a user's: it happens when a viewer
   opens the job's page or the job list, and in ``zhiben imports recover``.
+* Big exports (export jobs): an export job, its page, its progress and its
+  file are its creator's only — not even the district office sees another
+  user's (the file holds the rows of the creator's own scope). Anyone else
+  gets a 404, and the attempt is audited (:func:`visible_exports`). Starting
+  one is exporting the list, which every active user may do within their
+  scope; the worker re-applies that scope when it runs.
 """
 
 from __future__ import annotations
 
 from zhiben.org.access import is_active_user, is_admin
 
-from .models import ImportJob, ImportJobQuerySet
+from .models import ExportJob, ImportJob, ImportJobQuerySet
 from .registry import get_importer
 
 
@@ -39,3 +45,10 @@ def can_view(user, job: ImportJob) -> bool:
 def can_start(user, kind: str) -> bool:
     """May ``user`` start an import of ``kind`` (the importer's own rule)."""
     return is_active_user(user) and get_importer(kind).can_import(user)
+
+
+def visible_exports(user):
+    """The export jobs ``user`` may see and download: their own (none for inactive users)."""
+    if not is_active_user(user):
+        return ExportJob.objects.none()
+    return ExportJob.objects.filter(created_by=user)

@@ -20,3 +20,20 @@ class ImportStatus(ColoredChoices):
 
 
 RUNNING_STATUSES = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+
+
+class ExportStatus(ColoredChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "导出中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+    __colors__ = {
+        "pending": "secondary",
+        "running": "primary",
+        "done": "success",
+        "failed": "danger",
+    }
+
+
+EXPORT_RUNNING_STATUSES = (ExportStatus.PENDING, ExportStatus.RUNNING)

@@ -1,5 +1,7 @@
 """Import jobs: one uploaded spreadsheet being checked and loaded in the
-background, with its progress and, at the end, its result or every bad row."""
+background, with its progress and, at the end, its result or every bad row.
+Export jobs: one big list export written in the background, with its progress
+and, at the end, the file its creator downloads (until it expires)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from django.db import models
 
 from zhiben.core.fields import ChoiceColor, user_fk
 
-from .choices import RUNNING_STATUSES, ImportStatus
+from .choices import EXPORT_RUNNING_STATUSES, RUNNING_STATUSES, ExportStatus, ImportStatus
 
 
 class ImportJobQuerySet(models.QuerySet):
@@ -98,3 +100,74 @@ class ImportChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}: {self.model} × {len(self.ids)}"
+
+
+MAX_EXPORT_QUERY = 2000  # characters of the list's query string an export job keeps
+
+
+class ExportJob(models.Model):
+    """一次后台导出: a list export too big to write in the request
+    (``ZHIBEN_EXPORT_INLINE_MAX``). ``query`` is the list's query string (its
+    filters) as given; the worker applies it, and the creator's scope, when it
+    runs. The file is written to the default storage under ``stored_name``
+    (``exports/<uuid>.xlsx``; ``<name>.part`` while it is being written) and
+    deleted at ``expires_at`` by ``zhiben tick`` (imports/tick.py). Only its
+    creator sees the job and downloads the file (imports/access.py)."""
+
+    kind = models.CharField("导出类型", max_length=32)
+    status = models.CharField("状态", max_length=12, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    created_by = user_fk("导出人", blank=False, related_name="export_jobs")
+    query = models.CharField("筛选条件", max_length=MAX_EXPORT_QUERY, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    expires_at = models.DateTimeField("文件过期时间", null=True, blank=True)
+    total_rows = models.PositiveIntegerField("总行数", default=0, help_text="开始导出时按筛选条件统计")
+    processed_rows = models.PositiveIntegerField("已导出行数", default=0)
+    row_count = models.PositiveIntegerField("文件行数", default=0)
+    stored_name = models.CharField("存储位置", max_length=255, blank=True, help_text="文件过期删除后为空")
+    filename = models.CharField("下载文件名", max_length=255)
+    message = models.TextField("结果说明", blank=True)
+    # The background task that runs the job, and the worker (core.background.worker_id()) that took it.
+    task_id = models.CharField("后台任务标识", max_length=64, blank=True)
+    worker = models.CharField("执行进程", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "导出任务"
+        verbose_name_plural = "导出任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="export_job_user_created"),
+            models.Index(fields=["expires_at"], name="export_job_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.get_status_display()}）"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in EXPORT_RUNNING_STATUSES
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == ExportStatus.DONE and bool(self.stored_name)
+
+    @property
+    def kind_label(self) -> str:
+        from .registry import get_exporter
+
+        try:
+            return get_exporter(self.kind).label
+        except (LookupError, ImportError):
+            return self.kind
+
+    status_color = ChoiceColor("status", ExportStatus)
+
+    @property
+    def percent(self) -> int:
+        """Rows written 0–100."""
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.processed_rows * 100 // self.total_rows)

@@ -30,7 +30,7 @@ An importer runs in two passes over the file (the runner in services.py):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, ClassVar
 
@@ -40,12 +40,16 @@ from zhiben.core.tabular import RowError
 
 if TYPE_CHECKING:
     from django.db import models
+    from django.http import QueryDict
 
     from zhiben.org.models import User
 
 Progress = Callable[[int, int], None]
+ExportProgress = Callable[[int], None]
 
 IMPORTERS: dict[str, str | type[Importer]] = {}
+EXPORTERS: dict[str, str | type[Exporter]] = {}
+PROGRESS_EVERY = 1000  # rows between two progress calls of an export
 
 
 class RowsRefused(Exception):
@@ -141,4 +145,67 @@ def get_importer(kind: str) -> type[Importer]:
     if isinstance(entry, str):
         entry = import_string(entry)
         IMPORTERS[kind] = entry
+    return entry
+
+
+# --- Exporters -----------------------------------------------------------------------------------
+
+
+class ExportFilterError(Exception):
+    """The list's filters are invalid: nothing is exported (never the whole list for a filter
+    that was meant)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Exporter(ABC):
+    """How one list is exported (no instances: class methods)."""
+
+    kind: ClassVar[str] = ""
+    label: ClassVar[str] = ""  # what is exported, e.g. "隐患台账"
+    filename: ClassVar[str] = ""  # the download is named f"{filename}_{YYYYMMDD}.xlsx"
+    action: ClassVar[str] = ""  # the audit action of the export, e.g. "hazard.export"
+    object_type: ClassVar[str] = ""  # the audit row's object type, e.g. "hazards.hazard"
+    list_url: ClassVar[str] = ""  # URL name of the list page (the job page links back to it)
+
+    @classmethod
+    @abstractmethod
+    def select(cls, user: User, params: QueryDict) -> models.QuerySet:
+        """The rows ``user`` sees on the list page filtered by ``params``, ordered as exported;
+        raises :class:`ExportFilterError` when the filters are invalid and the list would not
+        honour them."""
+
+    @classmethod
+    @abstractmethod
+    def write(cls, qs: models.QuerySet, fh: IO[bytes], *, user: User, progress: ExportProgress | None = None) -> int:
+        """Write ``qs`` as .xlsx to ``fh``; returns the number of rows."""
+
+
+def with_progress(rows: Iterable, progress: ExportProgress | None, every: int | None = None) -> Iterator:
+    """``rows``, calling ``progress(n)`` once every ``every`` rows (default :data:`PROGRESS_EVERY`)
+    have been consumed, and not at all without a ``progress``."""
+    if progress is None:
+        yield from rows
+        return
+    every = every or PROGRESS_EVERY
+    for done, row in enumerate(rows, start=1):
+        yield row
+        if done % every == 0:
+            progress(done)
+
+
+def register_exporter(kind: str, exporter: str | type[Exporter]) -> None:
+    EXPORTERS[kind] = exporter
+
+
+def get_exporter(kind: str) -> type[Exporter]:
+    try:
+        entry = EXPORTERS[kind]
+    except KeyError:
+        raise LookupError(f"no exporter for kind {kind!r}") from None
+    if isinstance(entry, str):
+        entry = import_string(entry)
+        EXPORTERS[kind] = entry
     return entry

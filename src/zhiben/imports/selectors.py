@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from .access import visible_jobs
+from .access import visible_exports, visible_jobs
 from .models import ImportJob, ImportJobQuerySet
 
 LIST_LIMIT = 100
 RECENT_LIMIT = 10
+RECENT_EXPORTS = 20
 
 
 def job_list(user) -> ImportJobQuerySet:
@@ -22,3 +23,8 @@ def job_for_page(user) -> ImportJobQuerySet:
 def recent_jobs(user, kind: str) -> ImportJobQuerySet:
     """The upload page's "我最近的导入": the user's own jobs of ``kind``."""
     return ImportJob.objects.filter(kind=kind, created_by=user)[:RECENT_LIMIT]
+
+
+def my_exports(user):
+    """The import list's "我的导出": the user's own newest export jobs."""
+    return visible_exports(user)[:RECENT_EXPORTS]

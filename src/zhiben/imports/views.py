@@ -6,8 +6,13 @@
   the importer's own description (title, sheet, list and template links,
   notes: see ``zhiben.imports.registry.Importer``);
 * :func:`template_download` — the kind's import template;
-* :func:`export_response` — not a view: what an app's export view returns
-  (the file written by the app's export function, the export audited);
+* :func:`export_list` — not a view: what an app's export view returns. It
+  counts the list's rows (the app's ``Exporter``, registry.py): up to
+  ``ZHIBEN_EXPORT_INLINE_MAX`` the file is written in the request
+  (:func:`export_response`, the export audited); above it an export job is
+  started and the user redirected to its page;
+* the export job pages (its creator's only): progress polled every second
+  (htmx), then the download of the file until it expires;
 * the job pages: the job page polls its progress partial every second
   (htmx) until the job is done or failed. A job whose worker is gone is
   recovered (marked failed, its writes undone) when its page or the list is
@@ -25,25 +30,27 @@ from typing import IO
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhiben.audit.services import audit_record
 from zhiben.core.access import get_from_or_404
-from zhiben.core.errors import ServiceError
+from zhiben.core.errors import PermissionDeniedError, ServiceError, ValidationFailed
 from zhiben.core.tabular import XLSX_CONTENT_TYPE, max_bytes, max_rows
 from zhiben.files.views import content_disposition
-from zhiben.web.toolkit import apply_service_error
+from zhiben.web.toolkit import apply_service_error, error_page
 
 from . import selectors
-from .access import can_start
+from .access import can_start, visible_exports
+from .exports import inline_max, recover_export
 from .forms import ImportUploadForm
-from .models import ImportJob
-from .registry import get_importer
+from .models import ExportJob, ImportJob
+from .registry import ExportFilterError, get_exporter, get_importer
 from .runner import recover_abandoned_jobs, recover_job
-from .services import start_import
+from .services import export_job_create, start_import
 
 
 def get_job_or_404(user, pk: int) -> ImportJob:
@@ -70,7 +77,8 @@ def _context(request, job: ImportJob) -> dict:
 @require_GET
 def job_list(request):
     recover_abandoned_jobs(throttle=True)
-    return render(request, "imports/list.html", {"jobs": selectors.job_list(request.user)})
+    context = {"jobs": selectors.job_list(request.user), "exports": selectors.my_exports(request.user)}
+    return render(request, "imports/list.html", context)
 
 
 @login_required
@@ -163,4 +171,80 @@ def export_response(
     response["Content-Disposition"] = content_disposition(
         f"{filename}_{timezone.localdate():%Y%m%d}.xlsx", as_attachment=True
     )
+    return response
+
+
+def export_list(request, kind: str) -> HttpResponse:
+    """An app's list export (kind ``kind``): the list as filtered by ``request.GET`` within the
+    user's scope. Up to ``ZHIBEN_EXPORT_INLINE_MAX`` rows the file is written in the request as
+    before; above it an export job is started (``export_job_create``) and the user is sent to its
+    page. Invalid filters are a 400 (never the whole list for a filter that was meant)."""
+    exporter = get_exporter(kind)
+    try:
+        qs = exporter.select(request.user, request.GET)
+    except ExportFilterError as exc:
+        return error_page(request, 400, exc.message)
+    total = qs.count()
+    if total <= inline_max():
+        return export_response(
+            request,
+            action=exporter.action,
+            object_type=exporter.object_type,
+            filename=exporter.filename,
+            write=lambda fh: exporter.write(qs, fh, user=request.user),
+        )
+    try:
+        job = export_job_create(actor=request.user, kind=kind, query=request.GET.urlencode(), total_rows=total)
+    except (ValidationFailed, PermissionDeniedError) as exc:
+        return error_page(request, 403 if isinstance(exc, PermissionDeniedError) else 400, exc.message)
+    return redirect("imports:export_detail", pk=job.pk)
+
+
+# --- Export jobs ---------------------------------------------------------------------------------
+
+
+def get_export_or_404(user, pk: int) -> ExportJob:
+    """The export job if it is ``user``'s own (access.visible_exports), recovered first if its
+    worker is gone; otherwise 404, and the attempt is audited."""
+    job = get_from_or_404(visible_exports(user).select_related("created_by"), user, pk=pk)
+    if job.is_running and recover_export(job):
+        job.refresh_from_db()
+    return job
+
+
+def _export_context(job: ExportJob) -> dict:
+    try:
+        list_url = get_exporter(job.kind).list_url
+    except (LookupError, ImportError):
+        list_url = ""
+    return {"job": job, "list_url": list_url, "inline_max": inline_max()}
+
+
+@login_required
+@require_GET
+def export_detail(request, pk: int):
+    job = get_export_or_404(request.user, pk)
+    return render(request, "imports/export_detail.html", _export_context(job))
+
+
+@login_required
+@require_GET
+def export_progress(request, pk: int):
+    job = get_export_or_404(request.user, pk)
+    return render(request, "imports/_export_progress.html", _export_context(job))
+
+
+@login_required
+@require_GET
+def export_download(request, pk: int):
+    """The finished file, to its creator only (others: 404, audited); 404 once it expired."""
+    job = get_export_or_404(request.user, pk)
+    if not job.is_downloadable:
+        raise Http404("导出文件尚未生成或已过期删除")
+    try:
+        fh = default_storage.open(job.stored_name, "rb")
+    except FileNotFoundError:
+        raise Http404("导出文件已不存在") from None
+    response = FileResponse(fh, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(job.filename, as_attachment=True)
     return response

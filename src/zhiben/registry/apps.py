@@ -32,12 +32,15 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from zhiben.imports.registry import register as register_importer
+        from zhiben.imports.registry import register_exporter
         from zhiben.web.access import is_government
         from zhiben.web.navigation import NavItem, register
 
         # Excel import (zhiben.imports): dotted paths, imported on first use.
         register_importer("units", "zhiben.registry.tabular.UnitImporter")
         register_importer("sites", "zhiben.registry.tabular.SiteImporter")
+        register_exporter("units", "zhiben.registry.tabular.export.UnitExporter")
+        register_exporter("sites", "zhiben.registry.tabular.export.SiteExporter")
 
         group = "单位与场所"
         for item in (

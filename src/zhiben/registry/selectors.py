@@ -19,16 +19,26 @@ def _filtered(filterset_class, data, queryset, user):
     return filterset, qs.order_by("name", "pk")
 
 
+def filter_units(user, params) -> tuple[UnitFilterSet, QuerySet[Unit]]:
+    """The unit filter of ``params`` (a QueryDict: the list's query string) and the units
+    ``user`` sees that it selects (all visible units while the filter is empty or invalid), by name."""
+    return _filtered(UnitFilterSet, params, visible_units(user), user)
+
+
+def filter_sites(user, params) -> tuple[SiteFilterSet, QuerySet[Site]]:
+    """The site filter of ``params`` and the sites ``user`` sees that it selects (all visible
+    sites while the filter is empty or invalid), by name."""
+    return _filtered(SiteFilterSet, params, visible_sites(user), user)
+
+
 def filtered_units(request) -> tuple[UnitFilterSet, QuerySet[Unit]]:
-    """The unit filter of ``request.GET`` and the visible units it selects
-    (all visible units while the filter is empty or invalid), by name."""
-    return _filtered(UnitFilterSet, request.GET, visible_units(request.user), request.user)
+    """The unit list page's filter and units (``request.GET``, ``request.user``)."""
+    return filter_units(request.user, request.GET)
 
 
 def filtered_sites(request) -> tuple[SiteFilterSet, QuerySet[Site]]:
-    """The site filter of ``request.GET`` and the visible sites it selects
-    (all visible sites while the filter is empty or invalid), by name."""
-    return _filtered(SiteFilterSet, request.GET, visible_sites(request.user), request.user)
+    """The site list page's filter and sites (``request.GET``, ``request.user``)."""
+    return filter_sites(request.user, request.GET)
 
 
 def recent_events(object_type: str, pk: int, limit: int = 30) -> QuerySet[AuditEvent]:

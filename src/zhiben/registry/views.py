@@ -17,7 +17,7 @@ from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.access import file_link_or_404
 from zhiben.files.views import serve_file
-from zhiben.imports.views import export_response
+from zhiben.imports.views import export_list
 from zhiben.web.access import government_only
 from zhiben.web.toolkit import apply_service_error, paginate
 
@@ -26,7 +26,6 @@ from .crypto import mask_phone
 from .forms import AssessmentForm, DocumentForm, FlagForm, GridForm, ReasonForm, SiteForm, UnitForm
 from .models import Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
 from .selectors import filtered_sites, filtered_units
-from .tabular import export_sites, export_units
 
 # --- Units --------------------------------------------------------------------------------
 
@@ -424,27 +423,15 @@ def grid_edit(request, pk: int):
 @require_GET
 def unit_export(request):
     """The unit list as filtered (same query string as /units/), within the
-    viewer's scope; phones masked unless the viewer may see them."""
-    _, qs = filtered_units(request)
-    return export_response(
-        request,
-        action="unit.export",
-        object_type="registry.unit",
-        filename="生产经营单位",
-        write=lambda fh: export_units(qs, fh, user=request.user),
-    )
+    viewer's scope; phones masked unless the viewer may see them. In the request
+    up to ZHIBEN_EXPORT_INLINE_MAX rows, else a background export job
+    (zhiben.imports.views.export_list; ``UnitExporter``)."""
+    return export_list(request, "units")
 
 
 @login_required
 @require_GET
 def site_export(request):
     """The site list as filtered (same query string as /sites/), within the
-    viewer's scope."""
-    _, qs = filtered_sites(request)
-    return export_response(
-        request,
-        action="site.export",
-        object_type="registry.site",
-        filename="场所与点位",
-        write=lambda fh: export_sites(qs, fh),
-    )
+    viewer's scope; in the request or as a background export job like units."""
+    return export_list(request, "sites")
