@@ -375,3 +375,23 @@ DUTY_PHRASES = st.builds(
 def test_duty_phrases(text):
     result = check_text(text)
     assert result is not None
+
+
+def test_a_reconstructed_item_label_is_not_quoted_as_if_written():
+    """Found by test_shuffled_plan_lines: a paragraph promoted to the missing item "1." (the
+    next item is "2.") was quoted in a goal as "1.2024年…", a label the plan never wrote."""
+    text = "\n".join(
+        [
+            "一、总体要求",
+            "2024年底前，全面完成重点环保设施隐患排查。",
+            "2.强化危险废物领域环境风险防范。",
+            "二、主要任务",
+            "（一）开展排查整治。",
+            "1.推进隐患排查。2025年6月底前完成。",
+        ]
+    )
+    result = check_text(text)
+    assert result is not None
+    goal_texts = [g["text"] for g in result["goals"]]
+    assert any(t.startswith("2024年底前") for t in goal_texts), goal_texts
+    assert not any(t.startswith("1.") for t in goal_texts), goal_texts

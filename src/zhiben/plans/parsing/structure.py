@@ -153,17 +153,22 @@ class Node:
         return "\n".join(x for x in [self.head, *self.lines] if x)
 
     def text(self) -> str:
-        """Everything in this node: its paragraphs, then its children labelled."""
+        """Everything in this node: its paragraphs, then its children labelled (as written: a label
+        reconstructed by the missing-label repair was not in the input and is not shown)."""
         parts = [self.own_text()]
-        parts.extend(_display_prefix(c.level, c.ordinal) + c.text() for c in self.children)
+        parts.extend(c.printed_label() + c.text() for c in self.children)
         return "\n".join(p for p in parts if p)
 
     def body_text(self) -> str:
         """Like :meth:`text` without the heading's lead phrase."""
         head_rest = self.head[len(self.title) :].lstrip("。；;：: ")
         parts = [x for x in [head_rest, *self.lines] if x]
-        parts.extend(_display_prefix(c.level, c.ordinal) + c.text() for c in self.children)
+        parts.extend(c.printed_label() + c.text() for c in self.children)
         return "\n".join(parts)
+
+    def printed_label(self) -> str:
+        """The label as it stood before this node in the input ("" for an inferred one)."""
+        return "" if self.inferred else _display_prefix(self.level, self.ordinal)
 
 
 class _OutlineBuilder:
