@@ -34,7 +34,7 @@ LISTS = {
     "t_officer": ["/hazards/", "/units/", "/sites/", "/tips/", "/inspections/", "/plan-tasks/"],
     "t_street": ["/hazards/", "/units/", "/tips/"],
     "t_enterprise": ["/hazards/", "/units/", "/inspections/"],
-    "t_admin": ["/hazards/", "/plans/", "/audit/", "/organizations/"],
+    "t_admin": ["/hazards/", "/plans/", "/audit/", "/organizations/", "/imports/"],
 }
 
 

@@ -108,9 +108,9 @@ def test_progress_partial_polls_while_running_and_stops_at_the_end(demo_importer
     page = client.get(f"/imports/{job.pk}/").content.decode()
     assert "<html" in page and "进度.xlsx" in page and 'hx-trigger="every 1s"' in page
 
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.IMPORTING, processed_rows=1000)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.IMPORTING, processed_rows=1000, written_rows=250)
     partial = client.get(f"/imports/{job.pk}/progress/").content.decode()
-    assert "正在写入" in partial and "width: 100%" in partial and "every 1s" in partial
+    assert "正在写入：已写入 250 / 1000 行" in partial and "width: 25%" in partial and "every 1s" in partial
 
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, created_count=1000, finished_at=timezone.now())
     partial = client.get(f"/imports/{job.pk}/progress/").content.decode()
@@ -145,6 +145,7 @@ def test_users_see_only_their_own_jobs_admins_see_all(demo_importer, users, logi
         AuditEvent.objects.filter(action="access.denied", actor=users["officer"], object_id=str(theirs.pk)).count() == 2
     )
     listing = client.get("/imports/").content.decode()
+    assert "<title>导入导出记录 · 治本</title>" in listing  # the page title is text, not the export table
     assert "我的.xlsx" in listing and "别人的.xlsx" not in listing
 
     admin = login(users["admin"])

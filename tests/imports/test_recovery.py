@@ -44,7 +44,7 @@ def test_a_good_file_is_written_in_steps_and_forgets_them_when_done(step_importe
         actor=users["officer"], kind="demo_steps", upload=kit.upload(kit.sheet_bytes(list("甲乙丙丁戊")))
     )
 
-    assert (job.status, job.created_count) == (ImportStatus.DONE, 5)
+    assert (job.status, job.created_count, job.written_rows) == (ImportStatus.DONE, 5, 5)  # progress of the writing
     assert step_importer.steps_seen and len(step_importer.steps_seen) == 2  # 2 + 2 (+ the last 1)
     assert Tag.objects.count() == tags_before + 5
     assert not ImportChunk.objects.filter(job=job).exists()

@@ -40,6 +40,7 @@ class ImportJobOut(Schema):
     finished_at: dt.datetime | None
     total_rows: int
     processed_rows: int
+    written_rows: int
     percent: int
     created_count: int
     message: str
@@ -92,6 +93,7 @@ def _import_out(job: ImportJob) -> dict:
         "finished_at": job.finished_at,
         "total_rows": job.total_rows,
         "processed_rows": job.processed_rows,
+        "written_rows": job.written_rows,
         "percent": job.percent,
         "created_count": job.created_count,
         "message": job.message,

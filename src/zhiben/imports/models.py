@@ -32,6 +32,7 @@ class ImportJob(models.Model):
     stored_name = models.CharField("存储位置", max_length=255, blank=True, help_text="任务结束后文件即删除")
     total_rows = models.PositiveIntegerField("数据行数", default=0, help_text="校验完成前为估计值")
     processed_rows = models.PositiveIntegerField("已校验行数", default=0)
+    written_rows = models.PositiveIntegerField("已写入行数", default=0)
     created_count = models.PositiveIntegerField("导入条数", default=0)
     errors = models.JSONField("错误", default=list, blank=True)
     message = models.TextField("结果说明", blank=True)
@@ -72,12 +73,14 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        """Validation progress 0–100 (100 once writing starts)."""
-        if self.status in (ImportStatus.IMPORTING, ImportStatus.DONE):
+        """Progress 0–100 of the phase under way: rows checked while validating, rows written while
+        importing (the page says which)."""
+        if self.status == ImportStatus.DONE:
             return 100
         if not self.total_rows:
             return 0
-        return min(100, self.processed_rows * 100 // self.total_rows)
+        done = self.written_rows if self.status == ImportStatus.IMPORTING else self.processed_rows
+        return min(100, done * 100 // self.total_rows)
 
 
 class ImportChunk(models.Model):

@@ -43,6 +43,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from zhiben.audit.services import audit_record
@@ -244,6 +245,7 @@ def _write_in_steps(job: ImportJob, steps: Generator[Written, None, int], *, hol
                     return
                 if written.ids:
                     ImportChunk.objects.create(job=job, model=written.model._meta.label_lower, ids=list(written.ids))
+                    ImportJob.objects.filter(pk=job.pk).update(written_rows=F("written_rows") + len(written.ids))
             elapsed = time.monotonic() - began
             logger.debug("import job %s: step of %s rows in %.2f s", job.pk, len(written.ids), elapsed)
             held += elapsed
