@@ -139,3 +139,18 @@ def test_the_same_tasks_run_on_redis_by_setting_only(tmp_path):
     }
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert "RQ-OK" in done.stdout, done.stderr[-3000:]
+
+
+def test_finished_results_are_pruned_after_the_retention(settings):
+    settings.ZHIBEN_TASK_RESULTS_KEEP_DAYS = 7
+    now = timezone.now()
+    old, recent, waiting = (tick.enqueue() for _ in range(3))
+    DBTaskResult.objects.filter(pk=old.id).update(status="SUCCESSFUL", finished_at=now - dt.timedelta(days=8))
+    DBTaskResult.objects.filter(pk=recent.id).update(status="FAILED", finished_at=now - dt.timedelta(days=6))
+
+    assert background.prune_finished(now, force=True) == 1
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {
+        DBTaskResult.objects.get(pk=recent.id).pk,
+        DBTaskResult.objects.get(pk=waiting.id).pk,
+    }
+    assert background.prune_finished(now) == 0  # at most hourly without force

@@ -34,6 +34,7 @@ import functools
 import logging
 import os
 import socket
+import time
 import uuid
 from importlib import import_module
 from importlib.util import find_spec
@@ -193,6 +194,41 @@ def recover_lost_results(now: dt.datetime | None = None) -> int:
     return lost
 
 
+PRUNE_EVERY = 3600.0  # seconds between two prunings by one process
+PRUNE_BATCH = 5000
+_last_prune = 0.0
+
+
+def keep_results_days() -> int:
+    from django.conf import settings
+
+    return max(
+        1,
+        int(
+            getattr(settings, "ZHIBEN_TASK_RESULTS_KEEP_DAYS", None)
+            or os.environ.get("ZHIBEN_TASK_RESULTS_KEEP_DAYS", 7)
+        ),
+    )
+
+
+def prune_finished(now: dt.datetime | None = None, *, force: bool = False) -> int:
+    """Delete the results of tasks finished more than ZHIBEN_TASK_RESULTS_KEEP_DAYS (default 7) days
+    ago, in batches; at most once an hour per process unless ``force``. Database queue only (RQ
+    expires its own results). Returns how many."""
+    global _last_prune
+    if not uses_database_queue() or (not force and time.monotonic() - _last_prune < PRUNE_EVERY):
+        return 0
+    _last_prune = time.monotonic()
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = (now or timezone.now()) - dt.timedelta(days=keep_results_days())
+    old = DBTaskResult.objects.filter(status__in=("SUCCESSFUL", "FAILED"), finished_at__lt=cutoff)
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:PRUNE_BATCH]):
+        deleted += DBTaskResult.objects.filter(pk__in=ids).delete()[0]
+    return deleted
+
+
 def task_modules():
     """(app label, its ``tasks`` module) for every installed app that has one."""
     found = []
@@ -204,10 +240,12 @@ def task_modules():
 
 
 def recover_all() -> dict[str, int]:
-    """The lost tasks, then every app's ``recover()``. Never raises (logged)."""
+    """The lost tasks, then every app's ``recover()``; old results pruned (hourly). Never raises
+    (logged)."""
     counts: dict[str, int] = {}
     try:
         counts["tasks"] = recover_lost_results()
+        counts["pruned"] = prune_finished()
     except Exception:
         logger.exception("recovering lost tasks failed")
     for label, module in task_modules():

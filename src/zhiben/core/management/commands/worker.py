@@ -60,7 +60,9 @@ class Command(BaseCommand):
             raise CommandError("--interval 应在 0.05–60 秒之间")
         counts = background.recover_all()
         if any(counts.values()):
-            self.stdout.write("已处理中止的任务：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+            labels = {"tasks": "中止的任务", "pruned": "清理的过期任务记录"}
+            done = "，".join(f"{labels.get(k, k)} {v}" for k, v in counts.items() if v)
+            self.stdout.write(f"启动检查：{done}")
         if not background.uses_database_queue():
             self._rq(names, batch)
             return
