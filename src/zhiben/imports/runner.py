@@ -47,6 +47,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from zhiben.audit.services import audit_record
+from zhiben.core.background import pid_alive
 from zhiben.core.services import require, service
 from zhiben.core.tabular import ImportFileError, RowError
 from zhiben.core.tabular.cells import MAX_KEPT_ERRORS
@@ -316,20 +317,6 @@ def undo_job_writes(job: ImportJob) -> int:
 
 
 # --- Recovery -----------------------------------------------------------------------------------
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def is_abandoned(job: ImportJob, now: dt.datetime | None = None) -> bool:
