@@ -1,4 +1,4 @@
-"""The six real plans against their hand-checked expectation files.
+"""The eight real plans against their hand-checked expectation files.
 
 Each ``expected/<plan>.yaml`` was written by reading the plan, not by copying
 parser output.  Structure, numbers, sections, titles, units, dates, periods
@@ -18,7 +18,16 @@ from zhiben.plans.parsing import parse_plan_bytes, parse_plan_file, parse_plan_t
 
 PLANS_DIR = Path(__file__).resolve().parents[3] / "data" / "plans"
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
-PLAN_NAMES = ["commerce", "road-traffic", "construction", "ecology", "economy", "civil-defense"]
+PLAN_NAMES = [
+    "commerce",
+    "road-traffic",
+    "construction",
+    "ecology",
+    "economy",
+    "civil-defense",
+    "health",
+    "greening",
+]
 
 
 def plan_text(name: str) -> str:
