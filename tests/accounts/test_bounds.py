@@ -101,3 +101,15 @@ def test_password_change_within_the_bound_still_works(users):
     )
     assert response.status_code == 302
     assert User.objects.get(pk=users["officer"].pk).check_password(NEW_PASSWORD)
+
+
+def test_an_oversized_bearer_token_is_refused_without_a_lookup(users, django_assert_max_num_queries):
+    from zhiben.accounts.services import token_authenticate, token_create
+
+    _, full = token_create(actor=users["officer"], name="对接", days=30)
+    assert token_authenticate(full) == users["officer"]
+    with django_assert_max_num_queries(0):
+        assert token_authenticate(full + "A" * 100_000) is None
+        assert token_authenticate("zb_" + "k" * 5_000 + "_secret") is None
+    response = Client().get("/api/v1/me", HTTP_AUTHORIZATION="Bearer zb_" + "k" * 5_000 + "_s")
+    assert response.status_code == 401

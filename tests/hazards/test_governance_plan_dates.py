@@ -118,3 +118,35 @@ def test_a_closed_hazards_page_shows_the_plan_dates_written_out(users, drive, lo
     html = login(users["officer"]).get(f"/hazards/{hazard.pk}/").content.decode()
     assert 'name="finish_date"' not in html  # no form: the plan is read only
     assert "2026年12月8日" in html and "2026年12月28日" in html
+
+
+def test_the_deadline_cannot_be_moved_before_the_plans_finish_date(users, drive):
+    """The rule holds from both sides: a 整改时限 edited to fall before the 计划完成日期 is refused."""
+    hazard = drive(HazardStatus.RECTIFYING, level="major")
+    _save(users, hazard, finish_date=dt.date(2026, 12, 20))
+    with pytest.raises(ValidationFailed) as refused:
+        services.hazard_update(actor=users["officer"], hazard=hazard, data={"deadline": dt.date(2026, 12, 15)})
+    assert "早于治理方案的计划完成日期（2026年12月20日）" in refused.value.details["deadline"]
+    assert Hazard.objects.get(pk=hazard.pk).deadline == DEADLINE  # nothing changed
+    services.hazard_update(actor=users["officer"], hazard=hazard, data={"deadline": dt.date(2026, 12, 20)})
+    assert Hazard.objects.get(pk=hazard.pk).deadline == dt.date(2026, 12, 20)  # on the day is fine
+
+
+def test_confirming_with_a_deadline_before_the_plans_finish_date_is_refused(users, drive):
+    hazard = drive(HazardStatus.PENDING, level="major")
+    _save(users, hazard, finish_date=dt.date(2030, 6, 30))
+    with pytest.raises(ValidationFailed, match="早于治理方案的计划完成日期"):
+        services.hazard_confirm(
+            actor=users["officer"], hazard=hazard, requirement="立即整改", deadline_kind="date", deadline=DEADLINE
+        )
+    assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.PENDING
+
+
+def test_the_api_shows_the_plan_dates(users, drive, login):
+    hazard = drive(HazardStatus.RECTIFYING, level="major")
+    client = login(users["officer"])
+    assert client.get(f"/api/v1/hazards/{hazard.pk}").json()["plan_finish_date"] is None
+    _save(users, hazard, objectives="消除", start_date=dt.date(2026, 12, 8), finish_date=dt.date(2026, 12, 28))
+    data = client.get(f"/api/v1/hazards/{hazard.pk}").json()
+    assert (data["plan_start_date"], data["plan_finish_date"]) == ("2026-12-08", "2026-12-28")
+    assert data["plan"]["objectives"] == "消除"

@@ -85,14 +85,20 @@ def token_revoke(*, actor: User, token: PersonalAccessToken) -> PersonalAccessTo
     return token
 
 
+# zb_ + a 12-character key + _ + a 43-character secret = 59; anything much longer is not a token of ours.
+MAX_TOKEN_LENGTH = 128
+
+
 def token_authenticate(raw: str) -> User | None:
     """The active user a bearer token belongs to, or None.
 
     Raises ``SecondFactorRequired`` (401 ``otp_required``) for a valid token
     of a user who must use TOTP and has not enrolled yet."""
-    if not raw.startswith(TOKEN_PREFIX) or raw.count("_") < 2:
-        return None
+    if len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(TOKEN_PREFIX) or raw.count("_") < 2:
+        return None  # an oversized value is not looked up nor hashed
     key, _, secret = raw[len(TOKEN_PREFIX) :].partition("_")
+    if len(key) > PersonalAccessToken._meta.get_field("key").max_length:
+        return None
     token = PersonalAccessToken.objects.select_related("user").filter(key=key).first()
     if token is None or not token.is_usable or not token.matches(secret) or not token.user.is_active:
         return None

@@ -165,6 +165,8 @@ class HazardDetailOut(HazardOut):
     reopen_count: int
     plan: dict[str, str] | None
     plan_complete: bool | None
+    plan_start_date: dt.date | None
+    plan_finish_date: dt.date | None
     evidence: list[EvidenceOut]
     supervisions: list[SupervisionOut]
     allowed_transitions: list[str]
@@ -280,6 +282,8 @@ def _detail(hazard: Hazard, user) -> dict:
             "reopen_count": hazard.reopen_count,
             "plan": {name: getattr(plan, name) for name, _ in GovernancePlan.PARTS} if plan else None,
             "plan_complete": plan.is_complete if plan else None,
+            "plan_start_date": plan.start_date if plan else None,
+            "plan_finish_date": plan.finish_date if plan else None,
             "evidence": [
                 {
                     "id": e.pk,

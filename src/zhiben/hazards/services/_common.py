@@ -23,10 +23,26 @@ from ..choices import (
 )
 from ..models import (
     TEXT_MAX_LENGTH,
+    GovernancePlan,
     Hazard,
     HazardEvidence,
     Transfer,
 )
+
+
+def deadline_before_plan_finish(hazard: Hazard, deadline) -> str:
+    """The message when a new 整改时限 would fall before the 治理方案's 计划完成日期 ("" when not):
+    the plan must finish within the deadline (governance.governance_plan_save checks the other way)."""
+    if deadline is None or hazard.pk is None:
+        return ""
+    finish = GovernancePlan.objects.filter(hazard=hazard).values_list("finish_date", flat=True).first()
+    if finish is not None and finish > deadline:
+        return (
+            f"整改时限（{deadline:%Y年%m月%d日}）早于治理方案的计划完成日期（{finish:%Y年%m月%d日}）："
+            "请先修改治理方案的计划完成日期"
+        )
+    return ""
+
 
 TRACKED_FIELDS = [
     "status",

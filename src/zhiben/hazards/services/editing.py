@@ -50,6 +50,7 @@ from ._common import (
     PossibleDuplicate,
     _attach_evidence,
     _lock,
+    deadline_before_plan_finish,
     hazard_url,
     who_may,
 )
@@ -314,6 +315,8 @@ def hazard_update(*, actor: User, hazard: Hazard, data: dict[str, Any], reason: 
     errors = _validate(merged, creating=False)
     if hazard.status == HazardStatus.RECTIFYING and merged.get("deadline") is None:
         errors["deadline"] = "整改中的隐患须有整改时限"
+    elif "deadline" not in errors and (problem := deadline_before_plan_finish(hazard, merged.get("deadline"))):
+        errors["deadline"] = problem
     if errors:
         raise ValidationFailed("隐患信息有误：" + "；".join(errors.values()), details=errors)
     if merged["owner"] != hazard.owner:

@@ -35,6 +35,7 @@ from ._common import (
     _reopen,
     _run_transition,
     _text_too_long,
+    deadline_before_plan_finish,
     hazard_url,
     who_may,
 )
@@ -81,6 +82,9 @@ def hazard_confirm(
     def mutate(h: Hazard) -> None:
         if deadline_kind == DeadlineKind.DATE and deadline < h.found_on:
             raise ValidationFailed("整改时限不能早于发现日期", details={"deadline": "整改时限不能早于发现日期"})
+        new_deadline = timezone.localdate() if deadline_kind == DeadlineKind.IMMEDIATE else deadline
+        if problem := deadline_before_plan_finish(h, new_deadline):
+            raise ValidationFailed(problem, details={"deadline": problem})
         h.requirement = requirement.strip()
         h.deadline_kind = deadline_kind
         h.deadline = timezone.localdate() if deadline_kind == DeadlineKind.IMMEDIATE else deadline
