@@ -209,3 +209,30 @@ def test_a_paused_subscription_keeps_its_deliveries_until_resumed(users, receive
         is_active=True,
     )
     assert tick.run(timezone.now() + dt.timedelta(seconds=1))["webhooks_sent"] == 1
+
+
+def test_a_secret_no_key_opens_is_not_used_to_sign_and_the_log_says_why(users, receiver, settings):
+    """A lost field key: the stored secret reads as unreadable; nothing is posted with a wrong signature, the
+    delivery log names the cure (更换密钥)."""
+    from django.db import connection
+
+    sub, _ = services.create_subscription(
+        actor=users["admin"], name="城运", url=receiver.url, event_types=[EventType.HAZARD_CONFIRMED]
+    )
+    with connection.cursor() as cursor:  # a token written under a key that is gone
+        cursor.execute(
+            f"UPDATE {Subscription._meta.db_table} SET secret = %s WHERE id = %s",
+            ["fernet:gAAAAABbogus-token-from-a-lost-key", sub.pk],
+        )
+    now = timezone.now()
+    delivery = Delivery.objects.create(
+        subscription=sub,
+        event_id="evt_1",
+        event_type=EventType.HAZARD_CONFIRMED,
+        payload={"id": "evt_1"},
+        next_attempt_at=now,
+    )
+    assert services.attempt_delivery(delivery.pk, now=now + dt.timedelta(seconds=1)) is False
+    delivery.refresh_from_db()
+    assert receiver.requests == []
+    assert "签名密钥无法解密" in delivery.last_error and "更换密钥" in delivery.last_error

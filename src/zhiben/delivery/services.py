@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from zhiben.audit.services import audit_record
+from zhiben.core.crypto import UNREADABLE
 from zhiben.core.errors import PermissionDeniedError, ValidationFailed
 from zhiben.core.services import service
 from zhiben.notify.models import Notification
@@ -48,6 +49,9 @@ EMAIL_WINDOW = dt.timedelta(days=1)  # notifications older than this are not e-m
 
 
 # --- settings -------------------------------------------------------------------------
+
+
+SECRET_UNREADABLE = "签名密钥无法解密（字段加密密钥已更换而未运行 zhiben rekey）：请在事件订阅页“更换密钥”并告知接收方"
 
 
 def backoff() -> tuple[int, ...]:
@@ -301,14 +305,19 @@ def attempt_delivery(pk: int, *, now: dt.datetime, force: bool = False) -> bool 
         Delivery.objects.filter(pk=pk).update(attempts=F("attempts") - 1, next_attempt_at=None)
         return None
     timestamp = str(int(now.timestamp()))
-    result = webhooks.post(
-        sub.url,
-        secret=sub.secret,
-        event_type=delivery.event_type,
-        delivery_id=str(delivery.pk),
-        timestamp=timestamp,
-        body=webhooks.body_bytes(delivery.payload),
-    )
+    if sub.secret == UNREADABLE:
+        # No configured key opens the stored secret (ZHIBEN_FIELD_KEYS changed without `zhiben rekey`):
+        # a delivery signed with anything else would only be refused by the receiver.
+        result = webhooks.Result(False, None, SECRET_UNREADABLE)
+    else:
+        result = webhooks.post(
+            sub.url,
+            secret=sub.secret,
+            event_type=delivery.event_type,
+            delivery_id=str(delivery.pk),
+            timestamp=timestamp,
+            body=webhooks.body_bytes(delivery.payload),
+        )
     with transaction.atomic():
         if result.ok:
             Delivery.objects.filter(pk=pk).update(
