@@ -12,7 +12,11 @@ from .models import Milestone
 
 
 class UploadForm(StyledForm, forms.Form):
-    file = forms.FileField(label="方案文件", help_text="Word（.docx）或文本（.txt，UTF-8/GB18030）")
+    file = forms.FileField(
+        label="方案文件",
+        help_text="Word（.docx）、文本（.txt，UTF-8/GB18030）、带文字的 PDF（.pdf）或保存的网页（.html/.htm）",
+        widget=forms.ClearableFileInput(attrs={"accept": ".docx,.txt,.pdf,.html,.htm"}),
+    )
     owner = OrgChoiceField(
         label="牵头部门",
         queryset=owner_queryset(),

@@ -342,6 +342,19 @@ def test_arbitrary_bytes(data):
         check_result(result)
 
 
+@FEW
+@given(
+    st.sampled_from(
+        [b"%PDF-1.4\n", b"<!DOCTYPE html><html><head><meta charset='gbk'>", b"<html><body><table><tr><td>"]
+    ),
+    st.binary(max_size=600) | st.lists(FRAGMENTS, max_size=30).map(lambda parts: "".join(parts).encode("utf-8")),
+)
+def test_bytes_behind_a_pdf_or_html_signature(head, data):
+    result = parse_or_refuse(parse_plan_bytes, head + data, "plan.html")
+    if result is not None:
+        check_result(result)
+
+
 @PROFILE
 @given(st.binary(max_size=300))
 def test_bytes_behind_a_zip_signature(data):

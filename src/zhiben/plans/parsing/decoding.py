@@ -1,7 +1,12 @@
 """From uploaded bytes to blocks: format detection and text decoding.
 
 * ``PK\\x03\\x04`` (zip) → .docx, whatever the file name says;
-* OLE2 (old .doc/.xls) and PDF signatures → a clear refusal;
+* OLE2 (old .doc/.xls) → a clear refusal;
+* ``%PDF`` in the first 1 KB → the PDF's text layer (:mod:`.pdf_reader`);
+* a page starting with ``<!DOCTYPE html>``/``<html>``/``<head>``/``<body>``/``<meta>``
+  (or any tag when the name ends in .html/.htm) → the article's text
+  (:mod:`.html_reader`);
+* more than :data:`MAX_BYTES` → refused (the upload does not bound it);
 * otherwise text: a UTF-8/UTF-16 BOM decides; else strict UTF-8, else strict
   GB18030.  Content with NUL bytes, many control characters, or (for the
   GB18030 fallback) mostly characters that never occur in Chinese plans is
@@ -16,6 +21,8 @@ import unicodedata
 from .blocks import Block, blocks_from_text
 from .docx_reader import read_docx
 from .errors import PlanParseError
+from .html_reader import looks_like_html, read_html_blocks
+from .pdf_reader import read_pdf_text
 from .textnorm import normalize_text
 
 EMPTY = "文件为空"
@@ -24,7 +31,8 @@ _BINARY = (
 )
 _UNDECODABLE = "无法识别的文件内容：文字编码既不是 UTF-8 也不是 GB18030，请另存为 UTF-8 编码的 .txt 或 .docx 后再上传"
 _OLD_OFFICE = "无法识别的文件内容：这是旧版Office文件（.doc 等），请用Word/WPS另存为 .docx 或 .txt 后再上传"
-_PDF = "无法识别的文件内容：这是PDF文件，请上传 .docx 或 .txt 文件"
+_TOO_BIG = "文件过大（{size:.1f} MB），方案文件最大 {limit} MB"
+MAX_BYTES = 20 * 1024 * 1024
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -33,15 +41,19 @@ _MIN_PLAUSIBLE_SHARE = 0.9
 
 
 def load_blocks(data: bytes, filename: str = "") -> list[Block]:
-    """Blocks of an uploaded plan file (``filename`` is only used in messages)."""
+    """Blocks of an uploaded plan file (``filename`` only helps to tell HTML)."""
     if not data or not data.strip():
         raise PlanParseError(EMPTY)
+    if len(data) > MAX_BYTES:
+        raise PlanParseError(_TOO_BIG.format(size=len(data) / 1024 / 1024, limit=MAX_BYTES // 1024 // 1024))
     if data.startswith(_ZIP_MAGIC):
         return read_docx(data)
     if data.startswith(_OLE_MAGIC):
         raise PlanParseError(_OLD_OFFICE)
-    if data.lstrip().startswith(b"%PDF"):
-        raise PlanParseError(_PDF)
+    if b"%PDF-" in data[:1024]:
+        return blocks_from_text(normalize_text(read_pdf_text(data)))
+    if looks_like_html(data, filename):
+        return read_html_blocks(data)
     return blocks_from_text(normalize_text(decode_text(data)))
 
 
