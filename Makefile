@@ -53,7 +53,7 @@ run: demo ## Install, migrate, load reference + demo data and serve http://127.0
 serve: install ## Serve (gunicorn) without touching the data
 	$(BIN)/zhiben serve $(HOST)
 
-dev: install ## Django's development server with code reloading (ZHIBEN_DEBUG=1 for its debug pages)
+dev: install ## Django's development server with code reloading and a task worker (ZHIBEN_DEBUG=1 for its debug pages)
 	$(BIN)/zhiben dev $(HOST)
 
 # Each run gets its own scratch directory (SQLite test database, media files).

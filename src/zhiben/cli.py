@@ -6,7 +6,7 @@ zhiben serve [addr:port]   run Zhiben: prepare (cache table, static files, cut-o
                            every few minutes); a worker or the scheduler that dies is started again
 zhiben worker              only a task worker (imports, big exports, deliveries, the tick)
 zhiben web [addr:port]     only the web server (gunicorn), in the foreground: what a systemd unit runs
-zhiben dev [addr:port]     Django's development server with code reloading (not for production)
+zhiben dev [addr:port]     Django's development server with code reloading, and a task worker (not for production)
 zhiben setup               migrate, load reference data, create the cache table, collect static files
 zhiben demo                demo accounts and data (idempotent)
 zhiben audit verify        check the audit hash chain (--checkpoint <value>: and that it still holds it)
@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(_prepare())
     if command == "web":
         sys.exit(web(argv[2:]))
+    dev = command == "dev"
     if command in ALIASES:
         argv[1] = command = ALIASES[command]
     if command == "runserver":
@@ -68,8 +69,23 @@ def main(argv: list[str] | None = None) -> None:
 
     if command == "runserver":
         _recover_imports()
+    if dev:
+        _dev_worker()
 
     execute_from_command_line(argv)
+
+
+def _dev_worker() -> None:
+    """`zhiben dev`: a task worker beside the development server (imports, exports and deliveries
+    would wait in the queue otherwise), started once — not again by the autoreloader's child — and
+    stopped with it (the terminal's Ctrl+C reaches both; PDEATHSIG if the server is killed).
+    ZHIBEN_DEV_WORKER=0: none."""
+    if os.environ.get("RUN_MAIN") == "true" or os.environ.get("ZHIBEN_DEV_WORKER", "1").strip() in ("0", "false", "no"):
+        return
+    import atexit
+
+    worker = subprocess.Popen([sys.executable, "-m", "zhiben", "worker"], preexec_fn=_die_with_parent)
+    atexit.register(_stop, {"worker": worker}, signal.SIGTERM, 5.0)
 
 
 # --- zhiben serve: prepare, then supervise the processes -------------------------------------------

@@ -162,3 +162,41 @@ def test_supervisor_restarts_a_worker_that_dies_and_stops_everything_when_the_we
     assert status == 3
     assert time.monotonic() - started < 15
     assert len(marker.read_text()) >= 2  # the dying worker was started again (with a backoff)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.django_db(transaction=True)
+def test_dev_starts_a_task_worker_beside_the_development_server_and_stops_it(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("serves the migrated SQLite test database")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"ZHIBEN_DEBUG", "RUN_MAIN"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="zhiben.config.settings.local",
+        DATABASE_URL=f"sqlite:///{connection.settings_dict['NAME']}",
+        ZHIBEN_VAR_DIR=str(tmp_path),
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "zhiben", "dev", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while not workers and time.monotonic() < deadline:
+            assert server.poll() is None
+            workers = {p for p, c in _commands(_descendants(server.pid)).items() if b"zhiben worker" in c}
+            time.sleep(0.2)
+        assert workers, "no task worker beside zhiben dev"
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=15)
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [p for p in workers if _alive(p)], "the worker outlived zhiben dev"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
