@@ -1,4 +1,4 @@
-"""Plan-document parser: a 行动方案 (.txt or .docx) → a JSON-ready dict.
+"""Plan-document parser: a 行动方案 (.txt, .docx, .pdf, .html) → a JSON-ready dict.
 
 Public API::
 
@@ -9,8 +9,10 @@ Public API::
 
 Pure Python, no Django.  Layout of the work:
 
-* input — :mod:`.decoding` (bytes → text/docx, encodings, binary refusal),
+* input — :mod:`.decoding` (bytes → text/docx/pdf/html, encodings, binary refusal),
   :mod:`.docx_reader` (paragraphs, tables, merged cells, auto-numbering),
+  :mod:`.pdf_reader` (text layer, lines → paragraphs), :mod:`.html_reader`
+  (saved web page → the article's paragraphs and tables),
   :mod:`.textnorm`, :mod:`.blocks` (paragraph/table blocks, tab-layout tables);
 * outline — :mod:`.structure` (labels, parts, sections, items, repairs,
   part classification, which nodes are tasks);
@@ -71,9 +73,11 @@ def parse_plan_text(text: str) -> dict:
 
 
 def parse_plan_bytes(data: bytes, filename: str = "") -> dict:
-    """Parse an uploaded file: .txt (UTF-8 with/without BOM, GB18030) or .docx.
+    """Parse an uploaded file: .txt (UTF-8 with/without BOM, GB18030), .docx,
+    .pdf with a text layer, or a saved web page (.html/.htm).
 
-    The format is detected from the content, not from ``filename``.
+    The format is detected from the content; ``filename`` only helps to tell
+    a web page that does not start with ``<html>``/``<!DOCTYPE html>``.
     """
     return parse_blocks(load_blocks(bytes(data), filename))
 
