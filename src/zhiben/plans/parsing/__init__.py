@@ -14,6 +14,7 @@ Pure Python, no Django.  Layout of the work:
   :mod:`.pdf_reader` (text layer, lines → paragraphs), :mod:`.html_reader`
   (saved web page → the article's paragraphs and tables),
   :mod:`.textnorm`, :mod:`.blocks` (paragraph/table blocks, tab-layout tables);
+* cover — :mod:`.cover` (a 关于印发《…》的通知 in front of the plan);
 * outline — :mod:`.structure` (labels, parts, sections, items, repairs,
   part classification, which nodes are tasks);
 * rules — :mod:`.dates`, :mod:`.recurring`, :mod:`.units`, :mod:`.targets`,

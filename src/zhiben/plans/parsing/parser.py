@@ -6,6 +6,7 @@ import hashlib
 
 from . import spans
 from .blocks import Block, render
+from .cover import split_cover
 from .dates import deadline_segments, plan_period
 from .errors import PlanParseError
 from .leading_group import parse_leading_group
@@ -31,7 +32,9 @@ def parse_blocks(blocks: list[Block]) -> dict:
     canonical = render(blocks)
     if not canonical.strip():
         raise PlanParseError("文件为空")
+    cover, blocks = split_cover(blocks)
     doc = read_document(blocks)
+    title = cover.title if cover is not None else doc.title
 
     parts = doc.parts
     chosen, kind = task_parts(parts)
@@ -43,11 +46,11 @@ def parse_blocks(blocks: list[Block]) -> dict:
     _apply_tables(doc, tasks)
 
     plan_texts = _plan_level_texts(doc, chosen, {id(node) for node, _ in leaves})
-    goals, recurring = _plan_level_duties(plan_texts)
+    goals, recurring = _plan_level_duties([*(cover.body if cover is not None else []), *plan_texts])
 
     return {
-        "title": doc.title,
-        "period": plan_period(doc.title, "\n".join(doc.preamble)),
+        "title": title,
+        "period": plan_period(title, "\n".join(doc.preamble)),
         "leading_group": _leading_group(doc, chosen),
         "goals": goals,
         "tasks": tasks,
