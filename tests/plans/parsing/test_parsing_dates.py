@@ -147,3 +147,33 @@ def test_plan_period_ignores_cited_titles_in_the_fallback():
         "start": "2024-01-01",
         "end": "2025-12-31",
     }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a range of whole years that names the campaign's period is not a deadline
+        ("开展安全生产治本攻坚三年行动（2024—2026年），全面排查整治", []),
+        ("在2024-2026年期间持续开展专项整治", []),
+        ("2024年至2026年期间，持续开展专项整治", []),
+        ("统筹推进2024—2026年三年行动", []),
+        ("2024-2026年的安全生产工作要点", []),
+        ("三年行动方案(2024-2026年)", []),
+        # … while a range that opens a step gives the step's deadline
+        ("2025年至2026年，梳理园林绿化建设工程领域典型案例", ["2026-12-31"]),
+        ("2024—2026年，每年开展一次评估", ["2026-12-31"]),
+        # "2024年，6月底前…": one date
+        ("2024年，6月底前完成风险隐患排查", ["2024-06-30"]),
+        ("2024年，12月底前完成清单；2025年6月底前完成整改", ["2024-12-31", "2025-06-30"]),
+        ("2025年：3月上旬完成部署", ["2025-03-10"]),
+        # 年底前 / 年内 take the year of a dated clause before them in the sentence
+        ("2024年6月底前完成排查，年底前完成整改", ["2024-06-30", "2024-12-31"]),
+        ("2025年3月启动，年内全部完成", ["2025-03-31", "2025-12-31"]),
+        ("年底前完成整改", []),  # no year to take: not dated
+        ("三年内完成整改，今年年底前完成自查", []),
+        ("2024年6月中旬完成部署", ["2024-06-20"]),
+        ("2024年6月上旬完成部署", ["2024-06-10"]),
+    ],
+)
+def test_periods_months_and_year_ends(sentence, expected):
+    assert dates(sentence) == expected

@@ -140,3 +140,29 @@ def test_a_reversed_or_empty_count_range_has_no_maximum(sentence, times):
 def test_a_ten_day_range_counts_three_times_too():
     (duty,) = find_recurring("每旬开展1-2次巡查")
     assert (duty["period"], duty["times"], duty["times_max"], duty["ten_day_cycle"]) == ("month", 3, 6, True)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # frequencies without 每
+        ("每半年至少组织一次疏散逃生演练；至少半年组织1次应急演练", [("half_year", 1, 1, None)] * 2),
+        ("一年两次开展消防安全培训", [("year", 1, 2, None)]),
+        ("半年一次开展安全评估", [("half_year", 1, 1, None)]),
+        ("一季度一次召开安全形势分析会", [("quarter", 1, 1, None)]),
+        ("一个月一次检查消防设施", [("month", 1, 1, None)]),
+        ("两年一次开展风险评估", [("year", 2, 1, None)]),
+        ("每年不少于2次开展应急演练", [("year", 1, 2, None)]),
+        ("按季度报送工作进展", [("quarter", 1, 1, None)]),
+        ("双周开展一次联合检查", [("week", 2, 1, None)]),
+        # … not after a year, an ordinal or another qualifier
+        ("2024年一季度两次召开会议", []),
+        ("第一季度开展2次检查", []),
+        ("上半年组织2次演练", []),
+        ("近三年发生2次事故", []),
+        ("推进治本攻坚三年行动3次部署会", []),
+        ("全年开展4次", []),
+    ],
+)
+def test_frequencies_without_mei(sentence, expected):
+    assert schedule(sentence) == expected

@@ -13,7 +13,11 @@ date is a deadline ("by then"):
 * ``2024年上半年`` → 06-30, ``下半年`` → 12-31, ``2024年一季度`` → 03-31
 * ``2024年6月上旬/中旬/下旬`` → 06-10 / 06-20 / 06-30
 * a month without a year after a dated clause of the same sentence inherits
-  its year: ``2024年3月底前完成排查，6月底前完成整改`` → 03-31, 06-30
+  its year: ``2024年3月底前完成排查，6月底前完成整改`` → 03-31, 06-30; so does
+  ``年底前``/``年内``: ``2024年6月底前完成排查，年底前完成整改`` → 06-30, 12-31
+  (without a dated clause before it in the sentence, a bare 年底前 is not dated);
+* ``2024年，6月底前完成…`` is one date, 2024-06-30 (the year only gives the
+  month its year)
 
 **"X前" reading.**  ``2025年6月前`` and ``2024年前`` are read *inclusively*,
 as the end of the named month/year (2025-06-30, 2024-12-31), exactly like
@@ -28,6 +32,9 @@ date in the past, which no plan means.
 * qualifiers of a noun: ``2023年及以前排查发现的隐患``,
   ``2023年前排查发现的…``, ``2024年的工作``;
 * ``2024年度`` (a reporting year, not a due date);
+* a range of whole years naming the campaign's period: ``（2024—2026年）``,
+  ``在2024-2026年期间``, ``2024—2026年三年行动``, ``2024-2026年的…`` (a range
+  opening a step, ``2025-2026年，总结经验…``, still gives that step's deadline);
 * dates inside cited titles 《…（2024—2026年）》 or doc numbers 〔2023〕
   (callers pass a masked text, see :func:`spans.mask_citations`);
 * recurring dates (``每年6月30日``) — those belong to :mod:`recurring`.
@@ -111,6 +118,19 @@ _COMPLETION_VERB = re.compile(
     r"\s*[，,：:]?\s*(?:要|须|力争|确保|基本|全面|全部|完成|建立|建成|实现|形成|出台|制定|印发|启动|做好|落实|开展|组织|推动|推进|健全|完善)"
 )
 _CLAUSE_STOP = re.compile(r"[，,。；;：:\n]")
+# A range of whole years that names the campaign's period, not a step's deadline:
+# "（2024—2026年）", "在2024-2026年期间", "2024—2026年三年行动", "2024—2026年的…".
+_PERIOD_OPEN = re.compile(r"[（(]\s*$")
+_PERIOD_AFTER = re.compile(r"\s*(?:[）)]|期间|间|内|[一二三两四五]年|三年行动|行动|的|治本攻坚)")
+# "2024年，6月底前…": a bare year that only gives the year of the month after it.
+_YEAR_THEN_MONTH = re.compile(
+    r"\s*[，,：:]?\s*(?:于|在|到)?\s*(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*[日号])?(?P<part>底|末|[上中下]旬)?"
+    r"(?=\s*(?:前|之前|以前|完成|底前))"
+)
+# "年底前" / "年内" without a year, after a dated clause of the same sentence.
+_YEARLESS_YEAR_END = re.compile(
+    r"(?<![\d〇一二三四五六七八九十两几每当今明去本上下半全近多])(?:年底|年末|年内)(?P<before>前|之前|以前)?"
+)
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -164,17 +184,17 @@ def find_dates(text: str) -> list[DateMention]:
     for m in _POINT.finditer(text):
         if m.start() < consumed:
             continue
-        start, end = m.start(), m.end()
-        head = _RANGE_HEAD.search(text, max(0, start - 12), start)
-        if head is not None:
-            start = head.start()
-        elif _NOT_A_DEADLINE_BEFORE.search(text, max(0, start - 4), start):
+        start, end = _mention_start(text, m), m.end()
+        if start is None:
             consumed = end
             continue
         date = _point_date(m)
-        has_detail = bool(m.group("month") or m.group("half") or m.group("quarter") or m.group("part"))
+        has_detail = not _is_bare_year(m)
 
         tail = _RANGE_TAIL.match(text, end)
+        if tail and _names_a_period(text, start, m, tail):
+            consumed = tail.end()
+            continue
         if tail and (tail.group("year") or tail.group("month")):
             year = int(tail.group("year") or m.group("year"))
             month = int(tail.group("month")) if tail.group("month") else None
@@ -192,11 +212,55 @@ def find_dates(text: str) -> list[DateMention]:
             end = before.end()
             if not m.group("part") and _modifies_noun(text, end):
                 continue
-        elif not has_detail and (_BARE_YEAR_STOP.match(text, end) or _modifies_noun(text, end)):
-            continue
+        elif not has_detail:
+            month_after = _month_after_year(text, end, date.year)
+            if month_after is not None:  # "2024年，6月底前": one date, 2024-06-30
+                date, end = month_after
+                consumed = end
+                if date is None:
+                    continue
+            elif _BARE_YEAR_STOP.match(text, end) or _modifies_noun(text, end):
+                continue
         mentions.append(DateMention(start, end, date))
         consumed = end
     return _with_yearless_months(text, mentions)
+
+
+def _mention_start(text: str, m: re.Match) -> int | None:
+    """Where a date mention starts ("2025-" of "2025-2026年" included); None
+    when it is no deadline (a baseline "较2023年", a period "（2024—2026年）")."""
+    start = m.start()
+    head = _RANGE_HEAD.search(text, max(0, start - 12), start)
+    if head is not None:
+        return None if _is_bare_year(m) and _period_context(text, head.start(), m.end()) else head.start()
+    if _NOT_A_DEADLINE_BEFORE.search(text, max(0, start - 4), start):
+        return None
+    return start
+
+
+def _month_after_year(text: str, pos: int, year: int) -> tuple[dt.date | None, int] | None:
+    """(date, end) of "，6月底前" right after a bare year, else None."""
+    m = _YEAR_THEN_MONTH.match(text, pos)
+    if m is None:
+        return None
+    day = int(m.group("day")) if m.group("day") else None
+    before = _BEFORE.match(text, m.end())
+    return _resolve(year, int(m.group("month")), day, m.group("part")), before.end() if before else m.end()
+
+
+def _names_a_period(text: str, start: int, m: re.Match, tail: re.Match) -> bool:
+    """A whole-year range in brackets or before 期间/三年行动/的 …: the campaign's period."""
+    if not tail.group("year") or tail.group("month") or tail.group("part") or not _is_bare_year(m):
+        return False
+    return _period_context(text, start, tail.end())
+
+
+def _is_bare_year(m: re.Match) -> bool:
+    return not (m.group("month") or m.group("half") or m.group("quarter") or m.group("part"))
+
+
+def _period_context(text: str, start: int, end: int) -> bool:
+    return bool(_PERIOD_OPEN.search(text, max(0, start - 2), start) or _PERIOD_AFTER.match(text, end))
 
 
 def _with_yearless_months(text: str, mentions: list[DateMention]) -> list[DateMention]:
@@ -222,6 +286,12 @@ def _with_yearless_months(text: str, mentions: list[DateMention]) -> list[DateMe
             date = _resolve(owner.date.year, month, day, m.group("part"))
             if date is not None:
                 extra.append(DateMention(m.start(), m.end(), date))
+        for m in _YEARLESS_YEAR_END.finditer(text, begin, s_end):
+            k = bisect.bisect_right(starts, m.start()) - 1
+            owner = mentions[k]
+            if owner.end > m.start() or owner.start < s_start:
+                continue
+            extra.append(DateMention(m.start(), m.end(), dt.date(owner.date.year, 12, 31)))
     return sorted(mentions + extra, key=lambda x: x.start)
 
 

@@ -5,6 +5,10 @@ Each duty becomes ``{"period", "every", "times", "due_day", "text"}``:
 * ``period`` — ``week | month | quarter | half_year | year``;
 * ``every``  — how many periods apart (每两周 → 2, 双周/隔周 → 2, 每年 → 1;
   每隔N周 is read literally as N+1);
+* frequencies without 每 count when a number of times follows the period:
+  "至少半年组织1次", "一年两次", "半年一次", "两年一次" (every 2), "一季度一次";
+  not after a year/ordinal/other qualifier ("2024年一季度", "第一季度", "三年行动",
+  "全年", "近三年");
 * ``times``  — occurrences per cycle from "至少N次/轮/遍/场", default 1;
 * ``due_day`` — day of month from "每月24日前" / "每月5日向…报送", else None.
 
@@ -58,6 +62,10 @@ _PERIOD = re.compile(
         (?P<n>{_N}(?=个|年|月|周|季|星期))?\s*
         (?P<unit>半年度|半年|个季度|季度|季|个月|月度|月|星期|周|旬|年度|年)
       | (?P<double>双|隔)(?P<dunit>周|月)
+      | (?<![\d〇一二三四五六七八九十上下本今明去前当每按第年月全近多半个])
+        (?P<bn>一|两|二|三)?(?P<bunit>半年|个季度|季度|个月|月|周|年)
+        (?=\s*(?:至少|不少于|不低于|最少)?\s*(?:组织|开展|召开|举行|举办|进行|报送|检查|演练|更新)?\s*
+            (?:至少|不少于|不低于|最少)?\s*{_N}\s*(?:次|轮|遍|场|回))
     )
     """,
     re.VERBOSE,
@@ -97,7 +105,7 @@ def find_recurring(text: str, masked: str | None = None) -> list[dict]:
             continue
         if _ATTRIBUTIVE.match(masked, m.end()):
             continue
-        unit = m.group("unit") or m.group("dunit")
+        unit = m.group("unit") or m.group("dunit") or m.group("bunit")
         duty: dict = {
             "period": _PERIODS[unit],
             "every": _every(m),
@@ -142,6 +150,8 @@ def _every(m: re.Match) -> int:
     """每两周 → 2; 双周/隔周 → 2; 每隔一周 → 2 (literal: one period skipped)."""
     if m.group("double"):
         return 2
+    if m.group("bunit"):
+        return to_int(m.group("bn")) or 1 if m.group("bn") else 1
     n = to_int(m.group("n")) if m.group("n") else 1
     return n + 1 if m.group("gap") else n
 
