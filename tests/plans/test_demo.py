@@ -1,4 +1,4 @@
-"""The demo hook imports all six plans idempotently and adds activity."""
+"""The demo hook imports all eight plans idempotently and adds activity."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_plans_idempotent(sectors, orgs):
-    assert import_demo_plans()["created"] == 6
-    assert import_demo_plans() == {"created": 0, "unchanged": 6, "revision": 0, "updated": 0}
-    assert Plan.objects.count() == 6
+    assert import_demo_plans()["created"] == 8
+    assert import_demo_plans() == {"created": 0, "unchanged": 8, "revision": 0, "updated": 0}
+    assert Plan.objects.count() == 8
     make_user("swj_leader", Role.DEPT_LEADER, orgs["hk-swj"])
     make_user("swj_officer", Role.DEPT_OFFICER, orgs["hk-swj-scglk"])
     make_user("sthjj_officer", Role.DEPT_OFFICER, orgs["hk-sthjj-fsyjk"])

@@ -1,4 +1,4 @@
-"""Demo content for `zhiben demo`: the six real plans imported through the
+"""Demo content for `zhiben demo`: the eight real sector plans imported through the
 same service as production (idempotent: the same documents change
 nothing), then a few monthly reports, obligation fulfilments and an
 indicator value through the services, so the pages show real content."""
