@@ -369,6 +369,7 @@ def test_finish_turns_each_failed_item_into_a_hazard_as_the_page_does(draft, cam
     for hazard in (first, second):
         assert hazard.source == "supervision" and hazard.status == "pending"
         assert hazard.unit == sites["mall"].unit and hazard.owner == sites["mall"].owner
+        assert hazard.site == sites["mall"]  # the hazard is on the site inspected (its 一企一档 and map)
         assert hazard.found_on == DAY and hazard.description.startswith(f"【{gb.checklist.name} ")
     assert "地下一层仅一个安全出口" in first.description and "未设自动喷水灭火系统" in second.description
 

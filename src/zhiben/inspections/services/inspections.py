@@ -357,6 +357,7 @@ def _finish(actor: User, inspection: Inspection) -> dict[str, Any]:
             "title": item.text[:118],
             "description": description,
             "location": site.name[:200],
+            "site": site,
             "unit": site.unit,
             "unit_name": site.unit.name if site.unit_id else site.name,
             "address": site.address or (site.unit.address if site.unit_id else ""),
