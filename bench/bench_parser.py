@@ -6,12 +6,17 @@ all six plans repeated (with sections and items renumbered, years shifted
 and some unit names swapped so that copies differ), the guarantee part of
 the civil-defense plan and the ecology plan's task-breakdown table.
 
-Usage:  .venv/bin/python bench/bench_parser.py [--kb 100] [--runs 15]
+``--format html`` times ``parse_plan_bytes`` on the plan wrapped in a web page
+(one <p> per line, with a navigation bar); ``--format pdf`` on a PDF made from it
+by LibreOffice (``soffice`` needed; the conversion is not timed).
+
+Usage:  .venv/bin/python bench/bench_parser.py [--kb 100] [--runs 15] [--format txt|html|pdf]
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import platform
 import re
 import statistics
@@ -19,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from zhiben.plans.parsing import parse_plan_text
+from zhiben.plans.parsing import parse_plan_bytes, parse_plan_text
 from zhiben.plans.parsing.numerals import to_chinese
 
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
@@ -86,21 +91,37 @@ def build_plan(target_kb: int) -> str:
     return "\n".join(head + body + tail) + annex
 
 
+def _parser_for(fmt: str, text: str):
+    if fmt == "txt":
+        return lambda: parse_plan_text(text)
+    if fmt == "html":
+        body = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n") if line.strip())
+        page = "<html><head><meta charset='utf-8'></head><body><div class='nav'><a href='/'>首页</a></div>"
+        data = (page + f"<div class='content'>{body}</div></body></html>").encode("utf-8")
+        return lambda: parse_plan_bytes(data, "plan.html")
+    from zhiben.core import printing
+
+    pdf = printing.convert_to_pdf(text.encode("utf-8"), ".txt")
+    return lambda: parse_plan_bytes(pdf, "plan.pdf")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=int, default=100, help="size of the synthetic plan in KB (UTF-8)")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--format", choices=["txt", "html", "pdf"], default="txt", help="input given to the parser")
     args = parser.parse_args()
 
     text = build_plan(args.kb)
-    parse_plan_text(text)  # warm-up (imports, regex compilation)
+    parse = _parser_for(args.format, text)
+    parse()  # warm-up (imports, regex compilation)
     timings = []
     for _ in range(args.runs):
         start = time.perf_counter()
-        result = parse_plan_text(text)
+        result = parse()
         timings.append(time.perf_counter() - start)
 
-    print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
+    print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}; input: {args.format}")
     print(
         f"plan: {len(text.encode('utf-8')) / 1024:.1f} KB UTF-8, {len(text)} chars, "
         f"{len(result['tasks'])} tasks, {sum(len(t['deadlines']) for t in result['tasks'])} deadlines"

@@ -100,8 +100,10 @@ def test_visual_lines_become_paragraphs():
         "方案标题",  # short: its own paragraph
         "1.任务一" + "二" * 36,  # full width: runs on
         "续行。",
-        full,
-        "2.下一项以标签开头",  # a label always starts a paragraph
+        full[:-1] + "。",
+        "2.下一项以标签开头",  # a label after a finished sentence starts a paragraph
+        "二" * 39 + "统",
+        "一、协调推进",  # "统一、协调" wrapped: not a heading
         "组长：张三",
         "- 3 -",
     ]
@@ -110,8 +112,9 @@ def test_visual_lines_become_paragraphs():
     assert pdf_reader.join_lines(cleaned) == [
         "方案标题",
         "1.任务一" + "二" * 36 + "续行。",
-        full,
+        full[:-1] + "。",
         "2.下一项以标签开头",
+        "二" * 39 + "统一、协调推进",
         "组长：张三",
     ]
 

@@ -3,7 +3,8 @@
 A PDF has no paragraphs, only visual lines.  A line ends its paragraph when
 it is clearly shorter than a full line of the document (the widest lines,
 measured with CJK characters as two columns) or when the next line starts
-with an outline label (一、 （一） 1. ① 附件).  Page numbers ("- 3 -", "第3页")
+with an outline label (一、 （一） 1. ① 附件) and the line before it ends a
+sentence (a wrapped line may start with "一、协调…" of "统一、协调").  Page numbers ("- 3 -", "第3页")
 are dropped, and the spaces PDF producers put between CJK text and digits
 ("2024 年") are removed.
 
@@ -41,6 +42,8 @@ _PAGE_NUMBER = re.compile(r"^(?:[-—–－·\s]*\d{1,4}[-—–－·\s]*|第\s*
 _LABEL = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,3}[.、．](?!\d)|[①-⑳]|附件)"
 )
+# A full line ending so may end its paragraph (if the next line starts with a label).
+_SENTENCE_END = ("。", "；", ";", "：", ":", "！", "？", "”", "）", ")")
 # A line at most this many columns (two per CJK character) short of a full line still runs on.
 _SLACK = 6
 
@@ -100,11 +103,12 @@ def join_lines(lines: list[str]) -> list[str]:
     widths = sorted(width(line) for line in lines)
     full = widths[int(len(widths) * 0.9)]  # the widest lines, ignoring a few overlong ones
     paragraphs: list[str] = []
-    runs_on = False
+    runs_on = ended = False
     for line in lines:
-        if runs_on and not _LABEL.match(line):
+        if runs_on and not (ended and _LABEL.match(line)):
             paragraphs[-1] += line
         else:
             paragraphs.append(line)
         runs_on = width(line) >= full - _SLACK
+        ended = line.endswith(_SENTENCE_END)
     return [_SPACE_NEAR_CJK.sub("", paragraph) for paragraph in paragraphs]
