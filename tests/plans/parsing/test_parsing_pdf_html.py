@@ -234,3 +234,10 @@ def test_merged_cells_of_a_page_table_are_padded_like_a_docx():
         ("1", "排查\n整治", "2024年底前"),
         ("", "建立长效机制", ""),
     )
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
+    from zhiben.plans.parsing.decoding import MAX_BYTES
+
+    with pytest.raises(PlanParseError, match=r"文件过大（20\.0 MB），方案文件最大 20 MB"):
+        parse_plan_bytes(b"%PDF-1.7\n" + b" " * MAX_BYTES, "huge.pdf")
