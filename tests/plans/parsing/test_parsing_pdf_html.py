@@ -221,13 +221,14 @@ def test_nav_and_footer_text_do_not_reach_the_plan():
 
 
 def test_merged_cells_of_a_page_table_are_padded_like_a_docx():
+    from zhiben.plans.parsing.decoding import decode_text
     from zhiben.plans.parsing.html_reader import read_html_blocks
 
     page = """<html><body><div class="content"><p>附件：任务分解表</p><table>
     <thead><tr><th>序号</th><th>主要任务</th><th>完成时间</th></tr></thead>
     <tbody><tr><td rowspan="2">1</td><td>排查<br>整治</td><td>2024年底前</td></tr>
     <tr><td colspan="2">建立长效机制</td></tr></tbody></table><p>以上请遵照执行。</p></div></body></html>"""
-    blocks = read_html_blocks(page.encode("utf-8"))
+    blocks = read_html_blocks(page.encode("utf-8"), decode_text)
     assert [type(b).__name__ for b in blocks] == ["Paragraph", "Table", "Paragraph"]
     assert blocks[1].rows == (
         ("序号", "主要任务", "完成时间"),

@@ -53,7 +53,7 @@ def load_blocks(data: bytes, filename: str = "") -> list[Block]:
     if b"%PDF-" in data[:1024]:
         return blocks_from_text(normalize_text(read_pdf_text(data)))
     if looks_like_html(data, filename):
-        return read_html_blocks(data)
+        return read_html_blocks(data, decode_text)
     return blocks_from_text(normalize_text(decode_text(data)))
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 
 from .blocks import Block, Paragraph, Table, make_cell
 from .errors import PlanParseError
@@ -88,9 +89,9 @@ def looks_like_html(data: bytes, filename: str = "") -> bool:
     return filename.lower().endswith((".html", ".htm")) and head.lstrip().startswith(b"<")
 
 
-def decode_html(data: bytes) -> str:
-    from .decoding import decode_text
-
+def decode_html(data: bytes, decode_text: Callable[[bytes], str]) -> str:
+    """The page's text: a BOM, else its declared charset (GBK/GB2312 read as GB18030), else
+    ``decode_text``'s sniffing (the plain-text decoder, passed in by decoding.py)."""
     if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return decode_text(data)
     match = _CHARSET.search(data[:4096])
@@ -104,12 +105,12 @@ def decode_html(data: bytes) -> str:
     return decode_text(data)
 
 
-def read_html_blocks(data: bytes) -> list[Block]:
+def read_html_blocks(data: bytes, decode_text: Callable[[bytes], str]) -> list[Block]:
     """The article's paragraphs and tables (see the module docstring); raises PlanParseError."""
     import lxml.html
     from lxml import etree
 
-    text = decode_html(data)
+    text = decode_html(data, decode_text)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)  # lxml refuses str input with an encoding declaration
     try:
         root = lxml.html.document_fromstring(text)
