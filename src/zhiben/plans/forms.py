@@ -9,6 +9,7 @@ from zhiben.registry.forms import owner_queryset
 from zhiben.web.toolkit import DateInput, MultipleFileField, OrgChoiceField, StyledForm
 
 from .models import Milestone
+from .parsing.decoding import MAX_BYTES
 
 
 class UploadForm(StyledForm, forms.Form):
@@ -24,6 +25,15 @@ class UploadForm(StyledForm, forms.Form):
         empty_label="按标题中的行业自动确定",
         help_text="标题无法确定行业（如“经济系统”）时必选",
     )
+
+    def clean_file(self):
+        """Refused by its size before anything reads it into memory."""
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"文件过大（{upload.size / 1024 / 1024:.1f} MB），方案文件不能超过 {MAX_BYTES // 1024 // 1024} MB"
+            )
+        return upload
 
 
 class DueDayForm(StyledForm, forms.Form):

@@ -47,3 +47,18 @@ def test_upload_a_scanned_pdf(users, sectors, login):
     assert response.status_code == 422
     assert "该 PDF 没有文字层（可能是扫描件）" in response.content.decode()
     assert not Plan.objects.exists()
+
+
+def test_an_oversized_file_is_refused_by_the_form_before_it_is_read(users, sectors, login, monkeypatch):
+    from zhiben.plans.parsing import decoding
+
+    def never(*args, **kwargs):  # the parser must not even see it
+        raise AssertionError("an oversized upload reached the parser")
+
+    monkeypatch.setattr(decoding, "load_blocks", never)
+    client = login(users["admin"])
+    big = SimpleUploadedFile("huge.txt", b"x" * (decoding.MAX_BYTES + 1))
+    response = client.post("/plans/upload/", {"file": big})
+    assert response.status_code == 422
+    assert "方案文件不能超过 20 MB" in response.content.decode()
+    assert not Plan.objects.exists()
