@@ -26,6 +26,11 @@ Rights beyond seeing:
   subtree;
 * assess risk: the district office; 部门领导/经办人 and 第三方专家 of the
   owner's subtree; for a site also whoever may edit the site.
+
+有限空间 (confined spaces) and their 作业审批 (entry permits) are seen by
+whoever sees their unit (the unit's rule above, ``models.UnitScopedQuerySet``).
+Registering and editing a space and recording a permit: the district office,
+部门领导/经办人 of the unit owner's subtree, and the unit's own 企业用户.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from zhiben.org.access import STAFF_ROLES, holds_role_over, is_active_user, is_a
 from zhiben.org.choices import Role
 from zhiben.org.models import Organization, User
 
-from .models import Grid, Site, Unit
+from .models import ConfinedSpace, ConfinedSpaceWorkPermit, Grid, Site, Unit
 
 SITE_ROLES = (*STAFF_ROLES, Role.STREET_OFFICER)
 """Who registers sites and manages grids (with the district office)."""
@@ -48,12 +53,16 @@ __all__ = [
     "can_assess",
     "can_change_unit",
     "can_create_unit",
+    "can_manage_confined",
     "can_manage_grid",
     "can_manage_site",
+    "can_register_confined",
     "can_register_sites",
     "can_register_units",
     "can_see_contacts",
     "is_unit_member",
+    "visible_confined_permits",
+    "visible_confined_spaces",
     "visible_grids",
     "visible_sites",
     "visible_units",
@@ -73,6 +82,15 @@ def visible_sites(user) -> QuerySet[Site]:
 
 def visible_grids(user) -> QuerySet[Grid]:
     return Grid.objects.restrict(user, "view")
+
+
+def visible_confined_spaces(user) -> QuerySet[ConfinedSpace]:
+    """The spaces of the units ``user`` sees."""
+    return ConfinedSpace.objects.restrict(user, "view")
+
+
+def visible_confined_permits(user) -> QuerySet[ConfinedSpaceWorkPermit]:
+    return ConfinedSpaceWorkPermit.objects.restrict(user, "view")
 
 
 # --- Who may do what --------------------------------------------------------------------
@@ -146,3 +164,19 @@ def can_assess(actor: User, subject: Unit | Site) -> bool:
 
 def can_add_document(actor: User, unit: Unit) -> bool:
     return can_change_unit(actor, unit) or is_unit_member(actor, unit)
+
+
+def can_manage_confined(actor: User, unit: Unit) -> bool:
+    """Register or edit the unit's confined spaces and record their permits:
+    the district office, the owning department's staff, the unit's 企业用户."""
+    if not is_active_user(actor):
+        return False
+    return can_change_unit(actor, unit) or is_unit_member(actor, unit)
+
+
+def can_register_confined(user: User) -> bool:
+    """Whether to offer "登记有限空间" on the list (the unit is checked by
+    :func:`can_manage_confined`): the district office, 部门领导/经办人 and 企业用户."""
+    if not is_active_user(user):
+        return False
+    return is_admin(user) or bool(memberships(user, (*STAFF_ROLES, Role.ENTERPRISE)))

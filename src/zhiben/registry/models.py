@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from zhiben.core.choices import ColoredChoices
 from zhiben.core.crypto import EncryptedCharField
 from zhiben.core.fields import ChoiceColor, user_fk, user_m2m
 from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec, scope_q
@@ -485,3 +486,149 @@ class RiskAssessment(models.Model):
         return self.unit if self.unit_id else self.site
 
     level_color = ChoiceColor("level", RISK_HEX, default="#6c757d")
+
+
+# --- 有限空间作业 (confined spaces and their entry permits) -----------------------------------
+# The choices live here with the models (registry/choices.py keeps the unit and site ones).
+
+
+class ConfinedSpaceType(ColoredChoices):
+    """有限空间类别, in the wording of 《工贸企业有限空间作业安全规定》 (应急管理部令第13号)."""
+
+    UNDERGROUND = "underground", "地下有限空间（污水井、化粪池、地下室、地下管沟等）"
+    ABOVEGROUND = "aboveground", "地上有限空间（储罐、料仓、筒仓、酒糟池等）"
+    EQUIPMENT = "equipment", "密闭设备（反应釜、锅炉、压力容器、管道等）"
+
+    __colors__ = {"underground": "info", "aboveground": "info", "equipment": "info"}
+
+
+class ConfinedHazard(ColoredChoices):
+    """主要危险有害因素 of a confined space (several may apply)."""
+
+    ANOXIA = "anoxia", "缺氧窒息"
+    POISONING = "poisoning", "中毒"
+    EXPLOSION = "explosion", "燃爆"
+    DROWNING = "drowning", "淹溺"
+    COLLAPSE = "collapse", "坍塌掩埋"
+    ELECTRIC = "electric", "触电"
+    MECHANICAL = "mechanical", "机械伤害"
+    FALL = "fall", "高处坠落"
+    HEAT = "heat", "高温高湿"
+
+    __colors__ = {"anoxia": "danger", "poisoning": "danger", "explosion": "danger"}
+
+
+class ConfinedSpaceStatus(ColoredChoices):
+    IN_USE = "in_use", "在用"
+    DISUSED = "disused", "停用"
+
+    __colors__ = {"in_use": "success", "disused": "secondary"}
+
+
+class UnitScopedQuerySet(RestrictedQuerySet):
+    """Records scoped exactly like their unit (``scope_spec.unit`` names the
+    path to it): ``core.scoping`` through the unit's owner, 街道 and 企业用户,
+    plus, for "view", the unit rule of ``department_units_q`` (a 科室 sees its
+    department's units)."""
+
+    def restrict(self, user, action="view", *, paging: bool = False):
+        spec: ScopeSpec = self.model.scope_spec
+        q = scope_q(user, action, spec, paging)
+        if q is None:
+            return self.all()
+        if action == "view":
+            extra = department_units_q(user)
+            if extra is not None:
+                q |= Q(**{f"{spec.unit}__in": Unit.objects.filter(extra).order_by().values("pk")})
+        return self.filter(q)
+
+
+class ConfinedSpace(models.Model):
+    """有限空间: one confined space of a unit (the unit's 有限空间台账), with its
+    type, main hazards and the person responsible; seen by whoever sees the unit."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="confined_spaces", verbose_name="所属单位")
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="confined_spaces", verbose_name="所在场所"
+    )
+    code = models.CharField("编号", max_length=30, blank=True)
+    name = models.CharField("名称", max_length=100)
+    location = models.CharField("位置", max_length=200, blank=True)
+    space_type = models.CharField("类型", max_length=16, choices=ConfinedSpaceType.choices)
+    hazards = models.JSONField("主要危险有害因素", default=list, blank=True)
+    has_warning_sign = models.BooleanField("已设置安全警示标识", default=False)
+    manager_name = models.CharField("管理责任人", max_length=50, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=ConfinedSpaceStatus.choices, default=ConfinedSpaceStatus.IN_USE
+    )
+    note = models.CharField("备注", max_length=300, blank=True)
+    created_by = user_fk("登记人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = UnitScopedQuerySet.as_manager()
+    scope_spec = ScopeSpec(org="unit__owner", street="unit__street", unit="unit")
+
+    class Meta:
+        verbose_name = "有限空间"
+        verbose_name_plural = "有限空间"
+        ordering = ["unit_id", "code", "name", "id"]
+        indexes = [models.Index(fields=["unit", "status"], name="confined_unit_status")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}" if self.code else self.name
+
+    status_color = ChoiceColor("status", ConfinedSpaceStatus)
+
+    def hazard_labels(self) -> list[str]:
+        labels = dict(ConfinedHazard.choices)
+        return [labels.get(h, h) for h in self.hazards or []]
+
+    @property
+    def type_short(self) -> str:
+        return self.get_space_type_display().split("（")[0]
+
+
+class ConfinedSpaceWorkPermit(models.Model):
+    """作业审批: one entry into a confined space — when, what, who does it
+    (本单位 or a contractor), who approved and who watched, and the gas
+    readings taken before entry (先通风、再检测、后作业)."""
+
+    space = models.ForeignKey(ConfinedSpace, on_delete=models.CASCADE, related_name="permits", verbose_name="有限空间")
+    work_date = models.DateField("作业日期")
+    start_time = models.TimeField("开始时间")
+    end_time = models.TimeField("结束时间")
+    content = models.CharField("作业内容", max_length=300)
+    contractor = models.CharField("作业单位", max_length=100, blank=True, help_text="留空为本单位人员作业")
+    approver_name = models.CharField("审批人", max_length=50)
+    guardian_name = models.CharField("监护人", max_length=50)
+    oxygen_pct = models.DecimalField("氧气（%VOL）", max_digits=4, decimal_places=1)
+    lel_pct = models.DecimalField("可燃气体（%LEL）", max_digits=4, decimal_places=1)
+    h2s_ppm = models.DecimalField("硫化氢（ppm）", max_digits=5, decimal_places=1)
+    co_ppm = models.DecimalField("一氧化碳（ppm）", max_digits=5, decimal_places=1)
+    approved = models.BooleanField("审批通过", default=False)
+    note = models.CharField("备注", max_length=300, blank=True)
+    recorded_by = user_fk("记录人")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    objects = UnitScopedQuerySet.as_manager()
+    scope_spec = ScopeSpec(org="space__unit__owner", street="space__unit__street", unit="space__unit")
+
+    class Meta:
+        verbose_name = "有限空间作业审批"
+        verbose_name_plural = "有限空间作业审批"
+        ordering = ["-work_date", "-start_time", "-id"]
+        indexes = [models.Index(fields=["space", "work_date"], name="confined_permit_space_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="confined_permit_times"),
+            models.CheckConstraint(
+                condition=Q(oxygen_pct__gte=0, oxygen_pct__lte=100)
+                & Q(lel_pct__gte=0, lel_pct__lte=100)
+                & Q(h2s_ppm__gte=0, h2s_ppm__lte=1000)
+                & Q(co_ppm__gte=0, co_ppm__lte=2000),
+                name="confined_permit_gas_ranges",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space} {self.work_date} {self.content[:20]}"

@@ -1,5 +1,5 @@
 """Service functions of the registry, one module per area: ``units`` (units, their flags
-and documents), ``sites``, ``grids``, ``risk`` (LEC/LS grading) and ``reference`` (sectors, tags,
+and documents), ``sites``, ``confined`` (有限空间 and their 作业审批), ``grids``, ``risk`` (LEC/LS grading) and ``reference`` (sectors, tags,
 site types, who owns what). The rights they check are stated in ``registry/access.py``.
 Everything is re-exported here: callers write ``from zhiben.registry import services``.
 """
@@ -25,6 +25,7 @@ from ._common import (
     UNIT_EDITABLE,
     UNIT_FIELDS,
 )
+from .confined import clean_permit, clean_space, confined_permit_record, confined_space_create, confined_space_update
 from .grids import grid_create, grid_update
 from .reference import registry_reference_load, sectors_load
 from .risk import (
@@ -74,6 +75,11 @@ __all__ = [
     "can_manage_site",
     "can_see_contacts",
     "clean_attributes",
+    "clean_permit",
+    "clean_space",
+    "confined_permit_record",
+    "confined_space_create",
+    "confined_space_update",
     "default_site_owner",
     "document_add",
     "flag_add",

@@ -1,0 +1,188 @@
+"""有限空间作业: the register of a unit's confined spaces and their 作业审批
+(services, rights, audit, scope, pages, API, Excel export)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from zhiben.audit.models import AuditEvent
+from zhiben.core.errors import PermissionDeniedError, ValidationFailed
+from zhiben.core.testing import make_uscc, make_user
+from zhiben.org.choices import Role
+from zhiben.registry import access, services
+from zhiben.registry.models import ConfinedSpace, ConfinedSpaceWorkPermit, Unit
+
+GOOD_GAS = {"oxygen_pct": "20.9", "lel_pct": "0", "h2s_ppm": "0", "co_ppm": "2"}
+
+
+def _space(actor, unit, **data) -> ConfinedSpace:
+    return services.confined_space_create(
+        actor=actor,
+        data={"unit": unit, "name": "1号污水井", "code": "YX-01", "space_type": "underground", **data},
+    )
+
+
+def _permit_data(**data) -> dict:
+    return {
+        "work_date": timezone.localdate(),
+        "start_time": dt.time(9, 0),
+        "end_time": dt.time(11, 30),
+        "content": "清淤",
+        "contractor": "某某环境工程公司",
+        "approver_name": "王经理",
+        "guardian_name": "李师傅",
+        **GOOD_GAS,
+        "approved": True,
+        **data,
+    }
+
+
+@pytest.fixture
+def other_unit(orgs) -> Unit:
+    """A unit of 区商务委 too (same owner as units["commerce"]), in another 街道."""
+    return Unit.objects.create(name="另一家商场", uscc=make_uscc(3), street=orgs["hk-jwz"], owner=orgs["hk-swj"])
+
+
+# --- Services -----------------------------------------------------------------------------
+
+
+def test_enterprise_user_registers_its_own_space_with_one_audit_row(users, units):
+    before = AuditEvent.objects.count()
+    space = _space(users["enterprise"], units["commerce"], hazards=["poisoning", "anoxia", "poisoning"])
+    assert space.hazards == ["anoxia", "poisoning"]  # fixed order, no repeats
+    assert space.created_by == users["enterprise"]
+    events = list(AuditEvent.objects.filter(pk__gt=before))
+    assert [e.action for e in events] == ["confined.create"]
+    assert events[0].object_id == str(space.pk) and events[0].after["name"] == "1号污水井"
+
+
+def test_department_officer_of_the_owner_may_register_others_may_not(users, units, orgs):
+    assert _space(users["officer"], units["commerce"]).unit == units["commerce"]
+    for who in ("street", "expert", "readonly"):
+        with pytest.raises(PermissionDeniedError):
+            _space(users[who], units["commerce"])
+    other_dept = make_user("t_jgw_officer", Role.DEPT_OFFICER, orgs["hk-jgw"])
+    with pytest.raises(PermissionDeniedError):
+        _space(other_dept, units["commerce"])
+    with pytest.raises(PermissionDeniedError):  # an enterprise user for another unit
+        _space(users["enterprise"], units["construction"])
+    assert ConfinedSpace.objects.count() == 1
+
+
+def test_bad_space_data_is_refused_in_chinese_and_nothing_is_written(users, units, reference):
+    rows = AuditEvent.objects.count()
+    with pytest.raises(ValidationFailed) as exc:
+        _space(users["admin"], units["commerce"], name=" ", space_type="cave", hazards=["ghosts"], code="x" * 31)
+    assert set(exc.value.details) == {"name", "space_type", "hazards", "code"}
+    assert "请填写有限空间名称" in exc.value.message
+    foreign_site = services.site_create(
+        actor=users["admin"],
+        data={"site_type": reference["types"]["commercial_complex"], "name": "别家场所", "unit": units["construction"]},
+    )
+    rows = AuditEvent.objects.count()
+    with pytest.raises(ValidationFailed) as exc:
+        _space(users["admin"], units["commerce"], site=foreign_site)
+    assert "site" in exc.value.details
+    assert ConfinedSpace.objects.count() == 0 and AuditEvent.objects.count() == rows
+
+
+def test_update_is_audited_with_before_and_after_and_keeps_the_unit(users, units):
+    space = _space(users["enterprise"], units["commerce"])
+    services.confined_space_update(
+        actor=users["enterprise"], space=space, data={"status": "disused", "has_warning_sign": True}, reason="封堵"
+    )
+    space.refresh_from_db()
+    assert space.status == "disused" and space.has_warning_sign
+    event = AuditEvent.objects.filter(action="confined.update").get()
+    assert event.before["status"] == "in_use" and event.after["status"] == "disused" and event.reason == "封堵"
+    with pytest.raises(ValidationFailed):
+        services.confined_space_update(actor=users["admin"], space=space, data={"unit": units["construction"]})
+    with pytest.raises(PermissionDeniedError):
+        services.confined_space_update(actor=users["street"], space=space, data={"name": "改名"})
+    space.refresh_from_db()
+    assert space.unit == units["commerce"] and space.name == "1号污水井"
+
+
+def test_permit_is_recorded_with_the_recorder_and_audited(users, units):
+    space = _space(users["enterprise"], units["commerce"])
+    permit = services.confined_permit_record(actor=users["enterprise"], space=space, data=_permit_data())
+    assert permit.recorded_by == users["enterprise"] and permit.approved
+    assert permit.oxygen_pct == Decimal("20.9")
+    event = AuditEvent.objects.filter(action="confined.permit").get()
+    assert event.object_id == str(space.pk) and event.after["permit"] == permit.pk
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("oxygen_pct", "101"),
+        ("oxygen_pct", "-1"),
+        ("lel_pct", "150"),
+        ("h2s_ppm", "1001"),
+        ("co_ppm", "abc"),
+        ("co_ppm", "NaN"),
+        ("h2s_ppm", None),
+    ],
+)
+def test_gas_readings_out_of_range_are_refused(users, units, field, value):
+    space = _space(users["admin"], units["commerce"])
+    rows = AuditEvent.objects.count()
+    with pytest.raises(ValidationFailed) as exc:
+        services.confined_permit_record(actor=users["admin"], space=space, data=_permit_data(**{field: value}))
+    assert field in exc.value.details
+    assert not ConfinedSpaceWorkPermit.objects.exists() and AuditEvent.objects.count() == rows
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("oxygen_pct", "18.0"), ("lel_pct", "10"), ("h2s_ppm", "8"), ("co_ppm", "30")]
+)
+def test_unsafe_readings_are_recorded_but_cannot_be_approved(users, units, field, value):
+    space = _space(users["admin"], units["commerce"])
+    with pytest.raises(ValidationFailed) as exc:
+        services.confined_permit_record(actor=users["admin"], space=space, data=_permit_data(**{field: value}))
+    assert "气体检测不合格" in exc.value.details["approved"]
+    permit = services.confined_permit_record(
+        actor=users["admin"], space=space, data=_permit_data(approved=False, **{field: value})
+    )
+    assert not permit.approved
+
+
+def test_permit_times_people_and_status_are_checked(users, units):
+    space = _space(users["admin"], units["commerce"])
+    with pytest.raises(ValidationFailed) as exc:
+        services.confined_permit_record(
+            actor=users["admin"],
+            space=space,
+            data=_permit_data(end_time=dt.time(8, 0), guardian_name="", work_date=dt.date(2000, 1, 1)),
+        )
+    assert {"end_time", "guardian_name", "work_date"} <= set(exc.value.details)
+    services.confined_space_update(actor=users["admin"], space=space, data={"status": "disused"})
+    with pytest.raises(ValidationFailed) as exc:
+        services.confined_permit_record(actor=users["admin"], space=space, data=_permit_data())
+    assert "已停用" in exc.value.message
+    with pytest.raises(PermissionDeniedError):
+        services.confined_permit_record(actor=users["readonly"], space=space, data=_permit_data())
+    assert not ConfinedSpaceWorkPermit.objects.exists()
+
+
+# --- Scope --------------------------------------------------------------------------------
+
+
+def test_scope_follows_the_unit(users, units, orgs, other_unit):
+    mine = _space(users["admin"], units["commerce"])
+    theirs = _space(users["admin"], units["construction"], name="储罐")
+    other = _space(users["admin"], other_unit, name="料仓")
+    seen = {who: set(access.visible_confined_spaces(users[who])) for who in users}
+    assert seen["admin"] == {mine, theirs, other}
+    assert seen["enterprise"] == {mine}
+    assert seen["officer"] == {mine, other}
+    assert seen["section"] == {mine, other}  # a 科室 sees its department's units
+    assert seen["street"] == {mine}  # 北外滩
+    assert theirs not in seen["readonly"]
+    permit = services.confined_permit_record(actor=users["admin"], space=other, data=_permit_data())
+    assert set(access.visible_confined_permits(users["enterprise"])) == set()
+    assert set(access.visible_confined_permits(users["officer"])) == {permit}
