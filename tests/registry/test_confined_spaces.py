@@ -186,3 +186,109 @@ def test_scope_follows_the_unit(users, units, orgs, other_unit):
     permit = services.confined_permit_record(actor=users["admin"], space=other, data=_permit_data())
     assert set(access.visible_confined_permits(users["enterprise"])) == set()
     assert set(access.visible_confined_permits(users["officer"])) == {permit}
+
+
+# --- Pages --------------------------------------------------------------------------------
+
+
+def test_pages_render_and_out_of_scope_is_404(users, units, login, other_unit):
+    space = _space(users["enterprise"], units["commerce"], hazards=["anoxia"])
+    services.confined_permit_record(actor=users["enterprise"], space=space, data=_permit_data(content="疏通管道"))
+    theirs = _space(users["admin"], units["construction"], name="江湾泵房集水坑")
+    client = login(users["enterprise"])
+    page = client.get("/confined-spaces/")
+    assert page.status_code == 200
+    assert "1号污水井" in page.content.decode() and "江湾泵房集水坑" not in page.content.decode()
+    detail = client.get(f"/confined-spaces/{space.pk}/").content.decode()
+    assert "疏通管道" in detail and "缺氧窒息" in detail and "记录作业审批" in detail
+    assert client.get(f"/confined-spaces/{theirs.pk}/").status_code == 404
+    assert client.get(f"/confined-spaces/{theirs.pk}/edit/").status_code == 404
+    assert login(users["readonly"]).get(f"/confined-spaces/{space.pk}/").status_code == 404
+    other_dept = make_user("t_jgw_officer", Role.DEPT_OFFICER, orgs_of(units)["construction"])
+    assert login(other_dept).get(f"/confined-spaces/{space.pk}/").status_code == 404
+    assert login(users["admin"]).get(f"/confined-spaces/{theirs.pk}/").status_code == 200
+    dossier = client.get(f"/units/{units['commerce'].pk}/").content.decode()
+    assert f"/confined-spaces/{space.pk}/" in dossier and "有限空间（1）" in dossier
+    assert client.get("/confined-spaces/", {"space_type": "aboveground"}).content.decode().count("1号污水井") == 0
+    assert (
+        "1号污水井"
+        in client.get("/confined-spaces/", {"status": "in_use", "unit": units["commerce"].pk}).content.decode()
+    )
+
+
+def orgs_of(units):
+    return {key: unit.owner for key, unit in units.items()}
+
+
+def test_forms_create_edit_and_record_a_permit(users, units, login):
+    client = login(users["enterprise"])
+    assert client.get("/confined-spaces/new/").status_code == 200
+    response = client.post(
+        "/confined-spaces/new/",
+        {
+            "unit": units["commerce"].pk,
+            "name": "化粪池",
+            "space_type": "underground",
+            "hazards": ["poisoning"],
+            "status": "in_use",
+            "has_warning_sign": "on",
+        },
+    )
+    space = ConfinedSpace.objects.get(name="化粪池")
+    assert response.status_code == 302 and space.hazards == ["poisoning"] and space.has_warning_sign
+    # another unit is not among the choices: the form refuses it
+    refused = client.post(
+        "/confined-spaces/new/",
+        {"unit": units["construction"].pk, "name": "x", "space_type": "underground", "status": "in_use"},
+    )
+    assert refused.status_code == 422 and ConfinedSpace.objects.count() == 1
+    response = client.post(
+        f"/confined-spaces/{space.pk}/edit/",
+        {"name": "化粪池", "space_type": "underground", "status": "in_use", "location": "东侧", "reason": "补充位置"},
+    )
+    assert response.status_code == 302
+    space.refresh_from_db()
+    assert space.location == "东侧" and space.unit == units["commerce"]
+    permit = {
+        "work_date": timezone.localdate().isoformat(),
+        "start_time": "09:00",
+        "end_time": "10:00",
+        "content": "清掏",
+        "approver_name": "王",
+        "guardian_name": "李",
+        "oxygen_pct": "17.0",
+        "lel_pct": "0",
+        "h2s_ppm": "0",
+        "co_ppm": "0",
+        "approved": "on",
+    }
+    bad = client.post(f"/confined-spaces/{space.pk}/permits/new/", permit)
+    assert bad.status_code == 422 and "气体检测不合格" in bad.content.decode()
+    assert not ConfinedSpaceWorkPermit.objects.exists()
+    ok = client.post(f"/confined-spaces/{space.pk}/permits/new/", {**permit, "oxygen_pct": "20.8"})
+    assert ok.status_code == 302 and ConfinedSpaceWorkPermit.objects.get().recorded_by == users["enterprise"]
+    assert login(users["street"]).get(f"/confined-spaces/{space.pk}/permits/new/").status_code == 403
+
+
+def test_export_is_the_filtered_list_within_scope(users, units, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    space = _space(users["enterprise"], units["commerce"], hazards=["anoxia", "drowning"], has_warning_sign=True)
+    services.confined_permit_record(actor=users["enterprise"], space=space, data=_permit_data())
+    _space(users["enterprise"], units["commerce"], name="料仓A", code="YX-02", space_type="aboveground")
+    _space(users["admin"], units["construction"], name="江湾储罐")
+    response = login(users["enterprise"]).get("/confined-spaces/export/", {"space_type": "underground"})
+    assert response.status_code == 200
+    sheet = load_workbook(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    ).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("所属单位", "统一社会信用代码", "编号", "名称", "类型")
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["名称"] == "1号污水井" and row["类型"] == "地下有限空间"
+    assert row["主要危险有害因素"] == "缺氧窒息、淹溺" and row["已设置安全警示标识"] == "是"
+    assert row["作业审批次数"] == 1
+    assert AuditEvent.objects.filter(action="confined.export").exists()

@@ -35,7 +35,7 @@ Registering and editing a space and recording a permit: the district office,
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from zhiben.org import access as org_access
 from zhiben.org.access import STAFF_ROLES, holds_role_over, is_active_user, is_admin, leads_within, memberships
@@ -60,6 +60,7 @@ __all__ = [
     "can_register_sites",
     "can_register_units",
     "can_see_contacts",
+    "confined_units",
     "is_unit_member",
     "visible_confined_permits",
     "visible_confined_spaces",
@@ -172,6 +173,16 @@ def can_manage_confined(actor: User, unit: Unit) -> bool:
     if not is_active_user(actor):
         return False
     return can_change_unit(actor, unit) or is_unit_member(actor, unit)
+
+
+def confined_units(user: User) -> QuerySet[Unit]:
+    """The units for which ``user`` may register confined spaces (the same rule as
+    :func:`can_manage_confined`, as a query: the form's choices)."""
+    if is_admin(user):
+        return Unit.objects.all()
+    staff = [m.organization for m in memberships(user, STAFF_ROLES)]
+    own = [m.unit_id for m in memberships(user, (Role.ENTERPRISE,)) if m.unit_id]
+    return Unit.objects.filter(org_access.subtree_q("owner", staff) | Q(pk__in=own))
 
 
 def can_register_confined(user: User) -> bool:

@@ -41,11 +41,13 @@ class RegistryConfig(AppConfig):
         register_importer("sites", "zhiben.registry.tabular.SiteImporter")
         register_exporter("units", "zhiben.registry.tabular.export.UnitExporter")
         register_exporter("sites", "zhiben.registry.tabular.export.SiteExporter")
+        register_exporter("confined_spaces", "zhiben.registry.tabular.confined.ConfinedSpaceExporter")
 
         group = "单位与场所"
         for item in (
             NavItem("生产经营单位", "registry:unit_list", "building", group=group, match_prefix="/units/"),
             NavItem("场所与点位", "registry:site_list", "geo-alt", group=group, match_prefix="/sites/"),
+            NavItem("有限空间", "registry:confined_list", "door-closed", group=group, match_prefix="/confined-spaces/"),
             NavItem(
                 "网格", "registry:grid_list", "grid-3x3", group=group, visible=is_government, match_prefix="/grids/"
             ),

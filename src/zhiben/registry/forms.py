@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_filters
 from django import forms
 from django.db.models import Q
 
@@ -10,6 +11,7 @@ from zhiben.org.choices import OrgKind, Role
 from zhiben.org.models import Organization, User
 from zhiben.web.toolkit import DateInput, OrgChoiceField, StyledForm
 
+from .access import confined_units
 from .choices import (
     DocumentKind,
     FlagKind,
@@ -18,7 +20,17 @@ from .choices import (
     RiskMethod,
     StandardizationLevel,
 )
-from .models import Sector, Site, SiteType, Tag, Unit
+from .models import (
+    ConfinedHazard,
+    ConfinedSpace,
+    ConfinedSpaceStatus,
+    ConfinedSpaceType,
+    Sector,
+    Site,
+    SiteType,
+    Tag,
+    Unit,
+)
 from .services import LEC_VALUES, LS_VALUES
 
 DATE = {"type": "date"}
@@ -225,3 +237,100 @@ class AssessmentForm(RegistryForm, forms.Form):
         if data["method"] == RiskMethod.LEC:
             return {"L": data.get("lec_l"), "E": data.get("lec_e"), "C": data.get("lec_c")}
         return {"L": data.get("ls_l"), "S": data.get("ls_s")}
+
+
+# --- 有限空间 -------------------------------------------------------------------------------
+
+
+class ConfinedSpaceFilterSet(django_filters.FilterSet):
+    """The confined-space list's filters (the page, the API and the export)."""
+
+    q = django_filters.CharFilter(label="关键词", method="filter_q", max_length=100)
+    unit = django_filters.NumberFilter(label="单位", field_name="unit_id", min_value=1)
+    space_type = django_filters.ChoiceFilter(label="类型", choices=ConfinedSpaceType.choices, empty_label="全部类型")
+    status = django_filters.ChoiceFilter(label="状态", choices=ConfinedSpaceStatus.choices, empty_label="全部状态")
+
+    class Meta:
+        model = ConfinedSpace
+        fields: list[str] = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for name, field in self.form.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            else:
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+                widget.attrs.setdefault("placeholder", "名称、编号、位置或单位" if name == "q" else field.label)
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(
+            Q(name__icontains=value)
+            | Q(code__icontains=value)
+            | Q(location__icontains=value)
+            | Q(unit__name__icontains=value)
+        )
+
+
+class ConfinedSpaceForm(RegistryForm, forms.Form):
+    unit = forms.ModelChoiceField(label="所属单位", queryset=Unit.objects.none(), empty_label="请选择")
+    code = forms.CharField(label="编号", max_length=30, required=False)
+    name = forms.CharField(label="名称", max_length=100)
+    space_type = forms.ChoiceField(label="类型", choices=[("", "请选择"), *ConfinedSpaceType.choices])
+    site = forms.ModelChoiceField(
+        label="所在场所", queryset=Site.objects.none(), required=False, empty_label="无", help_text="须为该单位的场所"
+    )
+    location = forms.CharField(label="位置", max_length=200, required=False)
+    hazards = forms.MultipleChoiceField(
+        label="主要危险有害因素",
+        choices=ConfinedHazard.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    has_warning_sign = forms.BooleanField(label="已设置安全警示标识", required=False)
+    manager_name = forms.CharField(label="管理责任人", max_length=50, required=False)
+    status = forms.ChoiceField(label="状态", choices=ConfinedSpaceStatus.choices, initial=ConfinedSpaceStatus.IN_USE)
+    note = forms.CharField(label="备注", max_length=300, required=False)
+
+    def __init__(self, *args, user: User, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is None:
+            units = confined_units(user).order_by("name")
+        self.fields["unit"].queryset = units
+        self.fields["site"].queryset = Site.objects.restrict(user, "view").filter(unit__in=units).order_by("name")
+
+
+class ConfinedPermitForm(RegistryForm, forms.Form):
+    work_date = forms.DateField(label="作业日期", widget=DateInput(attrs=DATE))
+    start_time = forms.TimeField(label="开始时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label="结束时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    content = forms.CharField(label="作业内容", max_length=300)
+    contractor = forms.CharField(
+        label="作业单位", max_length=100, required=False, help_text="承包单位名称；留空为本单位人员"
+    )
+    approver_name = forms.CharField(label="审批人", max_length=50)
+    guardian_name = forms.CharField(label="监护人", max_length=50)
+    oxygen_pct = forms.DecimalField(
+        label="氧气（%VOL）", min_value=0, max_value=100, max_digits=4, decimal_places=1, help_text="合格：19.5～23.5"
+    )
+    lel_pct = forms.DecimalField(
+        label="可燃气体（%LEL）", min_value=0, max_value=100, max_digits=4, decimal_places=1, help_text="合格：低于 10"
+    )
+    h2s_ppm = forms.DecimalField(
+        label="硫化氢（ppm）", min_value=0, max_value=1000, max_digits=5, decimal_places=1, help_text="合格：不超过 7"
+    )
+    co_ppm = forms.DecimalField(
+        label="一氧化碳（ppm）",
+        min_value=0,
+        max_value=2000,
+        max_digits=5,
+        decimal_places=1,
+        help_text="合格：不超过 25",
+    )
+    approved = forms.BooleanField(label="审批通过", required=False)
+    note = forms.CharField(label="备注", max_length=300, required=False)

@@ -1,5 +1,5 @@
-"""Read-side helpers of the registry: the filtered unit and site lists of the
-pages, the API and the exports, a record's recent audit events, the grid list.
+"""Read-side helpers of the registry: the filtered unit, site and 有限空间 lists
+of the pages, the API and the exports, a record's recent audit events, the grid list.
 No writes. Monthly figures (高风险清单, 盲区) are in ``reports``."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from django.db.models import Count, QuerySet
 
 from zhiben.audit.models import AuditEvent
 
-from .access import visible_grids, visible_sites, visible_units
+from .access import visible_confined_spaces, visible_grids, visible_sites, visible_units
 from .filters import SiteFilterSet, UnitFilterSet
-from .models import Grid, Site, Unit
+from .models import ConfinedSpace, Grid, Site, Unit
 
 
 def _filtered(filterset_class, data, queryset, user):
@@ -58,3 +58,25 @@ def grid_list(user) -> QuerySet[Grid]:
 
 def unit_is_visible(user, unit_id: int | None) -> bool:
     return bool(unit_id) and visible_units(user).filter(pk=unit_id).exists()
+
+
+def filter_confined_spaces(user, params):
+    """The 有限空间 filter of ``params`` (``forms.ConfinedSpaceFilterSet``) and the spaces
+    ``user`` sees that it selects (all visible ones while the filter is empty or invalid),
+    by unit then code."""
+    from .forms import ConfinedSpaceFilterSet
+
+    filterset = ConfinedSpaceFilterSet(params or None, queryset=visible_confined_spaces(user), user=user)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return filterset, qs.order_by("unit__name", "unit_id", "code", "name", "pk")
+
+
+def units_for_confined(user) -> QuerySet[Unit]:
+    """The units whose confined spaces ``user`` may register (the form's choices), by name."""
+    from .access import confined_units
+
+    return confined_units(user).order_by("name")
+
+
+def confined_space_permits(space: ConfinedSpace):
+    return space.permits.select_related("recorded_by")

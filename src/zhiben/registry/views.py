@@ -1,5 +1,5 @@
 """Pages of the registry: units (list, create, edit, 一企一档 with flags,
-documents and risk), sites, grids, risk assessments, the 高风险 list and the
+documents and risk), sites, 有限空间 with their 作业审批, grids, risk assessments, the 高风险 list and the
 盲区 report."""
 
 from __future__ import annotations
@@ -23,8 +23,18 @@ from zhiben.web.toolkit import apply_service_error, paginate
 
 from . import access, reports, selectors, services
 from .crypto import mask_phone
-from .forms import AssessmentForm, DocumentForm, FlagForm, GridForm, ReasonForm, SiteForm, UnitForm
-from .models import Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
+from .forms import (
+    AssessmentForm,
+    ConfinedPermitForm,
+    ConfinedSpaceForm,
+    DocumentForm,
+    FlagForm,
+    GridForm,
+    ReasonForm,
+    SiteForm,
+    UnitForm,
+)
+from .models import ConfinedSpace, Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
 from .selectors import filtered_sites, filtered_units
 
 # --- Units --------------------------------------------------------------------------------
@@ -122,6 +132,8 @@ def _unit_context(request, unit: Unit, **forms) -> dict:
         "phones": {f: (getattr(unit, f) if see else mask_phone(getattr(unit, f))) for f in services.PHONE_FIELDS},
         "phones_masked": not see,
         "sites": unit.sites.select_related("site_type", "owner", "street"),
+        "confined_spaces": unit.confined_spaces.all(),
+        "can_manage_confined": access.can_manage_confined(user, unit),
         "assessments": unit.assessments.select_related("assessor"),
         "flags": [(f, f.is_active(today)) for f in unit.flags.select_related("created_by")],
         "documents": documents,
@@ -435,3 +447,111 @@ def site_export(request):
     """The site list as filtered (same query string as /sites/), within the
     viewer's scope; in the request or as a background export job like units."""
     return export_list(request, "sites")
+
+
+# --- 有限空间 -------------------------------------------------------------------------------
+
+
+@login_required
+def confined_list(request):
+    filterset, qs = selectors.filter_confined_spaces(request.user, request.GET)
+    context = {
+        "filter": filterset,
+        "total": qs.count(),
+        "can_create": access.can_register_confined(request.user),
+        **paginate(request, qs.select_related("unit", "site")),
+    }
+    return render(request, "registry/confined_list.html", context)
+
+
+@login_required
+def confined_create(request):
+    if not access.can_register_confined(request.user):
+        raise PermissionDenied("只有单位、其行业主管部门或区安委办可以登记有限空间")
+    units = selectors.units_for_confined(request.user)
+    initial = {}
+    if request.GET.get("unit", "").isdigit():
+        initial["unit"] = units.filter(pk=request.GET["unit"]).first()
+    form = ConfinedSpaceForm(request.POST or None, units=units, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            space = services.confined_space_create(actor=request.user, data=dict(form.cleaned_data))
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, f"有限空间“{space.name}”已登记。")
+            return redirect("registry:confined_detail", pk=space.pk)
+    return render(
+        request, "registry/confined_form.html", {"form": form, "creating": True}, status=422 if form.errors else 200
+    )
+
+
+@login_required
+def confined_edit(request, pk: int):
+    space = get_scoped_or_404(ConfinedSpace, request.user, "change", pk=pk)
+    if not access.can_manage_confined(request.user, space.unit):
+        raise PermissionDenied("只有该单位、其行业主管部门或区安委办可以修改有限空间")
+    units = Unit.objects.filter(pk=space.unit_id)
+    initial = {f: getattr(space, f) for f in services.confined.SPACE_FIELDS}
+    form = ConfinedSpaceForm(request.POST or None, units=units, user=request.user, initial=initial)
+    form.fields["unit"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "unit"}
+        try:
+            services.confined_space_update(
+                actor=request.user, space=space, data=data, reason=request.POST.get("reason", "")[:300]
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "有限空间信息已修改。")
+            return redirect("registry:confined_detail", pk=space.pk)
+    return render(
+        request,
+        "registry/confined_form.html",
+        {"form": form, "space": space, "creating": False},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def confined_detail(request, pk: int):
+    space = get_scoped_or_404(ConfinedSpace, request.user, "view", pk=pk)
+    context = {
+        "space": space,
+        "permits": selectors.confined_space_permits(space),
+        "can_edit": access.can_manage_confined(request.user, space.unit),
+        "unit_visible": selectors.unit_is_visible(request.user, space.unit_id),
+        "events": selectors.recent_events("registry.confinedspace", space.pk),
+    }
+    return render(request, "registry/confined_detail.html", context)
+
+
+@login_required
+def confined_permit_add(request, pk: int):
+    space = get_scoped_or_404(ConfinedSpace, request.user, "change", pk=pk)
+    if not access.can_manage_confined(request.user, space.unit):
+        raise PermissionDenied("只有该单位、其行业主管部门或区安委办可以记录作业审批")
+    form = ConfinedPermitForm(request.POST or None, initial={"work_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confined_permit_record(actor=request.user, space=space, data=dict(form.cleaned_data))
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "作业审批已记录。")
+            return redirect("registry:confined_detail", pk=space.pk)
+    return render(
+        request,
+        "registry/confined_permit_form.html",
+        {"form": form, "space": space},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def confined_export(request):
+    """The 有限空间 list as filtered (same query string as /confined-spaces/), within the
+    viewer's scope; in the request or as a background export job like units."""
+    return export_list(request, "confined_spaces")
