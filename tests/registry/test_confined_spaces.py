@@ -292,3 +292,101 @@ def test_export_is_the_filtered_list_within_scope(users, units, login):
     assert row["主要危险有害因素"] == "缺氧窒息、淹溺" and row["已设置安全警示标识"] == "是"
     assert row["作业审批次数"] == 1
     assert AuditEvent.objects.filter(action="confined.export").exists()
+
+
+# --- API ----------------------------------------------------------------------------------
+
+
+def test_api_create_list_detail_and_permit(users, units, login):
+    client = login(users["enterprise"])
+    body = {
+        "unit_id": units["commerce"].pk,
+        "name": "地下泵房",
+        "code": "YX-09",
+        "space_type": "underground",
+        "hazards": ["anoxia", "poisoning"],
+        "has_warning_sign": True,
+    }
+    created = client.post("/api/v1/confined-spaces", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    assert ConfinedSpace.objects.get(pk=pk).created_by == users["enterprise"]
+    permit = {
+        "work_date": timezone.localdate().isoformat(),
+        "start_time": "09:00",
+        "end_time": "10:30",
+        "content": "检修水泵",
+        "approver_name": "王经理",
+        "guardian_name": "李师傅",
+        "oxygen_pct": "20.9",
+        "lel_pct": "0.0",
+        "h2s_ppm": "0.0",
+        "co_ppm": "1.0",
+        "approved": True,
+    }
+    recorded = client.post(f"/api/v1/confined-spaces/{pk}/permits", permit, content_type="application/json")
+    assert recorded.status_code == 201, recorded.content
+    assert recorded.json()["recorded_by"] == users["enterprise"].username
+    _space(users["admin"], units["construction"], name="江湾储罐")
+    listed = client.get("/api/v1/confined-spaces", {"space_type": "underground"}).json()
+    assert [c["id"] for c in listed["items"]] == [pk]
+    detail = client.get(f"/api/v1/confined-spaces/{pk}").json()
+    assert detail["hazards"] == ["anoxia", "poisoning"] and detail["permits"][0]["content"] == "检修水泵"
+    admin_list = login(users["admin"]).get("/api/v1/confined-spaces").json()
+    assert len(admin_list["items"]) == 2
+
+
+def test_api_bad_input_is_422_and_changes_nothing(users, units, login):
+    client = login(users["enterprise"])
+    space = _space(users["enterprise"], units["commerce"])
+    rows = AuditEvent.objects.count()
+    for bad in (
+        {"unit_id": units["commerce"].pk, "name": "x", "space_type": "cave"},
+        {"unit_id": units["commerce"].pk, "name": "x", "space_type": "underground", "hazards": ["ghosts"]},
+        {"unit_id": units["commerce"].pk, "name": "x" * 101, "space_type": "underground"},
+        {"unit_id": units["commerce"].pk, "name": " ", "space_type": "underground"},
+        {"unit_id": units["commerce"].pk, "name": "x", "space_type": "underground", "extra": 1},
+    ):
+        response = client.post("/api/v1/confined-spaces", bad, content_type="application/json")
+        assert response.status_code == 422, (bad, response.content)
+    good_permit = {
+        "work_date": timezone.localdate().isoformat(),
+        "start_time": "09:00",
+        "end_time": "10:00",
+        "content": "清淤",
+        "approver_name": "王",
+        "guardian_name": "李",
+        "oxygen_pct": "20.9",
+        "lel_pct": "0",
+        "h2s_ppm": "0",
+        "co_ppm": "0",
+    }
+    for change in (
+        {"oxygen_pct": "120"},
+        {"h2s_ppm": "-1"},
+        {"co_ppm": "5000"},
+        {"lel_pct": "5.55"},
+        {"end_time": "08:00"},
+        {"oxygen_pct": "18", "approved": True},
+    ):
+        response = client.post(
+            f"/api/v1/confined-spaces/{space.pk}/permits", {**good_permit, **change}, content_type="application/json"
+        )
+        assert response.status_code == 422, (change, response.content)
+    assert ConfinedSpace.objects.count() == 1 and not ConfinedSpaceWorkPermit.objects.exists()
+    assert (
+        AuditEvent.objects.filter(pk__gt=rows).exclude(action__in=["access.denied", "transition.refused"]).count() == 0
+    )
+
+
+def test_api_out_of_scope_is_404(users, units, login, orgs):
+    theirs = _space(users["admin"], units["construction"], name="江湾储罐")
+    client = login(users["enterprise"])
+    assert client.get(f"/api/v1/confined-spaces/{theirs.pk}").status_code == 404
+    body = {"unit_id": units["construction"].pk, "name": "x", "space_type": "underground"}
+    assert client.post("/api/v1/confined-spaces", body, content_type="application/json").status_code == 404
+    same_dept = make_user("t_swj_officer2", Role.DEPT_OFFICER, orgs["hk-swj"])
+    mine = _space(users["admin"], units["commerce"])
+    assert login(same_dept).get(f"/api/v1/confined-spaces/{mine.pk}").status_code == 200
+    assert login(users["expert"]).get(f"/api/v1/confined-spaces/{mine.pk}").status_code == 404
+    assert not ConfinedSpace.objects.filter(name="x").exists()

@@ -1,9 +1,11 @@
 """API of the registry: units and sites (list with filters and cursor,
-detail, create) and risk assessments (create). Phone numbers are masked for
+detail, create), 有限空间 (list, detail with its 作业审批, create, record a
+permit) and risk assessments (create). Phone numbers are masked for
 callers who may not see them, as on the pages."""
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from django.http import QueryDict
 from ninja import Query, Router, Schema
@@ -19,7 +21,18 @@ from zhiben.org.models import Organization
 from . import access, services
 from .crypto import mask_phone
 from .filters import SiteFilterSet, UnitFilterSet
-from .models import Sector, Site, SiteType, Tag, Unit
+from .forms import ConfinedSpaceFilterSet
+from .models import (
+    ConfinedHazard,
+    ConfinedSpace,
+    ConfinedSpaceStatus,
+    ConfinedSpaceType,
+    Sector,
+    Site,
+    SiteType,
+    Tag,
+    Unit,
+)
 
 router = Router(tags=["单位与场所"])
 
@@ -355,3 +368,157 @@ def assessment_create(request, payload: AssessmentIn):
             "current_level": assessment.subject.risk_level,
         },
     )
+
+
+# --- 有限空间 -------------------------------------------------------------------------------
+
+ConfinedListQuery = filter_query(ConfinedSpaceFilterSet, q=Text(100))
+SpaceType = Literal[tuple(ConfinedSpaceType.values)]
+Hazard = Literal[tuple(ConfinedHazard.values)]
+SpaceStatus = Literal[tuple(ConfinedSpaceStatus.values)]
+
+
+def _reading(high: int, digits: int) -> Any:
+    return Annotated[Decimal, Field(ge=0, le=high, max_digits=digits, decimal_places=1, allow_inf_nan=False)]
+
+
+class ConfinedSpaceOut(Schema):
+    id: int
+    unit_id: int
+    unit_name: str
+    site_id: int | None
+    code: str
+    name: str
+    location: str
+    space_type: str
+    space_type_label: str
+    hazards: list[str]
+    has_warning_sign: bool
+    manager_name: str
+    status: str
+    note: str
+
+
+class ConfinedPermitOut(Schema):
+    id: int
+    space_id: int
+    work_date: dt.date
+    start_time: dt.time
+    end_time: dt.time
+    content: str
+    contractor: str
+    approver_name: str
+    guardian_name: str
+    oxygen_pct: Decimal
+    lel_pct: Decimal
+    h2s_ppm: Decimal
+    co_ppm: Decimal
+    approved: bool
+    note: str
+    recorded_by: str
+
+
+class ConfinedSpaceDetailOut(ConfinedSpaceOut):
+    permits: list[ConfinedPermitOut]
+
+
+class ConfinedSpacePage(Schema):
+    items: list[ConfinedSpaceOut]
+    next_cursor: str | None
+
+
+class ConfinedSpaceIn(StrictSchema):
+    unit_id: Id
+    site_id: Id | None = None
+    code: Text(30) = ""
+    name: Text(100, min_length=1)
+    location: Text(200) = ""
+    space_type: SpaceType
+    hazards: list[Hazard] = Field(default=[], max_length=len(ConfinedHazard.values))
+    has_warning_sign: bool = False
+    manager_name: Text(50) = ""
+    status: SpaceStatus = ConfinedSpaceStatus.IN_USE.value
+    note: Text(300) = ""
+
+
+class ConfinedPermitIn(StrictSchema):
+    work_date: Day()
+    start_time: dt.time
+    end_time: dt.time
+    content: Text(300, min_length=1)
+    contractor: Text(100) = ""
+    approver_name: Text(50, min_length=1)
+    guardian_name: Text(50, min_length=1)
+    oxygen_pct: _reading(100, 4)
+    lel_pct: _reading(100, 4)
+    h2s_ppm: _reading(1000, 5)
+    co_ppm: _reading(2000, 5)
+    approved: bool = False
+    note: Text(300) = ""
+
+
+def confined_summary(c: ConfinedSpace) -> dict:
+    return {
+        "id": c.pk,
+        "unit_id": c.unit_id,
+        "unit_name": c.unit.name,
+        "site_id": c.site_id,
+        "code": c.code,
+        "name": c.name,
+        "location": c.location,
+        "space_type": c.space_type,
+        "space_type_label": c.get_space_type_display(),
+        "hazards": list(c.hazards or []),
+        "has_warning_sign": c.has_warning_sign,
+        "manager_name": c.manager_name,
+        "status": c.status,
+        "note": c.note,
+    }
+
+
+def permit_data(p) -> dict:
+    fields = ("work_date", "start_time", "end_time", "content", "contractor", "approver_name", "guardian_name")
+    data = {f: getattr(p, f) for f in fields}
+    for f in ("oxygen_pct", "lel_pct", "h2s_ppm", "co_ppm", "approved", "note"):
+        data[f] = getattr(p, f)
+    recorder = p.recorded_by
+    return {"id": p.pk, "space_id": p.space_id, **data, "recorded_by": recorder.username if recorder else ""}
+
+
+@router.get("/confined-spaces", response=ConfinedSpacePage, summary="有限空间列表（按单位、类型、状态筛选，游标分页）")
+def confined_list(request, filters: Query[ConfinedListQuery], cursor: Cursor | None = None, limit: Limit = 50):
+    filterset = ConfinedSpaceFilterSet(
+        _filter_params(request), queryset=access.visible_confined_spaces(request.auth), user=request.auth
+    )
+    if not filterset.is_valid():
+        raise _filter_errors(filterset)
+    items, next_cursor = paginate_by_id(filterset.qs.select_related("unit"), cursor=cursor, limit=limit)
+    return {"items": [confined_summary(c) for c in items], "next_cursor": next_cursor}
+
+
+@router.get("/confined-spaces/{pk}", response=ConfinedSpaceDetailOut, summary="有限空间详情（含作业审批记录）")
+def confined_detail(request, pk: Id):
+    space = get_scoped_or_404(ConfinedSpace, request.auth, "view", pk=pk)
+    permits = space.permits.select_related("recorded_by")
+    return {**confined_summary(space), "permits": [permit_data(p) for p in permits]}
+
+
+@router.post("/confined-spaces", response={201: ConfinedSpaceOut}, summary="登记有限空间")
+@idempotent
+def confined_create(request, payload: ConfinedSpaceIn):
+    data = payload.model_dump()
+    unit = get_scoped_or_404(Unit, request.auth, "view", pk=data.pop("unit_id"))
+    site_id = data.pop("site_id")
+    site = get_scoped_or_404(Site, request.auth, "view", pk=site_id) if site_id else None
+    space = services.confined_space_create(actor=request.auth, data={**data, "unit": unit, "site": site})
+    return Status(201, confined_summary(space))
+
+
+@router.post(
+    "/confined-spaces/{pk}/permits", response={201: ConfinedPermitOut}, summary="记录有限空间作业审批（含气体检测）"
+)
+@idempotent
+def confined_permit_create(request, pk: Id, payload: ConfinedPermitIn):
+    space = get_scoped_or_404(ConfinedSpace, request.auth, "view", pk=pk)
+    permit = services.confined_permit_record(actor=request.auth, space=space, data=payload.model_dump())
+    return Status(201, permit_data(permit))
