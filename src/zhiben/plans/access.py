@@ -22,7 +22,8 @@ Rights:
 * return or accept a report: 区安委办管理员, or a 部门领导 of the plan
   owner's subtree;
 * fulfil an obligation instance / record an indicator value: staff of the
-  responsible (lead) organization's subtree.
+  responsible (lead) organization's subtree;
+* set an indicator's computing rule: the same staff, or 区安委办管理员.
 """
 
 from __future__ import annotations
@@ -120,3 +121,7 @@ def can_record_indicator(user, indicator: Indicator) -> bool:
     task = indicator.task
     orgs = task.lead_organizations() or [task.plan.owner]
     return any(can_write_report(user, org) for org in orgs)
+
+
+def can_set_indicator_rule(user, indicator: Indicator) -> bool:
+    return is_admin(user) or can_record_indicator(user, indicator)

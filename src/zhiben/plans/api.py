@@ -20,7 +20,7 @@ from zhiben.org.models import Organization
 
 from . import access, selectors, services
 from .choices import ReportStatus
-from .models import Milestone, Plan, ProgressReport, Task
+from .models import Indicator, Milestone, Plan, ProgressReport, Task
 
 router = Router(tags=["任务清单"])
 
@@ -109,6 +109,38 @@ def _milestone(m: Milestone) -> dict:
     return {"id": m.pk, "due_date": m.due_date, "text": m.text, "met_on": m.met_on, "overdue": m.is_overdue()}
 
 
+def _indicator(i: Indicator) -> dict:
+    """An indicator with its rule's computed result (numerator/denominator
+    as of its target date, or today while that is ahead) and its manual values."""
+    result = i.computed()
+    return {
+        "id": i.pk,
+        "text": i.text,
+        "target_value": float(i.target_value),
+        "target_max": float(i.target_max) if i.target_max is not None else None,
+        "unit": i.unit,
+        "target_date": i.target_date,
+        "state": i.state(),
+        "rule": i.rule or None,
+        "rule_label": i.rule_spec.label if i.rule_spec else None,
+        "computed": (
+            {
+                "as_of": result.as_of,
+                "numerator": result.numerator,
+                "denominator": result.denominator,
+                "value": float(result.value) if result.value is not None else None,
+                "unit": i.rule_spec.unit,
+            }
+            if result is not None
+            else None
+        ),
+        "values": [
+            {"value": float(v.value), "measured_on": v.measured_on, "note": v.note, "manual": True}
+            for v in i.values.all()
+        ],
+    }
+
+
 def _task(task: Task, full: bool = False) -> dict:
     data = {
         "id": task.pk,
@@ -124,21 +156,7 @@ def _task(task: Task, full: bool = False) -> dict:
     }
     if full:
         data["text"] = task.text
-        data["indicators"] = [
-            {
-                "id": i.pk,
-                "text": i.text,
-                "target_value": float(i.target_value),
-                "target_max": float(i.target_max) if i.target_max is not None else None,
-                "unit": i.unit,
-                "target_date": i.target_date,
-                "state": i.state(),
-                "values": [
-                    {"value": float(v.value), "measured_on": v.measured_on, "note": v.note} for v in i.values.all()
-                ],
-            }
-            for i in task.indicators.all()
-        ]
+        data["indicators"] = [_indicator(i) for i in task.indicators.all()]
     return data
 
 

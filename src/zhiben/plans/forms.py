@@ -8,6 +8,7 @@ from zhiben.org.models import Organization
 from zhiben.registry.forms import owner_queryset
 from zhiben.web.toolkit import DateInput, MultipleFileField, OrgChoiceField, StyledForm
 
+from . import indicator_rules
 from .models import Milestone
 from .parsing.decoding import MAX_BYTES
 
@@ -76,6 +77,14 @@ class IndicatorForm(StyledForm, forms.Form):
     measured_on = forms.DateField(label="统计日期", widget=DateInput())
     note = forms.CharField(label="说明", required=False)
     files = MultipleFileField(label="佐证材料")
+
+
+class IndicatorRuleForm(StyledForm, forms.Form):
+    rule = forms.ChoiceField(label="计算规则", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", "不计算（仅手工填报）"), *indicator_rules.rule_choices()]
 
 
 class MappingForm(StyledForm, forms.Form):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from zhiben.core.fields import ChoiceColor, user_fk
 from zhiben.files.models import FileLink
 
+from . import indicator_rules
 from .choices import ImportStatus, IndicatorState, InstanceState, Period, ReportStatus, TaskStatus, UnitRole
 
 
@@ -381,6 +382,13 @@ class Indicator(models.Model):
     target_max = models.DecimalField("目标上限", max_digits=12, decimal_places=2, null=True, blank=True)
     unit = models.CharField("单位", max_length=20, blank=True)
     target_date = models.DateField("目标日期", null=True, blank=True)
+    rule = models.CharField(
+        "计算规则",
+        max_length=40,
+        blank=True,
+        choices=indicator_rules.rule_choices,
+        help_text="按规则从台账记录计算；空为仅手工填报",
+    )
 
     class Meta:
         verbose_name = "指标"
@@ -397,14 +405,39 @@ class Indicator(models.Model):
             value += f"–{self.target_max.normalize():f}"
         return value + self.unit
 
+    @property
+    def rule_spec(self) -> indicator_rules.Rule | None:
+        return indicator_rules.RULES.get(self.rule or "")
+
+    def computed(self, today: dt.date | None = None) -> indicator_rules.RuleResult | None:
+        """The rule's result (None without a rule); cached per as-of date."""
+        if self.rule_spec is None:
+            return None
+        as_of = indicator_rules.as_of_date(self, today)
+        cache = self.__dict__.setdefault("_computed", {})
+        if (self.rule, as_of) not in cache:
+            cache[(self.rule, as_of)] = indicator_rules.compute(self, today)
+        return cache[(self.rule, as_of)]
+
+    def manual_values(self) -> list[IndicatorValue]:
+        """Recorded values that count: measured on or before the target date."""
+        return [v for v in self.values.all() if self.target_date is None or v.measured_on <= self.target_date]
+
     def state(self, today: dt.date | None = None) -> str:
-        """已达标 when a value recorded on or before the target date reaches
-        the target; 未达标 when the date has passed without one; else 待评估."""
+        """A recorded (manual) value wins: 已达标 when one measured on or before
+        the target date reaches the target. Otherwise a rule indicator is
+        judged by its computed value (a count rule such as 动态清零 is met at or
+        below the target). 未达标 when the date has passed without being met;
+        else 待评估."""
         today = today or timezone.localdate()
-        values = list(self.values.all())
-        relevant = [v for v in values if self.target_date is None or v.measured_on <= self.target_date]
+        relevant = self.manual_values()
         if any(v.value >= self.target_value for v in relevant):
             return IndicatorState.MET
+        if not relevant and self.rule_spec is not None:
+            result = self.computed(today)
+            value = result.value if result is not None else None
+            if value is not None and self.rule_spec.met(value, self.target_value):
+                return IndicatorState.MET
         if self.target_date is not None and self.target_date < today:
             return IndicatorState.NOT_MET
         return IndicatorState.PENDING

@@ -21,7 +21,7 @@ from zhiben.notify import services as notify
 from zhiben.org.choices import Role
 from zhiben.org.models import Organization, User
 
-from . import access
+from . import access, indicator_rules
 from .choices import ImportStatus, ReportStatus, UnitRole
 from .importing import compute_diff, match_tasks, resolve_unit, sector_for_title
 from .models import (
@@ -164,7 +164,9 @@ def _sync_indicators(task: Task, targets: list[dict]) -> None:
         }
         found = next((i for i in existing if i.text == fields["text"] and i.pk not in keep), None)
         if found is None:
-            found = Indicator.objects.create(task=task, **fields)
+            # A new indicator whose text clearly names a rule gets it (indicator_rules.suggest_rule).
+            rule = indicator_rules.suggest_rule(fields["text"], value, fields["unit"])
+            found = Indicator.objects.create(task=task, rule=rule, **fields)
         else:
             for k, v in fields.items():
                 setattr(found, k, v)
@@ -681,6 +683,8 @@ def indicator_record(
     *, actor: User, indicator: Indicator, value: Decimal, measured_on: dt.date, note: str = "", files: Sequence = ()
 ) -> IndicatorValue:
     require(access.can_record_indicator(actor, indicator), "只有牵头单位的工作人员可以填报指标")
+    if indicator.rule and not (note or "").strip():
+        raise ValidationFailed("该指标按规则自动计算，手工填报须说明理由", details={"note": "请填写手工填报的理由"})
     if measured_on > timezone.localdate():
         raise ValidationFailed("统计日期不能晚于今天", details={"measured_on": "不能晚于今天"})
     if value is None or value < 0:
@@ -700,3 +704,32 @@ def indicator_record(
         after={"value": value, "measured_on": measured_on, "state": indicator.state(), "files": len(stored)},
     )
     return row
+
+
+@service("indicator.set_rule")
+def indicator_set_rule(*, actor: User, indicator: Indicator, rule: str) -> Indicator:
+    """Set (or clear, with "") the rule that computes the indicator from the ledgers."""
+    indicator = Indicator.objects.select_for_update(of=("self",)).select_related("task__plan").get(pk=indicator.pk)
+    require(access.can_set_indicator_rule(actor, indicator), "只有牵头单位的工作人员或区安委办管理员可以设置计算规则")
+    rule = (rule or "").strip()
+    if rule and rule not in indicator_rules.RULES:
+        raise ValidationFailed("没有这个计算规则", details={"rule": "没有这个计算规则"})
+    if rule == indicator.rule:
+        return indicator
+    before = {"rule": indicator.rule}
+    indicator.rule = rule
+    indicator.save(update_fields=["rule"])
+    result = indicator.computed()
+    audit_record(
+        action="indicator.set_rule",
+        actor=actor,
+        obj=indicator,
+        before=before,
+        after={
+            "rule": rule,
+            "numerator": result.numerator if result else None,
+            "denominator": result.denominator if result else None,
+            "state": indicator.state(),
+        },
+    )
+    return indicator

@@ -22,4 +22,5 @@ urlpatterns = [
     path("plan-calendar/<int:pk>/fulfil/", views.instance_fulfil, name="instance_fulfil"),
     path("plan-calendar/<int:pk>/evidence/<int:evidence_id>/", views.instance_evidence, name="instance_evidence"),
     path("plan-indicators/<int:pk>/record/", views.indicator_record, name="indicator_record"),
+    path("plan-indicators/<int:pk>/rule/", views.indicator_rule, name="indicator_rule"),
 ]

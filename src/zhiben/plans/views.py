@@ -23,7 +23,16 @@ from zhiben.web.toolkit import apply_service_error
 
 from . import access, selectors, services
 from .choices import ImportStatus, ReportStatus, TaskStatus
-from .forms import DueDayForm, FulfilForm, IndicatorForm, MappingForm, ReasonForm, ReportForm, UploadForm
+from .forms import (
+    DueDayForm,
+    FulfilForm,
+    IndicatorForm,
+    IndicatorRuleForm,
+    MappingForm,
+    ReasonForm,
+    ReportForm,
+    UploadForm,
+)
 from .models import InstanceEvidence, PlanImport, ProgressReport, Task
 from .parsing import PlanParseError, parse_plan_bytes
 from .tabular import export_plan
@@ -183,7 +192,19 @@ def _task_context(request, task: Task, report_form=None) -> dict:
             ReportForm(task=task, organizations=orgs, initial={"month": selectors.this_month(today)}) if orgs else None
         ),
         "obligations": task.obligations.filter(is_active=True).select_related("organization"),
-        "indicators": [(i, access.can_record_indicator(request.user, i)) for i in indicators],
+        "indicators": [
+            {
+                "indicator": i,
+                "computed": i.computed(today),
+                "can_record": access.can_record_indicator(request.user, i),
+                "rule_form": (
+                    IndicatorRuleForm(initial={"rule": i.rule}, prefix=f"i{i.pk}")
+                    if access.can_set_indicator_rule(request.user, i)
+                    else None
+                ),
+            }
+            for i in indicators
+        ],
         "indicator_form": IndicatorForm(initial={"measured_on": today}),
     }
 
@@ -404,6 +425,25 @@ def indicator_record(request, pk: int):
             messages.error(request, exc.message)
         else:
             messages.success(request, "指标数值已记录。")
+    return redirect("plans:task_detail", pk=indicator.task_id)
+
+
+@login_required
+@require_POST
+def indicator_rule(request, pk: int):
+    indicator = get_from_or_404(
+        access.visible_indicators(request.user).select_related("task__plan"), request.user, pk=pk
+    )
+    form = IndicatorRuleForm(request.POST, prefix=f"i{indicator.pk}")
+    if not form.is_valid():
+        messages.error(request, "没有这个计算规则")
+    else:
+        try:
+            services.indicator_set_rule(actor=request.user, indicator=indicator, rule=form.cleaned_data["rule"])
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "计算规则已设置。")
     return redirect("plans:task_detail", pk=indicator.task_id)
 
 

@@ -1,0 +1,405 @@
+"""Indicators computed by declared rules over the hazard ledger and the site
+register (plans/indicator_rules.py): each rule against hand-made records, a
+Hypothesis state machine that creates/closes/voids/reopens hazards at random
+and compares every rule with an independent recount, the page, the API, the
+rule-setting service and the manual value that must carry a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from zhiben.audit.models import AuditEvent
+from zhiben.core.errors import PermissionDeniedError, ValidationFailed
+from zhiben.hazards.choices import STOCK_CUTOFF, HazardStatus
+from zhiben.hazards.models import Hazard, HazardCategory
+from zhiben.plans import indicator_rules, services
+from zhiben.plans.choices import IndicatorState
+from zhiben.plans.models import Indicator, Plan, Task, TaskUnit
+from zhiben.registry.models import Sector, Site, SiteType
+from zhiben.registry.reference import load_files as registry_load_files
+
+pytestmark = pytest.mark.django_db
+
+OPEN = ["pending", "rectifying", "awaiting", "transferring"]
+_codes = itertools.count(1)
+
+
+def at(day: dt.date, hour: int = 12, minute: int = 0) -> dt.datetime:
+    """An aware moment of ``day`` in Asia/Shanghai."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+@pytest.fixture
+def world(sectors, orgs, users):
+    commerce = Sector.objects.get(code="commerce")
+    other = Sector.objects.exclude(pk=commerce.pk).order_by("code").first()
+    plan = Plan.objects.create(
+        title="商务领域安全生产治本攻坚三年行动方案（测试）",
+        sector=commerce,
+        owner=orgs["hk-swj"],
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+        source_sha256="0" * 64,
+    )
+    task = Task.objects.create(plan=plan, title="隐患排查整治")
+    TaskUnit.objects.create(task=task, role="lead", name="区商务委", organization=orgs["hk-swj"])
+    return {
+        "commerce": commerce,
+        "other": other,
+        "plan": plan,
+        "task": task,
+        "category": HazardCategory.objects.filter(is_active=True).first(),
+        "verifier": users["officer"],
+        "owner": orgs["hk-swj"],
+    }
+
+
+def indicator(world, rule: str, target: str = "100", date: dt.date | None = dt.date(2024, 12, 31), unit="%"):
+    return Indicator.objects.create(
+        task=world["task"], text=f"指标 {rule}", target_value=Decimal(target), unit=unit, target_date=date, rule=rule
+    )
+
+
+def make_hazard(world, *, sector=None, level="general", found_on, status="pending", closed_at=None) -> Hazard:
+    confirmed = status in ("rectifying", "awaiting", "closed")
+    return Hazard.objects.create(
+        code=f"T{next(_codes):09d}",
+        sector=sector or world["commerce"],
+        category=world["category"],
+        level=level,
+        source="supervision",
+        found_on=found_on,
+        is_stock=found_on <= STOCK_CUTOFF,
+        title="测试隐患",
+        description="测试",
+        unit_name="测试单位",
+        owner=world["owner"],
+        status=status,
+        deadline=found_on if confirmed else None,
+        closed_at=closed_at,
+        verified_by=world["verifier"] if status == "closed" else None,
+    )
+
+
+def compute(ind: Indicator, today: dt.date | None = None):
+    return indicator_rules.compute(Indicator.objects.get(pk=ind.pk), today)
+
+
+# --- each rule against hand-made records -------------------------------------------------------------
+
+
+def test_rectification_rate_counts_campaign_hazards_of_the_sector(world):
+    ind = indicator(world, "hazard_rectification_rate")
+    day = dt.date(2024, 6, 1)
+    make_hazard(world, found_on=day, status="closed", closed_at=at(dt.date(2024, 7, 1)))
+    # closed at 23:30 Shanghai on the target date (15:30 UTC): closed in time
+    make_hazard(world, found_on=day, status="closed", closed_at=at(dt.date(2024, 12, 31), 23, 30))
+    # closed at 00:30 Shanghai the day after (still 2024-12-31 in UTC): not in time
+    make_hazard(world, found_on=day, status="closed", closed_at=at(dt.date(2025, 1, 1), 0, 30))
+    make_hazard(world, found_on=day, status="rectifying")
+    make_hazard(world, found_on=day, status="void")  # voided: not counted
+    make_hazard(world, found_on=dt.date(2023, 12, 31), status="rectifying")  # before the campaign
+    make_hazard(world, found_on=dt.date(2025, 1, 1))  # after the target date
+    make_hazard(world, sector=world["other"], found_on=day)  # another sector
+    result = compute(ind, today=dt.date(2026, 1, 1))
+    assert (result.numerator, result.denominator) == (2, 4)
+    assert result.value == Decimal("50.00")
+    assert result.as_of == dt.date(2024, 12, 31)
+    assert result.fraction == "2/4"
+    assert set(result.queryset.values_list("found_on", flat=True)) == {day}
+    denominator = parse_qs(urlsplit(result.links[0][1]).query)
+    assert denominator["sector"] == [str(world["commerce"].pk)]
+    assert denominator["stock"] == ["increment"]
+    assert denominator["found_to"] == ["2024-12-31"]
+    assert "void" not in denominator["status"]
+    numerator = parse_qs(urlsplit(result.links[1][1]).query)
+    assert numerator["status"] == ["closed"] and numerator["closed_to"] == ["2024-12-31"]
+    assert Indicator.objects.get(pk=ind.pk).state(dt.date(2026, 1, 1)) == IndicatorState.NOT_MET
+
+
+def test_rate_over_no_records_is_pending_and_full_rate_is_met(world):
+    ind = indicator(world, "hazard_rectification_rate", date=dt.date(2024, 12, 31))
+    assert compute(ind, dt.date(2024, 6, 1)).value is None
+    assert Indicator.objects.get(pk=ind.pk).state(dt.date(2024, 6, 1)) == IndicatorState.PENDING
+    make_hazard(world, found_on=dt.date(2024, 3, 1), status="closed", closed_at=at(dt.date(2024, 4, 1)))
+    assert Indicator.objects.get(pk=ind.pk).state(dt.date(2024, 6, 1)) == IndicatorState.MET
+
+
+def test_major_open_is_a_count_met_at_zero(world):
+    ind = indicator(world, "major_hazard_open", target="0", unit="个", date=dt.date(2024, 12, 31))
+    make_hazard(world, level="major", found_on=dt.date(2024, 3, 1), status="rectifying")
+    # closed only after the target date: open as of it
+    make_hazard(world, level="major", found_on=dt.date(2024, 3, 1), status="closed", closed_at=at(dt.date(2025, 2, 1)))
+    make_hazard(world, level="major", found_on=dt.date(2024, 3, 1), status="closed", closed_at=at(dt.date(2024, 5, 1)))
+    make_hazard(world, level="major", found_on=dt.date(2024, 3, 1), status="void")
+    make_hazard(world, level="general", found_on=dt.date(2024, 3, 1), status="rectifying")
+    make_hazard(world, level="major", found_on=dt.date(2025, 3, 1), status="rectifying")  # found later
+    result = compute(ind, dt.date(2026, 1, 1))
+    assert (result.numerator, result.denominator, result.value) == (2, None, Decimal(2))
+    assert [label for label, _ in result.links] == ["未销号重大隐患", "此后才销号的"]
+    assert parse_qs(urlsplit(result.links[1][1]).query)["closed_from"] == ["2025-01-01"]
+    assert Indicator.objects.get(pk=ind.pk).state(dt.date(2026, 1, 1)) == IndicatorState.NOT_MET
+    Hazard.objects.filter(level="major", status="rectifying", found_on__year=2024).update(status="void")
+    Hazard.objects.filter(closed_at__date=dt.date(2025, 2, 1)).update(closed_at=at(dt.date(2024, 12, 1)))
+    assert compute(ind, dt.date(2026, 1, 1)).numerator == 0
+    assert Indicator.objects.get(pk=ind.pk).state(dt.date(2026, 1, 1)) == IndicatorState.MET
+
+
+def test_major_stock_closed_rate(world):
+    ind = indicator(world, "major_stock_closed_rate", date=dt.date(2024, 12, 31))
+    old = dt.date(2023, 5, 1)
+    make_hazard(world, level="major", found_on=old, status="closed", closed_at=at(dt.date(2024, 2, 1)))
+    make_hazard(world, level="major", found_on=old, status="rectifying")
+    make_hazard(world, level="major", found_on=old, status="void")
+    make_hazard(world, level="general", found_on=old, status="rectifying")
+    make_hazard(world, level="major", found_on=dt.date(2024, 1, 1), status="rectifying")  # not stock
+    result = compute(ind, dt.date(2026, 1, 1))
+    assert (result.numerator, result.denominator, result.value) == (1, 2, Decimal("50.00"))
+    assert parse_qs(urlsplit(result.links[0][1]).query)["stock"] == ["stock"]
+
+
+def test_hazard_rules_need_the_plan_sector(world):
+    ind = indicator(world, "hazard_rectification_rate")
+    Plan.objects.filter(pk=world["plan"].pk).update(sector=None)
+    assert compute(ind) is None
+    assert Indicator.objects.get(pk=ind.pk).state(dt.date(2024, 6, 1)) == IndicatorState.PENDING
+
+
+def test_hospital_fire_standard(world):
+    registry_load_files()
+    medical = SiteType.objects.get(code="medical")
+    other_type = SiteType.objects.exclude(code="medical").first()
+
+    def site(name, active=True, site_type=medical, **attributes):
+        return Site.objects.create(
+            public_code=f"P{next(_codes):09d}", name=name, site_type=site_type, attributes=attributes, is_active=active
+        )
+
+    site("甲医院", category="二级以上医院", fire_standard_year=2023)
+    site("乙医院", category="二级以上医院", fire_standard_year=2024)
+    site("丙医院", category="二级以上医院", fire_standard_year=2025)
+    site("丁医院", category="二级以上医院")
+    site("社区中心", category="社区卫生服务中心", fire_standard_year=2023)
+    site("已注销医院", active=False, category="二级以上医院", fire_standard_year=2023)
+    site("别的类型", site_type=other_type, category="二级以上医院", fire_standard_year=2023)
+    ind = indicator(world, "hospital_fire_standard", date=dt.date(2024, 12, 31))
+    result = compute(ind, dt.date(2026, 1, 1))
+    assert (result.numerator, result.denominator, result.value) == (2, 4, Decimal("50.00"))
+    assert sorted(label for label, _ in result.records) == sorted(
+        ["丁医院（未达标）", "丙医院（未达标）", "乙医院（达标 2024年）", "甲医院（达标 2023年）"]
+    )
+    assert result.links[0][1].endswith("?site_type=medical")
+    assert (
+        compute(indicator(world, "hospital_fire_standard", date=dt.date(2025, 12, 31)), dt.date(2026, 1, 1)).fraction
+        == "3/4"
+    )
+
+
+# --- the property: the computed indicator always equals a recount ------------------------------------------
+
+
+TODAY = dt.date(2025, 9, 1)
+# Days on and around the boundaries (campaign start, target date, "today") are drawn often.
+EDGES = [dt.date(2023, 12, 31), dt.date(2024, 1, 1), dt.date(2024, 12, 31), dt.date(2025, 1, 1), TODAY]
+NEAR = st.sampled_from(EDGES).flatmap(lambda d: st.integers(-1, 1).map(lambda n: d + dt.timedelta(days=n)))
+DAYS = st.one_of(NEAR, st.dates(min_value=dt.date(2023, 6, 1), max_value=dt.date(2026, 6, 30)))
+
+
+def recount(records: dict[int, dict], code: str, sector_id: int, as_of: dt.date) -> tuple[int, int | None]:
+    """The rules restated over the test's own copy of the records."""
+    live = [r for r in records.values() if r["sector"] == sector_id and r["status"] != "void"]
+
+    def closed(r):
+        return r["status"] == "closed" and r["closed_on"] <= as_of
+
+    if code == "hazard_rectification_rate":
+        found = [r for r in live if dt.date(2024, 1, 1) <= r["found_on"] <= as_of]
+        return sum(map(closed, found)), len(found)
+    if code == "major_hazard_open":
+        return sum(1 for r in live if r["level"] == "major" and r["found_on"] <= as_of and not closed(r)), None
+    stock = [r for r in live if r["level"] == "major" and r["found_on"] <= dt.date(2023, 12, 31)]
+    return sum(map(closed, stock)), len(stock)
+
+
+HAZARD_RULES = ["hazard_rectification_rate", "major_hazard_open", "major_stock_closed_rate"]
+
+
+def test_computed_indicators_always_equal_a_recount(world):
+    sectors = [world["commerce"], world["other"]]
+    today = TODAY
+    indicators = [indicator(world, code, date=date) for code in HAZARD_RULES for date in (dt.date(2024, 12, 31), None)]
+
+    class Ledger(RuleBasedStateMachine):
+        hazards = Bundle("hazards")
+
+        @initialize()
+        def start(self):
+            self.savepoint = transaction.savepoint()
+            self.records: dict[int, dict] = {}
+
+        def teardown(self):
+            transaction.savepoint_rollback(self.savepoint)
+
+        @rule(target=hazards, sector=st.sampled_from([0, 1]), major=st.booleans(), found_on=DAYS)
+        def create(self, sector, major, found_on):
+            level = "major" if major else "general"
+            hazard = make_hazard(world, sector=sectors[sector], level=level, found_on=found_on)
+            self.records[hazard.pk] = {
+                "sector": sectors[sector].pk,
+                "level": level,
+                "found_on": found_on,
+                "status": "pending",
+                "closed_on": None,
+            }
+            return hazard.pk
+
+        @rule(pk=hazards, day=DAYS, hour=st.sampled_from([0, 12, 23]))
+        def close(self, pk, day, hour):
+            record = self.records[pk]
+            if record["status"] not in OPEN:
+                return
+            closed_on = max(day, record["found_on"])
+            Hazard.objects.filter(pk=pk).update(
+                status=HazardStatus.CLOSED,
+                deadline=record["found_on"],
+                closed_at=at(closed_on, hour, 30),
+                verified_by=world["verifier"],
+            )
+            record.update(status="closed", closed_on=closed_on)
+
+        @rule(pk=hazards, status=st.sampled_from(["rectifying", "void"]))
+        def change(self, pk, status):
+            """Confirm, void, or reopen a closed one (返潮: the close is undone)."""
+            record = self.records[pk]
+            if record["status"] == "void":
+                return
+            Hazard.objects.filter(pk=pk).update(
+                status=status, deadline=record["found_on"], closed_at=None, verified_by=None
+            )
+            record.update(status=status, closed_on=None)
+
+        @invariant()
+        def equals_recount(self):
+            for ind in indicators:
+                fresh = Indicator.objects.select_related("task__plan").get(pk=ind.pk)
+                result = indicator_rules.compute(fresh, today)
+                expected = recount(self.records, ind.rule, world["commerce"].pk, result.as_of)
+                assert (result.numerator, result.denominator) == expected
+                assert result.queryset.count() == (expected[1] if expected[1] is not None else expected[0])
+                if expected[1]:
+                    value = Decimal(expected[0]) * 100 / Decimal(expected[1])
+                    assert abs(result.value - value) <= Decimal("0.005")
+
+    run_state_machine_as_test(
+        Ledger,
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
+
+
+# --- setting a rule, manual values, page, API, import suggestion --------------------------------------------
+
+
+def test_set_rule_is_audited_and_limited(world, users):
+    ind = Indicator.objects.create(task=world["task"], text="整改率100%", target_value=Decimal(100), unit="%")
+    with pytest.raises(PermissionDeniedError):
+        services.indicator_set_rule(actor=users["readonly"], indicator=ind, rule="hazard_rectification_rate")
+    with pytest.raises(ValidationFailed, match="没有这个计算规则"):
+        services.indicator_set_rule(actor=users["officer"], indicator=ind, rule="nonsense")
+    services.indicator_set_rule(actor=users["officer"], indicator=ind, rule="hazard_rectification_rate")
+    assert Indicator.objects.get(pk=ind.pk).rule == "hazard_rectification_rate"
+    event = AuditEvent.objects.filter(action="indicator.set_rule").latest("id")
+    assert event.before["rule"] == "" and event.after["rule"] == "hazard_rectification_rate"
+    assert event.after["denominator"] == 0
+    services.indicator_set_rule(actor=users["admin"], indicator=ind, rule="")
+    assert Indicator.objects.get(pk=ind.pk).rule == ""
+
+
+def test_manual_value_needs_a_reason_and_wins(world, users, frozen):
+    frozen(dt.datetime(2025, 3, 1, 10))
+    ind = indicator(world, "hazard_rectification_rate", date=dt.date(2024, 12, 31))
+    make_hazard(world, found_on=dt.date(2024, 3, 1), status="rectifying")
+    assert Indicator.objects.get(pk=ind.pk).state() == IndicatorState.NOT_MET
+    with pytest.raises(ValidationFailed, match="须说明理由"):
+        services.indicator_record(
+            actor=users["officer"], indicator=ind, value=Decimal(100), measured_on=dt.date(2024, 12, 30)
+        )
+    services.indicator_record(
+        actor=users["officer"],
+        indicator=ind,
+        value=Decimal(100),
+        measured_on=dt.date(2024, 12, 30),
+        note="市级平台数据，本系统尚未录入",
+    )
+    assert Indicator.objects.get(pk=ind.pk).state() == IndicatorState.MET
+
+
+def test_page_shows_fraction_links_and_manual_label(world, users, login, frozen):
+    frozen(dt.datetime(2025, 3, 1, 10))
+    ind = indicator(world, "hazard_rectification_rate", date=dt.date(2024, 12, 31))
+    make_hazard(world, found_on=dt.date(2024, 3, 1), status="closed", closed_at=at(dt.date(2024, 4, 1)))
+    make_hazard(world, found_on=dt.date(2024, 3, 1), status="rectifying")
+    services.indicator_record(
+        actor=users["officer"], indicator=ind, value=Decimal(40), measured_on=dt.date(2024, 12, 1), note="核对后填报"
+    )
+    page = login(users["officer"]).get(f"/plan-tasks/{world['task'].pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "按规则计算：隐患整改率" in html
+    assert "分子/分母 1/2" in html and "50" in html
+    assert "/hazards/?sector=" in html
+    assert "手工填报</span> 2024-12-01" in html
+    assert 'data-testid="indicator-rule-form"' in html
+    # a readonly member of another department does not see the plan
+    assert login(users["readonly"]).get(f"/plan-tasks/{world['task'].pk}/").status_code == 404
+    other = login(users["readonly"]).post(f"/plan-indicators/{ind.pk}/rule/", {f"i{ind.pk}-rule": ""})
+    assert other.status_code == 404
+    assert Indicator.objects.get(pk=ind.pk).rule == "hazard_rectification_rate"
+
+
+def test_rule_form_sets_the_rule(world, users, login):
+    ind = Indicator.objects.create(task=world["task"], text="清零", target_value=Decimal(0), unit="个")
+    client = login(users["officer"])
+    client.post(f"/plan-indicators/{ind.pk}/rule/", {f"i{ind.pk}-rule": "major_hazard_open"})
+    assert Indicator.objects.get(pk=ind.pk).rule == "major_hazard_open"
+
+
+def test_api_indicator_output(world, users, login):
+    ind = indicator(world, "major_stock_closed_rate", date=dt.date(2024, 12, 31))
+    make_hazard(world, level="major", found_on=dt.date(2023, 5, 1), status="closed", closed_at=at(dt.date(2024, 2, 1)))
+    make_hazard(world, level="major", found_on=dt.date(2023, 5, 1), status="rectifying")
+    data = login(users["officer"]).get(f"/api/v1/plan-tasks/{world['task'].pk}").json()
+    out = next(i for i in data["indicators"] if i["id"] == ind.pk)
+    assert out["rule"] == "major_stock_closed_rate"
+    assert out["rule_label"] == "存量重大隐患销号率"
+    assert out["computed"]["numerator"] == 1 and out["computed"]["denominator"] == 2
+    assert out["computed"]["value"] == 50.0
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "expected"),
+    [
+        ("2024年底前隐患整改率达到100%", "100", "%", "hazard_rectification_rate"),
+        ("隐患整改率达到90%", "90", "%", ""),
+        ("重大事故隐患动态清零", "0", "个", "major_hazard_open"),
+        ("存量重大隐患2024年底前全部整改销号", "100", "%", "major_stock_closed_rate"),
+        ("二级以上医院2024年底前消防安全标准化达标", "100", "%", "hospital_fire_standard"),
+        ("培树2-3家示范单位", "2", "家", ""),
+    ],
+)
+def test_suggest_rule(text, value, unit, expected):
+    assert indicator_rules.suggest_rule(text, Decimal(value), unit) == expected
