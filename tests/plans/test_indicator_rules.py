@@ -403,3 +403,18 @@ def test_api_indicator_output(world, users, login):
 )
 def test_suggest_rule(text, value, unit, expected):
     assert indicator_rules.suggest_rule(text, Decimal(value), unit) == expected
+
+
+def test_import_sets_a_clearly_named_rule_and_a_revision_keeps_a_chosen_one(world, users):
+    task = world["task"]
+    targets = [
+        {"text": "2024年底前隐患整改率达到100%", "value": 100, "unit": "%", "date": "2024-12-31"},
+        {"text": "培树2-3家示范单位", "value": 2, "value_max": 3, "unit": "家", "date": "2024-12-31"},
+    ]
+    services._sync_indicators(task, targets)
+    rules = dict(task.indicators.values_list("text", "rule"))
+    assert rules == {"2024年底前隐患整改率达到100%": "hazard_rectification_rate", "培树2-3家示范单位": ""}
+    chosen = task.indicators.get(text="培树2-3家示范单位")
+    services.indicator_set_rule(actor=users["officer"], indicator=chosen, rule="hospital_fire_standard")
+    services._sync_indicators(task, targets)
+    assert task.indicators.get(pk=chosen.pk).rule == "hospital_fire_standard"
