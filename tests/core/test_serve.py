@@ -200,3 +200,25 @@ def test_dev_starts_a_task_worker_beside_the_development_server_and_stops_it(tmp
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_a_worker_before_setup_waits_for_the_database_instead_of_crashing(tmp_path):
+    """`zhiben serve` before `zhiben setup`: the task worker says what to do and waits (no restart loop)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ZHIBEN_DEBUG"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="zhiben.config.settings.local", ZHIBEN_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "zhiben", "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        line = worker.stdout.readline()
+        assert "请先运行 zhiben setup" in line, (line, worker.stderr.read() if worker.poll() is not None else "")
+        time.sleep(1)
+        assert worker.poll() is None  # still waiting, not crashed
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=15) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()

@@ -108,7 +108,7 @@ def _free_port() -> int:
 
 def _get(url: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=30) as response:  # the first waits for a worker to boot
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -119,7 +119,14 @@ def test_make_run_serves_static_files_and_chinese_errors_with_debug_off(tmp_path
     still load with DEBUG off, a missing page is the Chinese 404."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"ZHIBEN_DEBUG", "DATABASE_URL"}}
-    env.update(DJANGO_SETTINGS_MODULE="zhiben.config.settings.local", ZHIBEN_VAR_DIR=str(tmp_path))
+    env.update(
+        DJANGO_SETTINGS_MODULE="zhiben.config.settings.local",
+        ZHIBEN_VAR_DIR=str(tmp_path),
+        # Only the web server: this is about static files and error pages (tests/core/test_serve.py
+        # covers the workers and the scheduler); fewer processes booting on a busy CI box.
+        ZHIBEN_TASK_WORKERS="0",
+        ZHIBEN_SCHEDULER="0",
+    )
     zhiben_cli = Path(sys.executable).with_name("zhiben")
     command = [str(zhiben_cli)] if zhiben_cli.exists() else [sys.executable, "-m", "zhiben"]
     server = subprocess.Popen(

@@ -12,11 +12,12 @@ end it after the task in progress (a second signal: at once).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import connection, connections
 
 from zhiben.core import background
 
@@ -58,6 +59,8 @@ class Command(BaseCommand):
         names = _queues(queues)
         if not 0.05 <= interval <= 60:
             raise CommandError("--interval 应在 0.05–60 秒之间")
+        if background.uses_database_queue() and not self._wait_for_queue_table(batch):
+            return
         counts = background.recover_all()
         if any(counts.values()):
             labels = {"tasks": "中止的任务", "pruned": "清理的过期任务记录"}
@@ -77,6 +80,33 @@ class Command(BaseCommand):
                 raise
         finally:
             recovery.stop.set()
+
+    def _wait_for_queue_table(self, batch: bool) -> bool:
+        """Before `zhiben setup` has migrated the database there is no queue table: wait for it
+        (checking every 5 s; SIGINT/SIGTERM end the wait) instead of failing and being restarted
+        over and over. With --batch: nothing to do."""
+        from django_tasks_db.models import DBTaskResult
+
+        table = DBTaskResult._meta.db_table
+        said = False
+        stop = threading.Event()
+        if not batch:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+        while not stop.is_set():
+            try:
+                if table in connection.introspection.table_names():
+                    return True
+            except Exception:  # the database itself is away: wait too
+                logger.warning("task queue: database not reachable", exc_info=True)
+            if batch:
+                return False
+            if not said:
+                self.stdout.write("任务队列表尚不存在（数据库未初始化），请先运行 zhiben setup；每 5 秒检查一次")
+                said = True
+            stop.wait(5)
+            connections.close_all()
+        return False
 
     def _rq(self, names: list[str], batch: bool) -> None:
         queues = list(background.QUEUES) if "*" in names else names
