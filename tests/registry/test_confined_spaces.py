@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -271,8 +272,6 @@ def test_forms_create_edit_and_record_a_permit(users, units, login):
 
 
 def test_export_is_the_filtered_list_within_scope(users, units, login):
-    import io
-
     from openpyxl import load_workbook
 
     space = _space(users["enterprise"], units["commerce"], hazards=["anoxia", "drowning"], has_warning_sign=True)
@@ -390,3 +389,94 @@ def test_api_out_of_scope_is_404(users, units, login, orgs):
     assert login(same_dept).get(f"/api/v1/confined-spaces/{mine.pk}").status_code == 200
     assert login(users["expert"]).get(f"/api/v1/confined-spaces/{mine.pk}").status_code == 404
     assert not ConfinedSpace.objects.filter(name="x").exists()
+
+
+# --- Import -------------------------------------------------------------------------------
+
+
+def _workbook(rows: list[dict]) -> bytes:
+    from openpyxl import Workbook
+
+    from zhiben.registry.tabular.confined import CONFINED_HEADERS, CONFINED_SHEET
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = CONFINED_SHEET
+    sheet.append(["所属单位", *CONFINED_HEADERS])
+    for row in rows:
+        sheet.append([row.get("所属单位", ""), *(row.get(h, "") for h in CONFINED_HEADERS)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _import(actor, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhiben.imports.services import start_import
+
+    upload = SimpleUploadedFile(
+        "有限空间.xlsx", content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return start_import(actor=actor, kind="confined_spaces", upload=upload)
+
+
+@pytest.fixture
+def sync_imports(settings, tmp_path):
+    settings.ZHIBEN_IMPORT_SYNC = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_import_creates_the_rows_with_one_audit_row(users, units, sync_imports):
+    row = {
+        "统一社会信用代码": units["commerce"].uscc,
+        "名称": "污水井",
+        "类型": "地下有限空间",
+        "主要危险有害因素": "中毒、缺氧窒息",
+        "已设置安全警示标识": "是",
+        "状态": "在用",
+    }
+    job = _import(users["enterprise"], _workbook([row, {**row, "名称": "储罐", "类型": "aboveground", "状态": ""}]))
+    assert job.status == "done", job.errors
+    spaces = {s.name: s for s in ConfinedSpace.objects.all()}
+    assert set(spaces) == {"污水井", "储罐"}
+    assert spaces["污水井"].hazards == ["anoxia", "poisoning"] and spaces["污水井"].has_warning_sign
+    assert spaces["储罐"].space_type == "aboveground" and spaces["储罐"].status == "in_use"
+    event = AuditEvent.objects.get(action="confined.import")
+    assert event.after["created"] == 2
+
+
+def test_import_refuses_the_whole_file_for_one_bad_row(users, units, sync_imports):
+    good = {"统一社会信用代码": units["commerce"].uscc, "名称": "污水井", "类型": "地下有限空间"}
+    job = _import(
+        users["enterprise"],
+        _workbook(
+            [
+                good,
+                {**good, "类型": "山洞"},
+                {**good, "统一社会信用代码": units["construction"].uscc},
+                {**good, "主要危险有害因素": "鬼怪"},
+                {**good, "名称": "x" * 101},
+            ]
+        ),
+    )
+    assert job.status == "failed"
+    assert {(e["row"], e["column"]) for e in job.errors} == {
+        (3, "类型"),
+        (4, "统一社会信用代码"),
+        (5, "主要危险有害因素"),
+        (6, "名称"),
+    }
+    assert not ConfinedSpace.objects.exists()
+
+
+def test_an_export_imports_again(users, units, login, sync_imports):
+    _space(users["enterprise"], units["commerce"], hazards=["drowning"], has_warning_sign=True, location="东门")
+    response = login(users["enterprise"]).get("/confined-spaces/export/")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    job = _import(users["enterprise"], content)
+    assert job.status == "done", job.errors
+    copies = list(ConfinedSpace.objects.order_by("pk").values_list("name", "location", "hazards", "has_warning_sign"))
+    assert copies[0] == copies[1] == ("1号污水井", "东门", ["drowning"], True)
+    assert login(users["enterprise"]).get("/confined-spaces/import/template/").status_code == 200
+    assert login(users["street"]).get("/confined-spaces/import/").status_code == 403

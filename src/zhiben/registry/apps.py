@@ -39,6 +39,7 @@ class RegistryConfig(AppConfig):
         # Excel import (zhiben.imports): dotted paths, imported on first use.
         register_importer("units", "zhiben.registry.tabular.UnitImporter")
         register_importer("sites", "zhiben.registry.tabular.SiteImporter")
+        register_importer("confined_spaces", "zhiben.registry.tabular.confined.ConfinedSpaceImporter")
         register_exporter("units", "zhiben.registry.tabular.export.UnitExporter")
         register_exporter("sites", "zhiben.registry.tabular.export.SiteExporter")
         register_exporter("confined_spaces", "zhiben.registry.tabular.confined.ConfinedSpaceExporter")

@@ -9,6 +9,7 @@ app_name = "registry"
 # The generic import pages of zhiben.imports, for this app's importers (tabular/).
 UNITS = {"kind": "units"}
 SITES = {"kind": "sites"}
+CONFINED = {"kind": "confined_spaces"}
 
 urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
@@ -34,6 +35,8 @@ urlpatterns = [
     path("confined-spaces/", views.confined_list, name="confined_list"),
     path("confined-spaces/new/", views.confined_create, name="confined_create"),
     path("confined-spaces/export/", views.confined_export, name="confined_export"),
+    path("confined-spaces/import/template/", imports_views.template_download, CONFINED, name="confined_template"),
+    path("confined-spaces/import/", imports_views.import_upload, CONFINED, name="confined_import"),
     path("confined-spaces/<int:pk>/", views.confined_detail, name="confined_detail"),
     path("confined-spaces/<int:pk>/edit/", views.confined_edit, name="confined_edit"),
     path("confined-spaces/<int:pk>/permits/new/", views.confined_permit_add, name="confined_permit_add"),

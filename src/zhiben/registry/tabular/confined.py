@@ -1,6 +1,15 @@
-"""The 有限空间 list export (as filtered and scoped by the caller) through the one
-streaming writer of :mod:`zhiben.core.tabular`: one row per space with its
-latest 作业审批, constant memory and a fixed number of queries."""
+"""有限空间 ⇄ Excel on :mod:`zhiben.core.tabular`: the list export (as filtered and
+scoped by the caller; one row per space with its number of 作业审批 and the latest
+work date, constant memory, a fixed number of queries) and the importer of kind
+"confined_spaces" (the export's columns, so that an export can be corrected and
+imported again: unknown columns are ignored).
+
+The importer checks every row with the service's own rules (``services.clean_space``)
+and the right of ``access.confined_units`` (the unit, by 统一社会信用代码, must be one
+the user may register spaces for), then writes the rows in bulk and ONE audit row
+``confined.import`` ``{"job", "created", "first_id", "last_id"}``, like the unit and
+site importers. A file holds at most ``MAX_ROWS`` rows (they are kept in memory).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +17,31 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from django.db.models import Count, Max
+from django.urls import NoReverseMatch, reverse
 
-from zhiben.core.tabular import DATE, Column, labels, write_sheet
-from zhiben.imports.registry import Exporter, ExportProgress, with_progress
+from zhiben.audit.services import audit_record
+from zhiben.core.tabular import (
+    CHOICE,
+    DATE,
+    CellError,
+    Column,
+    ImportFileError,
+    Problems,
+    RowError,
+    SheetRows,
+    build_template,
+    header_of,
+    headers,
+    labels,
+    parse_text,
+    write_sheet,
+)
+from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
+from zhiben.org.models import User
 
-from ..models import ConfinedHazard, ConfinedSpaceStatus, ConfinedSpaceType
+from ..access import can_register_confined, confined_units
+from ..models import ConfinedHazard, ConfinedSpace, ConfinedSpaceStatus, ConfinedSpaceType
+from ..services.confined import TEXT_LIMITS, clean_space
 
 CONFINED_SHEET = "有限空间"
 CONFINED_EXPORT_COLUMNS: tuple[Column, ...] = (
@@ -98,3 +127,204 @@ class ConfinedSpaceExporter(Exporter):
     @classmethod
     def write(cls, qs, fh, *, user, progress=None) -> int:
         return export_confined_spaces(qs, fh, progress=progress)
+
+
+# --- Import ------------------------------------------------------------------------------
+
+MAX_ROWS = 20_000
+CHUNK = 2_000
+USCC = "统一社会信用代码"
+CONFINED_COLUMNS: tuple[Column, ...] = (
+    Column(USCC, "unit", 22, True, "所属单位的统一社会信用代码：须为已登记、您有权登记有限空间的单位", as_text=True),
+    Column("编号", "code", 12, False, "不超过 30 字", as_text=True),
+    Column("名称", "name", 24, True, "不超过 100 字", as_text=True),
+    Column("类型", "space_type", 16, True, "从下拉列表中选择", CHOICE, strict=True),
+    Column("位置", "location", 24, False, "不超过 200 字", as_text=True),
+    Column("主要危险有害因素", "hazards", 24, False, "可填多个，用顿号“、”分隔", CHOICE, list_in_help=True),
+    Column("已设置安全警示标识", "has_warning_sign", 10, False, "是/否，留空为否", CHOICE, strict=True),
+    Column("管理责任人", "manager_name", 12, False, "不超过 50 字", as_text=True),
+    Column("状态", "status", 8, False, "在用/停用，留空为在用", CHOICE, strict=True),
+    Column("备注", "note", 24, False, "不超过 300 字", as_text=True),
+)
+CONFINED_HEADERS = headers(CONFINED_COLUMNS)
+CONFINED_HEADER_OF = header_of(CONFINED_COLUMNS)
+CONFINED_REQUIRED = (USCC, "名称", "类型")
+YES_NO = {"是": True, "否": False, "": False}
+
+
+def _by_label(choices) -> dict[str, str]:
+    """Code, full label and short label (before “（”) → code."""
+    found: dict[str, str] = {}
+    for value, label in choices.choices:
+        found[value] = value
+        found[str(label)] = value
+        found[str(label).split("（")[0]] = value
+    return found
+
+
+def confined_template() -> bytes:
+    notes = [
+        f"1. 在“{CONFINED_SHEET}”工作表填写：第 1 行为表头，请勿修改或删除列名；从第 2 行起每行一处有限空间。",
+        "2. 红色列名为必填项；带下拉列表的列请从列表中选择。",
+        "3. 任何一行有误时，整个文件都不会导入；系统会列出所有有误的行（行号即 Excel 行号）、列和原因。",
+        f"4. 单个文件不超过 {MAX_ROWS} 行数据；仅支持 .xlsx 格式。导出的有限空间台账可改正后重新导入（多余的列不读）。",
+        "5. 作业审批记录请在有限空间页面逐次登记。",
+    ]
+    options = {
+        "类型": [str(label).split("（")[0] for label in ConfinedSpaceType.labels],
+        "主要危险有害因素": [str(label) for label in ConfinedHazard.labels],
+        "已设置安全警示标识": ["是", "否"],
+        "状态": [str(label) for label in ConfinedSpaceStatus.labels],
+    }
+    return build_template(
+        [(CONFINED_SHEET, CONFINED_COLUMNS)], title="有限空间批量导入填写说明", notes=notes, options=options
+    )
+
+
+class ConfinedSpaceImporter(Importer):
+    """有限空间批量导入 (kind "confined_spaces")."""
+
+    kind = "confined_spaces"
+    label = "有限空间"
+    title = "批量导入有限空间"
+    sheet = CONFINED_SHEET
+    list_url = "registry:confined_list"
+    list_label = "返回有限空间列表"
+    template_url = "registry:confined_template"
+    template_filename = "有限空间导入模板.xlsx"
+    denied_message = "只有单位、其行业主管部门或区安委办可以批量导入有限空间"
+    page_notes = ("所属单位按统一社会信用代码关联已登记的单位；作业审批请在有限空间页面登记。",)
+
+    types = _by_label(ConfinedSpaceType)
+    hazards = _by_label(ConfinedHazard)
+    statuses = _by_label(ConfinedSpaceStatus)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._clean: list[dict[str, Any]] = []
+
+    @classmethod
+    def can_import(cls, user: User) -> bool:
+        return can_register_confined(user)
+
+    @classmethod
+    def template(cls) -> bytes:
+        return confined_template()
+
+    def result_url(self) -> str:
+        return _safe_reverse("registry:confined_list")
+
+    def result_label(self) -> str:
+        return "查看有限空间列表"
+
+    def upload_url(self) -> str:
+        return _safe_reverse("registry:confined_import")
+
+    def _cells(self, number: int, raw: dict[str, Any], errors: list[RowError]) -> dict[str, Any]:
+        """The row's cells as service data (the unit still as its code)."""
+        data: dict[str, Any] = {}
+
+        def text(header: str, key: str, limit: int, required: bool = False) -> str:
+            try:
+                return parse_text(raw.get(header), header, required=required, max_length=limit)
+            except CellError as exc:
+                errors.append(RowError(number, header, str(exc)))
+                return ""
+
+        data["unit"] = text(USCC, "unit", 18, required=True).upper()
+        for key, (_label, limit) in TEXT_LIMITS.items():
+            if key in CONFINED_HEADER_OF and key != "unit":
+                data[key] = text(CONFINED_HEADER_OF[key], key, limit, required=key == "name")
+        kind = text("类型", "space_type", 60, required=True)
+        data["space_type"] = self.types.get(kind, kind)
+        if kind and kind not in self.types:
+            errors.append(RowError(number, "类型", f"类型“{kind}”不存在"))
+        found = [
+            h.strip() for h in text("主要危险有害因素", "hazards", 200).replace("，", "、").split("、") if h.strip()
+        ]
+        unknown = [h for h in found if h not in self.hazards]
+        if unknown:
+            errors.append(RowError(number, "主要危险有害因素", "不认识：" + "、".join(unknown)))
+        data["hazards"] = [self.hazards[h] for h in found if h in self.hazards]
+        sign = text("已设置安全警示标识", "has_warning_sign", 2)
+        if sign not in YES_NO:
+            errors.append(RowError(number, "已设置安全警示标识", "请填写“是”或“否”"))
+        data["has_warning_sign"] = YES_NO.get(sign, False)
+        status = text("状态", "status", 10) or ConfinedSpaceStatus.IN_USE.label
+        if status not in self.statuses:
+            errors.append(RowError(number, "状态", "请填写“在用”或“停用”"))
+        data["status"] = self.statuses.get(status, ConfinedSpaceStatus.IN_USE)
+        return data
+
+    def _finish(self, pending: list[tuple[int, dict, list[RowError]]], problems: Problems) -> None:
+        codes = {data["unit"] for _, data, _ in pending if data["unit"]}
+        units = {u.uscc: u for u in confined_units(self.actor).filter(uscc__in=codes)}
+        for number, data, cell_errors in pending:
+            code = data["unit"]
+            data["unit"] = units.get(code)
+            if code and data["unit"] is None and not any(e.column == USCC for e in cell_errors):
+                cell_errors.append(RowError(number, USCC, f"单位“{code}”不存在或您无权为其登记有限空间"))
+            clean, errors = clean_space(data)
+            taken = {e.column for e in cell_errors}
+            for key, message in errors.items():
+                header = CONFINED_HEADER_OF.get(key, USCC)
+                if header not in taken:
+                    cell_errors.append(RowError(number, header, message))
+            if cell_errors:
+                problems.add_all(cell_errors)
+            elif not problems.total:
+                self._clean.append(clean)
+
+    def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
+        problems = Problems()
+        count = 0
+        pending: list[tuple[int, dict, list[RowError]]] = []
+        with SheetRows(
+            fh,
+            headers=CONFINED_HEADERS,
+            required_headers=CONFINED_REQUIRED,
+            sheet_name=CONFINED_SHEET,
+            limit=MAX_ROWS,
+            blank_if_unread=True,
+        ) as rows:
+            for number, raw in rows:
+                errors: list[RowError] = []
+                pending.append((number, self._cells(number, raw, errors), errors))
+                count += 1
+                if len(pending) >= CHUNK:
+                    self._finish(pending, problems)
+                    pending = []
+                    progress(count, max(rows.estimate, count))
+            self._finish(pending, problems)
+        if count == 0:
+            raise ImportFileError(f"文件中没有数据：请从第 2 行起填写有限空间（工作表“{CONFINED_SHEET}”）")
+        progress(count, count)
+        if problems.total:
+            self._clean = []
+        return count, problems
+
+    def write(self, fh: IO[bytes]) -> int:
+        created: list[ConfinedSpace] = []
+        for start in range(0, len(self._clean), CHUNK):
+            batch = [ConfinedSpace(created_by=self.actor, **data) for data in self._clean[start : start + CHUNK]]
+            created.extend(ConfinedSpace.objects.bulk_create(batch))
+        if created:
+            audit_record(
+                action="confined.import",
+                actor=self.actor,
+                object_type="registry.confinedspace",
+                after={
+                    "job": self.job.pk,
+                    "created": len(created),
+                    "first_id": created[0].pk,
+                    "last_id": created[-1].pk,
+                },
+            )
+        return len(created)
+
+
+def _safe_reverse(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # the URLs are not mounted (config/urls.py)
+        return ""
