@@ -175,7 +175,7 @@ def test_hazard_rules_need_the_plan_sector(world):
     assert Indicator.objects.get(pk=ind.pk).state(dt.date(2024, 6, 1)) == IndicatorState.PENDING
 
 
-def test_hospital_fire_standard(world):
+def test_hospital_fire_standard(world, users, login):
     registry_load_files()
     medical = SiteType.objects.get(code="medical")
     other_type = SiteType.objects.exclude(code="medical").first()
@@ -199,6 +199,8 @@ def test_hospital_fire_standard(world):
         ["丁医院（未达标）", "丙医院（未达标）", "乙医院（达标 2024年）", "甲医院（达标 2023年）"]
     )
     assert result.links[0][1].endswith("?site_type=medical")
+    html = login(users["officer"]).get(f"/plan-tasks/{world['task'].pk}/").content.decode()
+    assert "分子/分母 2/4" in html and "甲医院（达标 2023年）" in html and "已注销医院" not in html
     assert (
         compute(indicator(world, "hospital_fire_standard", date=dt.date(2025, 12, 31)), dt.date(2026, 1, 1)).fraction
         == "3/4"
