@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
@@ -35,8 +35,14 @@ from zhiben.hazards.choices import OPEN_STATUSES, STOCK_CUTOFF, HazardLevel, Haz
 from zhiben.hazards.models import Hazard
 from zhiben.registry.models import Site
 
-if TYPE_CHECKING:
-    from .models import Indicator
+
+class Indicator(Protocol):
+    """What a rule reads of a ``plans.models.Indicator`` (a protocol: models imports this module)."""
+
+    rule: str
+    target_date: dt.date | None
+    task: Any  # .plan.sector_id
+
 
 AT_LEAST = "at_least"
 AT_MOST = "at_most"
