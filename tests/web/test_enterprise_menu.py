@@ -24,7 +24,16 @@ GOVERNMENT_ENTRIES = {
     "挂牌督办",
     "回头看",
 }
-ENTERPRISE_ENTRIES = {"工作台", "我的消息", "隐患台账", "检查记录", "企业自查", "生产经营单位", "场所与点位"}
+ENTERPRISE_ENTRIES = {
+    "工作台",
+    "我的消息",
+    "隐患台账",
+    "检查记录",
+    "企业自查",
+    "生产经营单位",
+    "场所与点位",
+    "有限空间",
+}
 GOVERNMENT_PAGES = [
     "/plans/",
     "/plan-tasks/",

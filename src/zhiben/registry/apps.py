@@ -48,16 +48,9 @@ class RegistryConfig(AppConfig):
         for item in (
             NavItem("生产经营单位", "registry:unit_list", "building", group=group, match_prefix="/units/"),
             NavItem("场所与点位", "registry:site_list", "geo-alt", group=group, match_prefix="/sites/"),
-            # 企业用户 reach their unit's register from 本单位 (一企一档): the enterprise menu is pinned
-            # by tests/web/test_enterprise_menu.py.
-            NavItem(
-                "有限空间",
-                "registry:confined_list",
-                "door-closed",
-                group=group,
-                visible=is_government,
-                match_prefix="/confined-spaces/",
-            ),
+            # Everyone, 企业用户 included: an enterprise registers its own confined spaces and 作业审批
+            # (the list is scoped like the units).
+            NavItem("有限空间", "registry:confined_list", "door-closed", group=group, match_prefix="/confined-spaces/"),
             NavItem(
                 "网格", "registry:grid_list", "grid-3x3", group=group, visible=is_government, match_prefix="/grids/"
             ),
