@@ -223,7 +223,9 @@ def orgs_of(units):
 
 def test_forms_create_edit_and_record_a_permit(users, units, login):
     client = login(users["enterprise"])
-    assert client.get("/confined-spaces/new/").status_code == 200
+    page = client.get("/confined-spaces/new/")
+    assert page.status_code == 200
+    assert f'<option value="{units["commerce"].pk}" selected>' in page.content.decode()  # its own unit, chosen
     response = client.post(
         "/confined-spaces/new/",
         {

@@ -303,6 +303,9 @@ class ConfinedSpaceForm(RegistryForm, forms.Form):
             units = confined_units(user).order_by("name")
         self.fields["unit"].queryset = units
         self.fields["site"].queryset = Site.objects.restrict(user, "view").filter(unit__in=units).order_by("name")
+        only = list(units[:2])
+        if len(only) == 1 and not self.is_bound and not self.initial.get("unit"):
+            self.initial["unit"] = only[0].pk  # an enterprise user's own unit: nothing to choose
 
 
 class ConfinedPermitForm(RegistryForm, forms.Form):
