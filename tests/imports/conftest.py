@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from zhiben.audit.services import audit_record
-from zhiben.core.tabular import CellError, Problems, RowError, SheetRows, parse_text
+from zhiben.core.tabular import CellError, Column, Problems, RowError, SheetRows, build_template, parse_text
 from zhiben.imports.models import ImportJob
 from zhiben.imports.registry import IMPORTERS, Importer, RowsRefused, Written, register
 
@@ -25,6 +25,12 @@ class DemoImporter(Importer):
     label = "示例"
     progress_seen: list[tuple[int, int, int]] = []  # (done, estimate, processed_rows in the DB)
     threads_seen: set[str] = set()
+
+    @classmethod
+    def template(cls) -> bytes:
+        return build_template(
+            [("示例", [Column("名称", "name", required=True)])], title="示例导入", notes=[], options={}
+        )
 
     @classmethod
     def can_import(cls, user) -> bool:

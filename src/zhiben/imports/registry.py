@@ -117,9 +117,9 @@ class Importer(ABC):
         yield  # pragma: no cover - makes this a generator
 
     @classmethod
+    @abstractmethod
     def template(cls) -> bytes:
         """The import template (.xlsx), built with zhiben.core.tabular.build_template."""
-        raise NotImplementedError
 
     def result_url(self) -> str:
         """Where the imported records can be seen."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import marshal
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -126,7 +127,7 @@ def mapped(
     return out
 
 
-class ChunkedRows:
+class ChunkedRows(ABC):
     """Validates the rows of a sheet ``chunk`` rows at a time (``parse``
     each row, then ``_finish`` the chunk: the checks needing the database,
     one query per chunk) and spools the clean ones while the file is clean."""
@@ -140,11 +141,13 @@ class ChunkedRows:
         self.spool = Spool()
         self.count = 0
 
-    def parse(self, number: int, raw: dict[str, Any], epoch) -> tuple:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def parse(self, number: int, raw: dict[str, Any], epoch) -> tuple:
+        """One data row → the values to write (problems go to ``self.problems``)."""
 
-    def _finish(self, pending: list[tuple]) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _finish(self, pending: list[tuple]) -> None:
+        """Spool a chunk of parsed rows for the write phase."""
 
     def run(self, rows: SheetRows, progress: Callable[[int], None]) -> None:
         pending: list[tuple] = []
