@@ -35,6 +35,8 @@ ORDER: list[set[str]] = [
     {"registry"},
     {"hazards"},
     {"inspections", "plans", "tips"},
+    # The sector registers: they use sites, hazards, checklists and register indicator rules.
+    {"transport", "traffic", "construction", "civildefence"},
     {"api"},
     {"web"},
     # The project's wiring: settings and URLs, the command line, the package itself.

@@ -120,5 +120,14 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
+def register_labels(labels: dict[str, str]) -> None:
+    """Add an app's labels (called from its AppConfig.ready(); apps above audit keep theirs at home).
+    A code already labelled keeps its label unless the new one is the same."""
+    for action, label in labels.items():
+        existing = ACTION_LABELS.setdefault(action, label)
+        if existing != label:
+            raise ValueError(f"audit action {action!r} is labelled twice: {existing!r} / {label!r}")
+
+
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)

@@ -13,9 +13,10 @@ still ahead (or when it has none).
 
 Adding a rule: write a function ``(indicator, as_of) -> RuleResult | None``
 and add one ``Rule(...)`` to ``RULES`` below (optionally with the words that
-suggest it on import, see ``suggest_rule``). ``Indicator.rule`` takes its
-choices from this module, so no migration is needed. The 事故多发点段 rule
-will come here once its register exists.
+suggest it on import, see ``suggest_rule``); an app above plans (a sector
+register such as traffic's 事故多发点段) calls ``register_rule(Rule(...))``
+from its ``AppConfig.ready()`` instead. ``Indicator.rule`` takes its choices
+from this module, so no migration is needed.
 """
 
 from __future__ import annotations
@@ -268,6 +269,13 @@ RULES: dict[str, Rule] = {
         ),
     ]
 }
+
+
+def register_rule(rule: Rule) -> None:
+    """Add a rule declared by an app above plans (from its AppConfig.ready())."""
+    existing = RULES.setdefault(rule.code, rule)
+    if existing is not rule and existing.compute is not rule.compute:
+        raise ValueError(f"indicator rule {rule.code!r} is declared twice")
 
 
 def rule_choices() -> list[tuple[str, str]]:

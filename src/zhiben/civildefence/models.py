@@ -1,0 +1,1 @@
+"""Models of civildefence (人防工程)."""

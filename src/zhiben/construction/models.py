@@ -1,0 +1,1 @@
+"""Models of construction (建设工程)."""

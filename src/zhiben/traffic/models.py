@@ -1,0 +1,1 @@
+"""Models of traffic (道路交通)."""

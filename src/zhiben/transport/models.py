@@ -1,0 +1,1 @@
+"""Models of transport (道路运输)."""
