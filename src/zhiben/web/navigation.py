@@ -63,7 +63,7 @@ def register(item: NavItem, *, before: str | None = None) -> None:
 
 
 # Menu groups in the order officers work through them; unknown groups go last.
-GROUP_ORDER = ["", "隐患治理", "任务清单", "检查", "举报", "单位与场所", "基础", "系统管理"]
+GROUP_ORDER = ["", "隐患治理", "任务清单", "检查", "举报", "单位与场所", "行业台账", "基础", "系统管理"]
 
 
 def _group_rank(group: str) -> int:
