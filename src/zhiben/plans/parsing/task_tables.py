@@ -12,6 +12,7 @@ requirement    工作要求, 具体措施, 工作措施, 工作内容, 主要内
 deadline       完成时间, 完成时限, 时间节点, 时限, 进度安排, 时间安排, 期限, 时间
 lead           牵头单位/部门, 主责单位/部门, 负责单位; 责任单位/部门 when no 牵头 column
 participating  参与/配合/协办/协同/协助/参加单位(部门); 责任单位/部门 next to a 牵头 column
+               (several such columns are all read)
 =============  ======================================================
 
 Rows are grouped into *entries*: a row with a new number starts an entry;
@@ -45,6 +46,7 @@ _COLUMN_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("requirement", re.compile(r"要求|措施|内容|举措")),
     ("title", re.compile(r"任务|项目|事项|名称")),
 ]
+_MANY = {"participating", "responsible"}
 _MAX_HEADER_ROWS = 3
 _SECTION_ROW = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[（(][一二三四五六七八九十]{1,3}[）)])")
 
@@ -60,25 +62,34 @@ class TableEntry:
     participating: list[str] = field(default_factory=list)
 
 
-def _columns(header: tuple[str, ...]) -> dict[str, int]:
-    """Map column roles to indexes for one header row."""
-    columns: dict[str, int] = {}
+def _columns(header: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """Map column roles to column indexes for one header row.
+
+    Every role has one column except "participating", which gathers all of
+    参与/配合/协办… and a 责任单位 next to a 牵头 column (a header may have
+    牵头单位, 责任单位 and 配合单位: the last two both participate).
+    """
+    columns: dict[str, tuple[int, ...]] = {}
     for index, cell in enumerate(header):
         text = re.sub(r"\s", "", cell)
         if not text or len(text) > 12:
             continue
         for role, pattern in _COLUMN_PATTERNS:
-            if pattern.search(text) and role not in columns:
-                columns[role] = index
+            if pattern.search(text) and (role not in columns or role in _MANY):
+                columns[role] = (*columns.get(role, ()), index)
                 break
     if "responsible" in columns:
-        role = "participating" if "lead" in columns else "lead"
-        columns.setdefault(role, columns["responsible"])
-        del columns["responsible"]
+        responsible = columns.pop("responsible")
+        if "lead" in columns:
+            columns["participating"] = tuple(sorted({*columns.get("participating", ()), *responsible}))
+        else:
+            columns["lead"] = responsible[:1]
+            if len(responsible) > 1:
+                columns["participating"] = tuple(sorted({*columns.get("participating", ()), *responsible[1:]}))
     return columns
 
 
-def find_header(rows: tuple[tuple[str, ...], ...]) -> tuple[int, dict[str, int]] | None:
+def find_header(rows: tuple[tuple[str, ...], ...]) -> tuple[int, dict[str, tuple[int, ...]]] | None:
     """(header row index, columns) if this is a task table, else None."""
     for index, row in enumerate(rows[:_MAX_HEADER_ROWS]):
         columns = _columns(row)
@@ -95,8 +106,7 @@ def read_entries(rows: tuple[tuple[str, ...], ...], caption: str = "") -> list[T
     header_index, columns = header
 
     def cell(row: tuple[str, ...], role: str) -> str:
-        index = columns.get(role)
-        return row[index].strip() if index is not None and index < len(row) else ""
+        return "\n".join(row[i].strip() for i in columns.get(role, ()) if i < len(row) and row[i].strip())
 
     entries: list[TableEntry] = []
     section = ""

@@ -22,8 +22,10 @@ _FULLWIDTH_TABLE = {
     # Invisible characters that Word and web copies leave behind.
     **{ord(ch): None for ch in "\ufeff\u200b\u200c\u200d\u2060\u00ad"},
     # Every kind of space becomes a plain space (tabs are kept: they carry
-    # table structure in plain-text exports).
-    **{ord(ch): " " for ch in "\u00a0\u3000\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"},
+    # table structure in plain-text exports); a full-width space is two, as
+    # wide as it looks, so that it separates the cells of a space-aligned table.
+    ord("\u3000"): "  ",
+    **{ord(ch): " " for ch in "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"},
     # Other line/page separators become newlines.
     **{ord(ch): "\n" for ch in "\u2028\u2029\x0b\x0c\x85"},
 }
@@ -35,6 +37,9 @@ _STRAY_SPACE = re.compile(
     rf"(?<=[{_CJK}]) +(?=[{_CJK}0-9])"  # 区公安分局 、区建管委 / 2024年 底
     rf"|(?<=[0-9]) +(?=[{_CJK}])"  # 2024 年底前
 )
+
+
+_SPACE_RUN = re.compile(r" {2,}")
 
 
 def normalize_text(text: str) -> str:
@@ -49,5 +54,5 @@ def normalize_text(text: str) -> str:
 
 def clean_line(line: str) -> str:
     """Tidy one paragraph line: trim it and drop spaces inside Chinese text."""
-    line = line.translate(_FULLWIDTH_TABLE).replace("\t", " ").strip()
+    line = _SPACE_RUN.sub(" ", line.translate(_FULLWIDTH_TABLE).replace("\t", " ").strip())
     return _STRAY_SPACE.sub("", line)
