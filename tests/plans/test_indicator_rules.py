@@ -20,12 +20,14 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 
 from zhiben.audit.models import AuditEvent
 from zhiben.core.errors import PermissionDeniedError, ValidationFailed
+from zhiben.core.testing import make_uscc
 from zhiben.hazards.choices import STOCK_CUTOFF, HazardStatus
 from zhiben.hazards.models import Hazard, HazardCategory
 from zhiben.plans import indicator_rules, services
 from zhiben.plans.choices import IndicatorState
 from zhiben.plans.models import Indicator, Plan, Task, TaskUnit
-from zhiben.registry.models import Sector, Site, SiteType
+from zhiben.registry import services as registry_services
+from zhiben.registry.models import Sector, Site, SiteType, Tag, Unit
 from zhiben.registry.reference import load_files as registry_load_files
 
 pytestmark = pytest.mark.django_db
@@ -207,6 +209,70 @@ def test_hospital_fire_standard(world, users, login):
     )
 
 
+def test_demonstration_units(world, users, orgs, frozen):
+    """示范单位: the sector's units tagged 示范, counted from the year the tag was put on."""
+    registry_load_files()
+    admin = users["admin"]
+    demo = Tag.objects.get(code="demonstration")
+    assert demo.name == "示范单位"
+    key_unit = Tag.objects.get(code="key_unit")
+    own = Tag.objects.create(code="system_demo", name="“用体系管安全”示范单位")  # an office's own 示范 tag
+    seeds = itertools.count(9000)
+
+    def unit(name, *, sector=None, tags=(), day):
+        frozen(at(day))
+        return registry_services.unit_create(
+            actor=admin,
+            name=name,
+            uscc=make_uscc(next(seeds)),
+            street=orgs["hk-oyl"],
+            sector=sector or world["commerce"],
+            tags=list(tags),
+        )
+
+    unit("甲商场", tags=[demo], day=dt.date(2024, 6, 1))
+    unit("乙超市", tags=[own, key_unit], day=dt.date(2023, 3, 1))
+    later = unit("丙市场", day=dt.date(2024, 1, 1))
+    frozen(at(dt.date(2025, 2, 1), 0, 5))  # 00:05 in Shanghai is still 2024 in UTC: the local year counts
+    registry_services.unit_update(actor=admin, unit=later, data={"tags": [demo]})
+    unit("丁公司", tags=[key_unit], day=dt.date(2024, 1, 1))  # no 示范 tag
+    unit("别的行业", sector=world["other"], tags=[demo], day=dt.date(2024, 1, 1))
+    untagged = unit("戊商场", tags=[demo], day=dt.date(2024, 1, 1))
+    registry_services.unit_update(actor=admin, unit=untagged, data={"tags": []})
+    legacy = Unit.objects.create(
+        name="己酒店", uscc=make_uscc(next(seeds)), sector=world["commerce"], owner=orgs["hk-swj"]
+    )
+    legacy.tags.set([demo])  # tagged off the record: no year known, counted
+
+    ind = indicator(world, "demonstration_units", target="2", unit="家", date=dt.date(2024, 12, 31))
+    result = compute(ind, dt.date(2026, 1, 1))
+    assert (result.numerator, result.denominator, result.value) == (3, None, Decimal(3))
+    assert [label for label, _ in result.records] == [
+        "乙超市（2023年认定）",
+        "己酒店（认定时间未记录）",
+        "甲商场（2024年认定）",
+    ]
+    assert all(url.startswith("/units/") for _, url in result.records)
+    assert set(result.queryset.values_list("name", flat=True)) == {"甲商场", "乙超市", "己酒店"}
+    labels = dict(result.links)
+    assert labels["标签“示范单位”的单位"] == f"/units/?sector={world['commerce'].pk}&tag=demonstration"
+    assert "标签““用体系管安全”示范单位”的单位" in labels
+    assert indicator_rules.RULES["demonstration_units"].met(result.value, Decimal(2))
+    later_result = compute(
+        indicator(world, "demonstration_units", target="2", unit="家", date=None), dt.date(2025, 6, 1)
+    )
+    assert later_result.numerator == 4 and "丙市场（2025年认定）" in dict(later_result.records)
+    # Taking the tag off and putting it back: counted from the new year.
+    registry_services.unit_update(actor=admin, unit=Unit.objects.get(name="甲商场"), data={"tags": []})
+    frozen(at(dt.date(2026, 3, 1)))
+    registry_services.unit_update(actor=admin, unit=Unit.objects.get(name="甲商场"), data={"tags": [demo]})
+    assert compute(ind, dt.date(2026, 1, 1)).numerator == 2
+    # No sector on the plan: no value.
+    world["plan"].sector = None
+    world["plan"].save()
+    assert compute(ind, dt.date(2026, 1, 1)) is None
+
+
 # --- the property: the computed indicator always equals a recount ------------------------------------------
 
 
@@ -234,20 +300,65 @@ def recount(records: dict[int, dict], code: str, sector_id: int, as_of: dt.date)
 
 
 HAZARD_RULES = ["hazard_rectification_rate", "major_hazard_open", "major_stock_closed_rate"]
+UNIT_RULES = ["demonstration_units"]
+TAG_SETS = {"none": [], "demo": ["demonstration"], "key": ["key_unit"], "both": ["demonstration", "key_unit"]}
 
 
-def test_computed_indicators_always_equal_a_recount(world):
+def recount_units(units: dict[int, dict], sector_id: int, as_of: dt.date) -> tuple[int, None]:
+    """示范单位 restated: units of the sector holding the tag since a year not after as_of's."""
+    return sum(
+        1 for u in units.values() if u["sector"] == sector_id and u["since"] and u["since"].year <= as_of.year
+    ), None
+
+
+def test_computed_indicators_always_equal_a_recount(world, users, orgs, frozen):
+    registry_load_files()
     sectors = [world["commerce"], world["other"]]
     today = TODAY
-    indicators = [indicator(world, code, date=date) for code in HAZARD_RULES for date in (dt.date(2024, 12, 31), None)]
+    rules = HAZARD_RULES + UNIT_RULES
+    indicators = [indicator(world, code, date=date) for code in rules for date in (dt.date(2024, 12, 31), None)]
+    tags = {t.code: t for t in Tag.objects.filter(code__in=["demonstration", "key_unit"])}
+    seeds = itertools.count(5000)
 
     class Ledger(RuleBasedStateMachine):
         hazards = Bundle("hazards")
+        units = Bundle("units")
 
         @initialize()
         def start(self):
             self.savepoint = transaction.savepoint()
             self.records: dict[int, dict] = {}
+            self.units: dict[int, dict] = {}
+
+        @rule(target=units, sector=st.sampled_from([0, 1]), tagged=st.sampled_from(sorted(TAG_SETS)), day=DAYS)
+        def register(self, sector, tagged, day):
+            """登记单位 through the service on ``day``, with or without the 示范单位 tag."""
+            frozen(at(day, 9))
+            unit = registry_services.unit_create(
+                actor=users["admin"],
+                name=f"单位{next(seeds)}",
+                uscc=make_uscc(next(seeds)),
+                street=orgs["hk-oyl"],
+                sector=sectors[sector],
+                tags=[tags[c] for c in TAG_SETS[tagged]],
+            )
+            held = "demonstration" in TAG_SETS[tagged]
+            self.units[unit.pk] = {"sector": sectors[sector].pk, "since": day if held else None}
+            return unit.pk
+
+        @rule(pk=units, tagged=st.sampled_from(sorted(TAG_SETS)), day=DAYS, hour=st.sampled_from([0, 12, 23]))
+        def retag(self, pk, tagged, day, hour):
+            """Change the unit's tags on ``day`` (a later step may be an earlier day: the trail's order counts)."""
+            frozen(at(day, hour, 30))
+            unit = Unit.objects.get(pk=pk)
+            registry_services.unit_update(
+                actor=users["admin"], unit=unit, data={"tags": [tags[c] for c in TAG_SETS[tagged]]}
+            )
+            record = self.units[pk]
+            if "demonstration" not in TAG_SETS[tagged]:
+                record["since"] = None
+            elif record["since"] is None:
+                record["since"] = day
 
         def teardown(self):
             transaction.savepoint_rollback(self.savepoint)
@@ -295,7 +406,10 @@ def test_computed_indicators_always_equal_a_recount(world):
             for ind in indicators:
                 fresh = Indicator.objects.select_related("task__plan").get(pk=ind.pk)
                 result = indicator_rules.compute(fresh, today)
-                expected = recount(self.records, ind.rule, world["commerce"].pk, result.as_of)
+                if ind.rule in UNIT_RULES:
+                    expected = recount_units(self.units, world["commerce"].pk, result.as_of)
+                else:
+                    expected = recount(self.records, ind.rule, world["commerce"].pk, result.as_of)
                 assert (result.numerator, result.denominator) == expected
                 assert result.queryset.count() == (expected[1] if expected[1] is not None else expected[0])
                 if expected[1]:
@@ -400,11 +514,14 @@ def test_api_indicator_output(world, users, login):
         ("重大事故隐患动态清零", "0", "个", "major_hazard_open"),
         ("存量重大隐患2024年底前全部整改销号", "100", "%", "major_stock_closed_rate"),
         ("二级以上医院2024年底前消防安全标准化达标", "100", "%", "hospital_fire_standard"),
-        ("培树2-3家示范单位", "2", "家", ""),
+        ("培树2-3家示范单位", "2", "家", "demonstration_units"),
+        ("2024年底前，培树2-3家人防工程“用体系管安全”示范单位", "2", "家", "demonstration_units"),
+        ("2025年，在本区培树2-3家生态环境领域典型企业", "2", "家", "demonstration_units"),
+        ("以安全发展示范城市创建为抓手", "", "", ""),
     ],
 )
 def test_suggest_rule(text, value, unit, expected):
-    assert indicator_rules.suggest_rule(text, Decimal(value), unit) == expected
+    assert indicator_rules.suggest_rule(text, Decimal(value) if value else None, unit) == expected
 
 
 def test_import_sets_a_clearly_named_rule_and_a_revision_keeps_a_chosen_one(world, users):
@@ -415,7 +532,10 @@ def test_import_sets_a_clearly_named_rule_and_a_revision_keeps_a_chosen_one(worl
     ]
     services._sync_indicators(task, targets)
     rules = dict(task.indicators.values_list("text", "rule"))
-    assert rules == {"2024年底前隐患整改率达到100%": "hazard_rectification_rate", "培树2-3家示范单位": ""}
+    assert rules == {
+        "2024年底前隐患整改率达到100%": "hazard_rectification_rate",
+        "培树2-3家示范单位": "demonstration_units",
+    }
     chosen = task.indicators.get(text="培树2-3家示范单位")
     services.indicator_set_rule(actor=users["officer"], indicator=chosen, rule="hospital_fire_standard")
     services._sync_indicators(task, targets)

@@ -32,9 +32,10 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from zhiben.audit.models import AuditEvent
 from zhiben.hazards.choices import OPEN_STATUSES, STOCK_CUTOFF, HazardLevel, HazardStatus
 from zhiben.hazards.models import Hazard
-from zhiben.registry.models import Site
+from zhiben.registry.models import Site, Tag, Unit
 
 
 class Indicator(Protocol):
@@ -212,6 +213,69 @@ def hospital_fire_standard(indicator: Indicator, as_of: dt.date) -> RuleResult:
     )
 
 
+DEMONSTRATION_WORD = "示范"
+"""A unit counts as 示范单位 while it carries a tag whose name contains this word (the
+registry's default tag is 示范单位; an office may add e.g. “用体系管安全”示范单位)."""
+UNIT_TAG_ACTIONS = ("unit.create", "unit.update")
+
+
+def _designated_on(unit_ids: list[int], codes: set[str]) -> dict[int, dt.date]:
+    """For each unit, the day (Asia/Shanghai) it last received a 示范 tag, as the audit
+    trail of ``unit.create``/``unit.update`` records it (their snapshots list the unit's tag
+    codes); a unit whose tagging is not on the trail is absent."""
+    designated: dict[int, dt.date] = {}
+    events = (
+        AuditEvent.objects.filter(
+            object_type=Unit._meta.label_lower,
+            object_id__in=[str(pk) for pk in unit_ids],
+            action__in=UNIT_TAG_ACTIONS,
+        )
+        .order_by("id")
+        .only("object_id", "created_at", "before", "after")
+    )
+    for event in events.iterator():
+        after = event.after if isinstance(event.after, dict) else {}
+        if "tags" not in after:
+            continue
+        pk = int(event.object_id)
+        held_after = bool(set(after.get("tags") or []) & codes)
+        before = event.before if isinstance(event.before, dict) else {}
+        held_before = bool(set(before.get("tags") or []) & codes)
+        if held_after and (not held_before or pk not in designated):
+            designated[pk] = timezone.localtime(event.created_at).date()
+        elif not held_after:
+            designated.pop(pk, None)
+    return designated
+
+
+def demonstration_units(indicator: Indicator, as_of: dt.date) -> RuleResult | None:
+    sector_id = indicator.task.plan.sector_id
+    if sector_id is None:
+        return None
+    tags = list(Tag.objects.filter(name__contains=DEMONSTRATION_WORD).order_by("sort_order", "code"))
+    codes = {t.code for t in tags}
+    units = list(
+        Unit.objects.filter(sector_id=sector_id, tags__in=tags).distinct().order_by("name", "pk").only("pk", "name")
+    )
+    designated = _designated_on([u.pk for u in units], codes)
+    counted = [u for u in units if u.pk not in designated or designated[u.pk].year <= as_of.year]
+    records = []
+    for unit in counted[:SHOWN_RECORDS]:
+        day = designated.get(unit.pk)
+        note = f"{day.year}年认定" if day else "认定时间未记录"
+        records.append((f"{unit.name}（{note}）", reverse("registry:unit_detail", args=[unit.pk])))
+    url = reverse("registry:unit_list")
+    links = [(f"标签“{t.name}”的单位", f"{url}?{urlencode({'sector': sector_id, 'tag': t.code})}") for t in tags]
+    return RuleResult(
+        numerator=len(counted),
+        denominator=None,
+        as_of=as_of,
+        queryset=Unit.objects.filter(pk__in=[u.pk for u in counted]),
+        links=links,
+        records=records,
+    )
+
+
 HUNDRED_PERCENT = (Decimal(100), "%")
 
 # suggest_rule() tries them in this order: the more specific first.
@@ -266,6 +330,19 @@ RULES: dict[str, Rule] = {
             direction=AT_LEAST,
             compute=hospital_fire_standard,
             keywords=(("消防",), ("标准化",), ("医院",)),
+        ),
+        Rule(
+            code="demonstration_units",
+            label="示范单位数",
+            description=(
+                "方案所属行业领域的在册单位中，带有名称含“示范”的单位标签（如“示范单位”）的家数；"
+                "审计记录中有贴标签时间的，按贴标签的年份计，晚于统计日所在年份的不计，"
+                "没有记录时间的按已认定计；不低于目标即达标。"
+            ),
+            unit="家",
+            direction=AT_LEAST,
+            compute=demonstration_units,
+            keywords=(("示范单位", "示范企业", "典型企业", "典型示范"),),
         ),
     ]
 }

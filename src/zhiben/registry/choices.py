@@ -116,4 +116,5 @@ DEFAULT_TAGS = [
     ("gas_user", "燃气使用单位", "info"),
     ("hazardous_chemicals", "涉危化品", "danger"),
     ("limited_space", "有限空间作业", "info"),
+    ("demonstration", "示范单位", "success"),
 ]
