@@ -177,3 +177,26 @@ def test_plan_period_ignores_cited_titles_in_the_fallback():
 )
 def test_periods_months_and_year_ends(sentence, expected):
     assert dates(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("2024年6月底前完成排查", ["2024-06-30"]),
+        ("2025年2月底前完成", ["2025-02-28"]),
+        ("2024年2月底前完成", ["2024-02-29"]),
+        ("2024年3月上旬完成部署", ["2024-03-10"]),
+        ("2024年5月中旬前完成", ["2024-05-20"]),
+        ("2024年5月下旬完成验收", ["2024-05-31"]),
+        ("2024年内完成整改", ["2024-12-31"]),
+        ("2024年底前完成", ["2024-12-31"]),
+        ("2024年年内完成", ["2024-12-31"]),
+        ("2025年，6月底前完成排查，年底前完成验收", ["2025-06-30", "2025-12-31"]),
+        ("年内完成整改", []),  # no year in the sentence
+        # ranges of whole years naming the campaign are periods
+        ("治本攻坚三年行动（2024—2026年）", []),
+        ("2024年—2026年期间持续开展整治", []),
+    ],
+)
+def test_issue_date_forms(sentence, expected):
+    assert dates(sentence) == expected

@@ -67,6 +67,8 @@ FRAGMENTS = st.sampled_from(
         "3-1次",
         "0次",
         "双周",
+        "逢节假日",
+        "节假日前",
         "每年6月30日",
         "2月30日",
         "13月",
@@ -122,7 +124,7 @@ TASK_KEYS = {
     "recurring",
     "targets",
 }
-PERIODS = {"week", "month", "quarter", "half_year", "year"}
+PERIODS = {"week", "month", "quarter", "half_year", "year", "holiday"}
 DUTY_KEYS = {"period", "every", "times", "due_day", "text"}
 DUTY_EXTRAS = {"dates", "times_max", "at_period_end", "weekday", "ten_day_cycle", "from_year"}
 TARGET_UNITS = {"%", *"家个所处项条座台套支名件辆户栋幢米", "人次", "公里", "千米"}

@@ -166,3 +166,48 @@ def test_a_ten_day_range_counts_three_times_too():
 )
 def test_frequencies_without_mei(sentence, expected):
     assert schedule(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("逢节假日开展专项安全检查", [("holiday", 1, 1, None)]),
+        ("每逢重大节日组织安全检查", [("holiday", 1, 1, None)]),
+        ("逢节假日至少开展2次夜查", [("holiday", 1, 2, None)]),
+        ("重要节假日期间加强值班值守", [("holiday", 1, 1, None)]),
+        ("节假日前，组织开展一次安全检查", [("holiday", 1, 1, None)]),
+        # a list of sensitive times is not a schedule (greening and ecology plans)
+        ("强化节假日和重大活动前的安全检查", []),
+        ("在节假日、重大活动和汛期等敏感时段，落实值班值守要求", []),
+        ("节假日安排以国务院通知为准", []),
+    ],
+)
+def test_holiday_occasions(sentence, expected):
+    assert schedule(sentence) == expected
+
+
+def test_holiday_duty_among_others_keeps_text_order():
+    duties = find_recurring("每月开展一次巡查，逢节假日开展专项检查，每季度召开一次分析会。")
+    assert [d["period"] for d in duties] == ["month", "holiday", "quarter"]
+    assert duties[1]["text"] == "逢节假日开展专项检查"
+
+
+ISSUE_FORMS = [
+    ("至少半年组织1次应急演练", ("half_year", 1, 1)),
+    ("一年两次开展消防安全培训", ("year", 1, 2)),
+    ("每年不少于2次开展应急演练", ("year", 1, 2)),
+    ("按季度报送工作进展", ("quarter", 1, 1)),
+    ("逢节假日开展专项检查", ("holiday", 1, 1)),
+    ("双周开展一次联合检查", ("week", 2, 1)),
+]
+
+
+def test_every_frequency_form_of_the_issue_reaches_the_task():
+    """Through the whole parser: each form, written in a task, is that task's duty."""
+    from zhiben.plans.parsing import parse_plan_text
+
+    items = "\n".join(f"{n}.第{n}项任务。{text}。" for n, (text, _) in enumerate(ISSUE_FORMS, 1))
+    result = parse_plan_text(f"某区安全生产方案（2024-2026年）\n一、主要任务\n{items}\n")
+    assert [[(d["period"], d["every"], d["times"]) for d in t["recurring"]] for t in result["tasks"]] == [
+        [want] for _, want in ISSUE_FORMS
+    ]

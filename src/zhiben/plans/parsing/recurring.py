@@ -2,7 +2,7 @@
 
 Each duty becomes ``{"period", "every", "times", "due_day", "text"}``:
 
-* ``period`` — ``week | month | quarter | half_year | year``;
+* ``period`` — ``week | month | quarter | half_year | year`` (and ``holiday``, below);
 * ``every``  — how many periods apart (每两周 → 2, 双周/隔周 → 2, 每年 → 1;
   每隔N周 is read literally as N+1);
 * frequencies without 每 count when a number of times follows the period:
@@ -23,6 +23,13 @@ Optional extra keys, present only when the text says so:
 * ``ten_day_cycle`` — "每旬一次": the enum has no 旬, so it is written as
   period month with ``times`` ×3 and this flag;
 * ``from_year`` — "2024年起，每年…" → 2024 (the start year is not a deadline).
+
+Occasions: "逢节假日", "每逢重大节日", "重要节假日期间加强值守", "节假日前组织检查"
+give ``period: "holiday"`` (``every`` 1, ``times`` from "至少N次", default 1):
+once on every public holiday of the holiday calendar (data/holidays/), which
+the compliance calendar (plans/schedule.py) does not schedule yet — plan
+import skips such duties.  A list of sensitive times ("在节假日、重大活动和汛期等
+敏感时段", "节假日和重大活动前") is not a schedule.
 
 Not recurring: 每日/每天 (not in the period enum, and daily routines are not
 trackable duties), "每一起事故" (每 without a period), "逐年", bare "年度",
@@ -98,8 +105,7 @@ def find_recurring(text: str, masked: str | None = None) -> list[dict]:
     """Every recurring duty in ``text``, in order of appearance."""
     masked = spans.mask_citations(text) if masked is None else masked
     matches = list(_PERIOD.finditer(masked))
-    duties: list[dict] = []
-    seen: set[tuple] = set()
+    found: list[tuple[int, dict]] = []
     for index, m in enumerate(matches):
         if m.group("each") == "按" and _AN_BLOCKERS.match(masked, m.end()):
             continue
@@ -138,12 +144,40 @@ def find_recurring(text: str, masked: str | None = None) -> list[dict]:
             duty["from_year"] = int(start_year[-1].group(1))
 
         duty["text"] = spans.fragment(text, clause_start, clause_end, m.start())
-        duty = _ordered(duty)
+        found.append((m.start(), _ordered(duty)))
+    found.extend(_holiday_duties(text, masked))
+    duties: list[dict] = []
+    seen: set[tuple] = set()
+    for _, duty in sorted(found, key=lambda item: item[0]):
         key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in duty.items())
         if key not in seen:  # the same sentence repeated verbatim is one duty
             seen.add(key)
             duties.append(duty)
     return duties
+
+
+# "逢节假日开展检查", "每逢重大节日…", "重要节假日期间加强值守", "节假日前组织检查":
+# an occasion, not a calendar period.  Not "节假日和重大活动前" / "在节假日、…" (a
+# list of sensitive times, not a schedule).
+_HOLIDAY = re.compile(
+    r"(?:每\s*)?逢\s*(?:重大|重要|法定|传统)?(?:节假日|节日|假日|节庆)"
+    r"|(?<![和、与及或])(?:重大|重要|法定|传统)?节假日(?:前|期间)"
+    r"(?=\s*[，,]?\s*(?:要|应|须|必须|均)?\s*(?:组织|开展|召开|进行|加强|落实|实行|安排|部署|对|检查|巡查))"
+)
+
+
+def _holiday_duties(text: str, masked: str) -> list[tuple[int, dict]]:
+    """Duties due on every public holiday (period "holiday", see the module docstring)."""
+    out: list[tuple[int, dict]] = []
+    for m in _HOLIDAY.finditer(masked):
+        clause_start, clause_end = spans.clause_at(masked, m.start())
+        duty: dict = {"period": "holiday", "every": 1, "times": 1, "due_day": None}
+        count = _COUNT.search(masked, m.end(), min(clause_end, m.end() + _COUNT_WINDOW))
+        if count:
+            duty["times"] = to_int(count.group("c")) or 1
+        duty["text"] = spans.fragment(text, clause_start, clause_end, m.start())
+        out.append((m.start(), _ordered(duty)))
+    return out
 
 
 def _every(m: re.Match) -> int:
