@@ -16,6 +16,17 @@ from zhiben.traffic import services
 
 
 @pytest.fixture
+def today(monkeypatch):
+    """Pins django.utils.timezone.now (and so localdate) to 2027-01-15 noon in Shanghai: every
+    campaign year is over, and every date of 2024-2026 may be entered."""
+    from django.utils import timezone
+
+    moment = timezone.make_aware(dt.datetime(2027, 1, 15, 12, 0))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment.date()
+
+
+@pytest.fixture
 def traffic(orgs, users):
     load_files()
     types = {t.code: t for t in SiteType.objects.filter(code__in=["road_spot", "school_surroundings"])}
