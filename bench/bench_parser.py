@@ -6,11 +6,13 @@ all six plans repeated (with sections and items renumbered, years shifted
 and some unit names swapped so that copies differ), the guarantee part of
 the civil-defense plan and the ecology plan's task-breakdown table.
 
-``--format html`` times ``parse_plan_bytes`` on the plan wrapped in a web page
+``--format docx`` times ``parse_plan_bytes`` on the same plan written as a
+.docx with python-docx (paragraphs as paragraphs, the annex table as a Word
+table; building the file is not timed).  ``--format html`` times ``parse_plan_bytes`` on the plan wrapped in a web page
 (one <p> per line, with a navigation bar); ``--format pdf`` on a PDF made from it
 by LibreOffice (``soffice`` needed; the conversion is not timed).
 
-Usage:  .venv/bin/python bench/bench_parser.py [--kb 100] [--runs 15] [--format txt|html|pdf]
+Usage:  .venv/bin/python bench/bench_parser.py [--kb 100] [--runs 15] [--format txt|docx|html|pdf]
 """
 
 from __future__ import annotations
@@ -99,17 +101,45 @@ def _parser_for(fmt: str, text: str):
         page = "<html><head><meta charset='utf-8'></head><body><div class='nav'><a href='/'>首页</a></div>"
         data = (page + f"<div class='content'>{body}</div></body></html>").encode("utf-8")
         return lambda: parse_plan_bytes(data, "plan.html")
+    if fmt == "docx":
+        data = _docx(text)
+        return lambda: parse_plan_bytes(data, "plan.docx")
     from zhiben.core import printing
 
     pdf = printing.convert_to_pdf(text.encode("utf-8"), ".txt")
     return lambda: parse_plan_bytes(pdf, "plan.pdf")
 
 
+def _docx(text: str) -> bytes:
+    import io
+
+    import docx
+
+    from zhiben.plans.parsing.blocks import Paragraph, blocks_from_text
+    from zhiben.plans.parsing.textnorm import normalize_text
+
+    document = docx.Document()
+    for block in blocks_from_text(normalize_text(text)):
+        if isinstance(block, Paragraph):
+            document.add_paragraph(block.text)
+            continue
+        table = document.add_table(rows=len(block.rows), cols=len(block.rows[0]))
+        for r, row in enumerate(block.rows):
+            for c, cell in enumerate(row):
+                if cell:
+                    table.cell(r, c).text = cell
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=int, default=100, help="size of the synthetic plan in KB (UTF-8)")
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--format", choices=["txt", "html", "pdf"], default="txt", help="input given to the parser")
+    parser.add_argument(
+        "--format", choices=["txt", "docx", "html", "pdf"], default="txt", help="input given to the parser"
+    )
     args = parser.parse_args()
 
     text = build_plan(args.kb)

@@ -414,3 +414,51 @@ def test_a_reconstructed_item_label_is_not_quoted_as_if_written():
     goal_texts = [g["text"] for g in result["goals"]]
     assert any(t.startswith("2024年底前") for t in goal_texts), goal_texts
     assert not any(t.startswith("1.") for t in goal_texts), goal_texts
+
+
+# --- 任务分工 tables typed as text -------------------------------------------------------
+
+TABLE_HEADER = ["序号", "重点任务", "具体措施", "牵头单位", "配合单位", "完成时限"]
+TABLE_CELLS = {
+    "title": st.sampled_from(["开展燃气安全排查", "推进消防通道整治", "整治电动自行车违规充电", "加强培训"]),
+    "measure": st.sampled_from(["全面排查隐患。", "建立台账，每月更新。", "每季度至少组织1次演练。", "落实整改"]),
+    "unit": st.sampled_from(["区应急局", "区建管委", "各街道", "区市场监管局、区消防救援支队", ""]),
+    "deadline": st.sampled_from(["2024年6月底前", "2025年底前", "持续推进", "逢节假日", "2024年3月上旬", ""]),
+}
+TABLE_ROWS = st.lists(
+    st.tuples(
+        TABLE_CELLS["title"], TABLE_CELLS["measure"], TABLE_CELLS["unit"], TABLE_CELLS["unit"], TABLE_CELLS["deadline"]
+    ),
+    min_size=1,
+    max_size=6,
+).map(lambda rows: [[str(n), *row] for n, row in enumerate(rows, 1)])
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _layouts(rows: list[list[str]]) -> dict[str, str]:
+    table = [TABLE_HEADER, *rows]
+    widths = [max(_width(r[c]) for r in table) for c in range(len(TABLE_HEADER))]
+    return {
+        "tabs": "".join("\t".join(r) + "\n" for r in table),
+        "pipes": "".join("| " + " | ".join(r) + " |\n" for r in table),
+        "spaces": "".join(
+            "  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() + "\n" for r in table
+        ),
+    }
+
+
+@FEW
+@given(TABLE_ROWS, st.sampled_from(["", "一、主要任务\n各单位按下表落实。\n"]))
+def test_text_table_layouts_agree_and_keep_the_promises(rows, before):
+    results = {}
+    for name, table in _layouts(rows).items():
+        text = "某区燃气安全专项整治方案（2024-2026年）\n" + before + table + "二、工作要求\n加强调度。\n"
+        results[name] = check_text(text)
+    assert results["tabs"] == results["pipes"] == results["spaces"]
+    tasks = results["tabs"]["tasks"]
+    assert [t["number"] for t in tasks] == [r[0] for r in rows]
+    for task, row in zip(tasks, rows, strict=True):
+        assert task["lead_units"] or not row[3]

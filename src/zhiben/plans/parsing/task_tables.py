@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .units import split_unit_list
 
@@ -143,9 +144,17 @@ def read_entries(rows: tuple[tuple[str, ...], ...], caption: str = "") -> list[T
 
 # --- matching entries to prose tasks -------------------------------------------------
 
+_NON_WORD = re.compile(r"[\W_]")
 
+
+@lru_cache(maxsize=4096)
 def _squash(text: str) -> str:
-    return re.sub(r"[\W_]", "", text)
+    return _NON_WORD.sub("", text)
+
+
+@lru_cache(maxsize=4096)
+def _bigrams(squashed: str) -> frozenset[str]:
+    return frozenset(squashed[i : i + 2] for i in range(len(squashed) - 1)) or frozenset({squashed})
 
 
 def title_similarity(a: str, b: str) -> float:
@@ -155,8 +164,7 @@ def title_similarity(a: str, b: str) -> float:
         return 0.0
     if a in b or b in a:
         return 1.0
-    grams_a = {a[i : i + 2] for i in range(len(a) - 1)} or {a}
-    grams_b = {b[i : i + 2] for i in range(len(b) - 1)} or {b}
+    grams_a, grams_b = _bigrams(a), _bigrams(b)
     return 2 * len(grams_a & grams_b) / (len(grams_a) + len(grams_b))
 
 
