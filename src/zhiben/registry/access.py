@@ -31,6 +31,9 @@ Rights beyond seeing:
 whoever sees their unit (the unit's rule above, ``models.UnitScopedQuerySet``).
 Registering and editing a space and recording a permit: the district office,
 部门领导/经办人 of the unit owner's subtree, and the unit's own 企业用户.
+Correcting (更正) or withdrawing (撤回) a permit: only the person who recorded it,
+while they still may manage the unit's spaces and the permit is neither
+审批通过 nor withdrawn.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ __all__ = [
     "can_add_document",
     "can_assess",
     "can_change_unit",
+    "can_correct_permit",
     "can_create_unit",
     "can_manage_confined",
     "can_manage_grid",
@@ -173,6 +177,17 @@ def can_manage_confined(actor: User, unit: Unit) -> bool:
     if not is_active_user(actor):
         return False
     return can_change_unit(actor, unit) or is_unit_member(actor, unit)
+
+
+def can_correct_permit(actor: User, permit: ConfinedSpaceWorkPermit) -> bool:
+    """Correct or withdraw ``permit``: its recorder, while open (not approved, not withdrawn)."""
+    return (
+        permit.recorded_by_id is not None
+        and permit.recorded_by_id == getattr(actor, "pk", None)
+        and not permit.approved
+        and permit.withdrawn_at is None
+        and can_manage_confined(actor, permit.space.unit)
+    )
 
 
 def confined_units(user: User) -> QuerySet[Unit]:

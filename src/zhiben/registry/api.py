@@ -27,6 +27,7 @@ from .models import (
     ConfinedSpace,
     ConfinedSpaceStatus,
     ConfinedSpaceType,
+    ConfinedSpaceWorkPermit,
     Sector,
     Site,
     SiteType,
@@ -416,6 +417,9 @@ class ConfinedPermitOut(Schema):
     approved: bool
     note: str
     recorded_by: str
+    withdrawn: bool
+    withdrawn_at: dt.datetime | None
+    withdraw_reason: str
 
 
 class ConfinedSpaceDetailOut(ConfinedSpaceOut):
@@ -457,6 +461,29 @@ class ConfinedPermitIn(StrictSchema):
     note: Text(300) = ""
 
 
+class ConfinedPermitPatch(StrictSchema):
+    """更正: only the fields sent change; ``reason`` says why (kept on the audit trail)."""
+
+    work_date: Day() | None = None
+    start_time: dt.time | None = None
+    end_time: dt.time | None = None
+    content: Text(300, min_length=1) | None = None
+    contractor: Text(100) | None = None
+    approver_name: Text(50, min_length=1) | None = None
+    guardian_name: Text(50, min_length=1) | None = None
+    oxygen_pct: _reading(100, 4) | None = None
+    lel_pct: _reading(100, 4) | None = None
+    h2s_ppm: _reading(1000, 5) | None = None
+    co_ppm: _reading(2000, 5) | None = None
+    approved: bool | None = None
+    note: Text(300) | None = None
+    reason: Text(300) = ""
+
+
+class PermitWithdrawIn(StrictSchema):
+    reason: Text(300, min_length=1)
+
+
 def confined_summary(c: ConfinedSpace) -> dict:
     return {
         "id": c.pk,
@@ -482,7 +509,15 @@ def permit_data(p) -> dict:
     for f in ("oxygen_pct", "lel_pct", "h2s_ppm", "co_ppm", "approved", "note"):
         data[f] = getattr(p, f)
     recorder = p.recorded_by
-    return {"id": p.pk, "space_id": p.space_id, **data, "recorded_by": recorder.username if recorder else ""}
+    return {
+        "id": p.pk,
+        "space_id": p.space_id,
+        **data,
+        "recorded_by": recorder.username if recorder else "",
+        "withdrawn": p.withdrawn_at is not None,
+        "withdrawn_at": p.withdrawn_at,
+        "withdraw_reason": p.withdraw_reason,
+    }
 
 
 @router.get("/confined-spaces", response=ConfinedSpacePage, summary="有限空间列表（按单位、类型、状态筛选，游标分页）")
@@ -522,3 +557,29 @@ def confined_permit_create(request, pk: Id, payload: ConfinedPermitIn):
     space = get_scoped_or_404(ConfinedSpace, request.auth, "view", pk=pk)
     permit = services.confined_permit_record(actor=request.auth, space=space, data=payload.model_dump())
     return Status(201, permit_data(permit))
+
+
+@router.patch(
+    "/confined-permits/{pk}", response=ConfinedPermitOut, summary="更正有限空间作业审批（记录人，审批通过前）"
+)
+@idempotent
+def confined_permit_update(request, pk: Id, payload: ConfinedPermitPatch):
+    permit = get_scoped_or_404(ConfinedSpaceWorkPermit, request.auth, "change", pk=pk)
+    data = payload.model_dump(exclude_unset=True)
+    reason = data.pop("reason", "")
+    nulls = sorted(k for k, v in data.items() if v is None and k not in ("contractor", "note"))
+    if nulls:
+        raise ValidationFailed("这些字段不能为空：" + "、".join(nulls), details={k: "不能为空" for k in nulls})
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    permit = services.confined_permit_update(actor=request.auth, permit=permit, data=data, reason=reason)
+    return permit_data(permit)
+
+
+@router.post(
+    "/confined-permits/{pk}/withdraw", response=ConfinedPermitOut, summary="撤回有限空间作业审批（记录人，须说明原因）"
+)
+@idempotent
+def confined_permit_withdraw(request, pk: Id, payload: PermitWithdrawIn):
+    permit = get_scoped_or_404(ConfinedSpaceWorkPermit, request.auth, "change", pk=pk)
+    permit = services.confined_permit_withdraw(actor=request.auth, permit=permit, reason=payload.reason)
+    return permit_data(permit)

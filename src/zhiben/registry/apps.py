@@ -31,11 +31,18 @@ class RegistryConfig(AppConfig):
         return create_demo_registry()
 
     def ready(self) -> None:
+        from zhiben.audit.labels import register_labels
         from zhiben.imports.registry import register as register_importer
         from zhiben.imports.registry import register_exporter
         from zhiben.web.access import is_government
         from zhiben.web.navigation import NavItem, register
 
+        register_labels(
+            {
+                "confined.permit_update": "更正有限空间作业审批",
+                "confined.permit_withdraw": "撤回有限空间作业审批",
+            }
+        )
         # Excel import (zhiben.imports): dotted paths, imported on first use.
         register_importer("units", "zhiben.registry.tabular.UnitImporter")
         register_importer("sites", "zhiben.registry.tabular.SiteImporter")

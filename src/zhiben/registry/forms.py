@@ -337,3 +337,13 @@ class ConfinedPermitForm(RegistryForm, forms.Form):
     )
     approved = forms.BooleanField(label="审批通过", required=False)
     note = forms.CharField(label="备注", max_length=300, required=False)
+
+
+class ConfinedPermitEditForm(ConfinedPermitForm):
+    """更正作业审批: the permit's fields and why it is corrected."""
+
+    reason = forms.CharField(label="更正原因", max_length=300, required=False)
+
+
+class PermitWithdrawForm(RegistryForm, forms.Form):
+    reason = forms.CharField(label="撤回原因", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))

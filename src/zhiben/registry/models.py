@@ -610,6 +610,10 @@ class ConfinedSpaceWorkPermit(models.Model):
     note = models.CharField("备注", max_length=300, blank=True)
     recorded_by = user_fk("记录人")
     created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    # 撤回: the recorder takes back a permit not yet 审批通过 (kept, shown struck through).
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = user_fk("撤回人")
+    withdraw_reason = models.CharField("撤回原因", max_length=300, blank=True)
 
     objects = UnitScopedQuerySet.as_manager()
     scope_spec = ScopeSpec(org="space__unit__owner", street="space__unit__street", unit="space__unit")
@@ -632,3 +636,7 @@ class ConfinedSpaceWorkPermit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.space} {self.work_date} {self.content[:20]}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

@@ -79,4 +79,4 @@ def units_for_confined(user) -> QuerySet[Unit]:
 
 
 def confined_space_permits(space: ConfinedSpace):
-    return space.permits.select_related("recorded_by")
+    return space.permits.select_related("recorded_by", "withdrawn_by", "space__unit")

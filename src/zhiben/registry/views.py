@@ -25,16 +25,18 @@ from . import access, reports, selectors, services
 from .crypto import mask_phone
 from .forms import (
     AssessmentForm,
+    ConfinedPermitEditForm,
     ConfinedPermitForm,
     ConfinedSpaceForm,
     DocumentForm,
     FlagForm,
     GridForm,
+    PermitWithdrawForm,
     ReasonForm,
     SiteForm,
     UnitForm,
 )
-from .models import ConfinedSpace, Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
+from .models import ConfinedSpace, ConfinedSpaceWorkPermit, Grid, Site, SiteType, Unit, UnitDocument, UnitFlag
 from .selectors import filtered_sites, filtered_units
 
 # --- Units --------------------------------------------------------------------------------
@@ -517,9 +519,11 @@ def confined_edit(request, pk: int):
 @login_required
 def confined_detail(request, pk: int):
     space = get_scoped_or_404(ConfinedSpace, request.user, "view", pk=pk)
+    permits = list(selectors.confined_space_permits(space))
     context = {
         "space": space,
-        "permits": selectors.confined_space_permits(space),
+        "permits": permits,
+        "correctable": {p.pk for p in permits if access.can_correct_permit(request.user, p)},
         "can_edit": access.can_manage_confined(request.user, space.unit),
         "unit_visible": selectors.unit_is_visible(request.user, space.unit_id),
         "events": selectors.recent_events("registry.confinedspace", space.pk),
@@ -545,6 +549,68 @@ def confined_permit_add(request, pk: int):
         request,
         "registry/confined_permit_form.html",
         {"form": form, "space": space},
+        status=422 if form.errors else 200,
+    )
+
+
+def _open_permit_or_redirect(request, pk: int, verb: str):
+    """(permit, None) when the user may correct/withdraw it, else (permit, the response)."""
+    permit = get_scoped_or_404(ConfinedSpaceWorkPermit, request.user, "change", pk=pk)
+    permit = ConfinedSpaceWorkPermit.objects.select_related("space__unit").get(pk=permit.pk)
+    if permit.recorded_by_id != request.user.pk or not access.can_manage_confined(request.user, permit.space.unit):
+        raise PermissionDenied(f"只有记录该作业审批的人员可以{verb}")
+    if not access.can_correct_permit(request.user, permit):
+        state = "已撤回" if permit.is_withdrawn else "已审批通过"
+        messages.error(request, f"该作业审批{state}，不能{verb}。")
+        return permit, redirect("registry:confined_detail", pk=permit.space_id)
+    return permit, None
+
+
+@login_required
+def confined_permit_edit(request, pk: int):
+    """更正作业审批 (its recorder, before 审批通过)."""
+    permit, refused = _open_permit_or_redirect(request, pk, "更正")
+    if refused:
+        return refused
+    initial = {f: getattr(permit, f) for f in services.confined.PERMIT_FIELDS}
+    form = ConfinedPermitEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason", "")
+        try:
+            services.confined_permit_update(actor=request.user, permit=permit, data=data, reason=reason)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "作业审批已更正。")
+            return redirect("registry:confined_detail", pk=permit.space_id)
+    return render(
+        request,
+        "registry/confined_permit_form.html",
+        {"form": form, "space": permit.space, "permit": permit},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def confined_permit_withdraw(request, pk: int):
+    """撤回作业审批 with a reason (its recorder, before 审批通过)."""
+    permit, refused = _open_permit_or_redirect(request, pk, "撤回")
+    if refused:
+        return refused
+    form = PermitWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confined_permit_withdraw(actor=request.user, permit=permit, reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "作业审批已撤回。")
+            return redirect("registry:confined_detail", pk=permit.space_id)
+    return render(
+        request,
+        "registry/confined_permit_withdraw.html",
+        {"form": form, "space": permit.space, "permit": permit},
         status=422 if form.errors else 200,
     )
 

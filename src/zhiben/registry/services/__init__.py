@@ -25,7 +25,15 @@ from ._common import (
     UNIT_EDITABLE,
     UNIT_FIELDS,
 )
-from .confined import clean_permit, clean_space, confined_permit_record, confined_space_create, confined_space_update
+from .confined import (
+    clean_permit,
+    clean_space,
+    confined_permit_record,
+    confined_permit_update,
+    confined_permit_withdraw,
+    confined_space_create,
+    confined_space_update,
+)
 from .grids import grid_create, grid_update
 from .reference import registry_reference_load, sectors_load
 from .risk import (
@@ -78,6 +86,8 @@ __all__ = [
     "clean_permit",
     "clean_space",
     "confined_permit_record",
+    "confined_permit_update",
+    "confined_permit_withdraw",
     "confined_space_create",
     "confined_space_update",
     "default_site_owner",

@@ -7,6 +7,11 @@ most 7 ppm (MAC 10 mg/m³, GBZ 2.1) and carbon monoxide at most 25 ppm (PC-STEL
 30 mg/m³), converted at 20 °C. Readings outside the instrument ranges
 (``GAS_RANGES``) are refused as typing errors; readings outside the limits are
 recorded, but such a permit cannot be marked 审批通过.
+
+A permit not yet 审批通过 may be corrected (``confined_permit_update``) or withdrawn with a
+reason (``confined_permit_withdraw``, 撤回) by the person who recorded it, while they may
+still manage the unit's confined spaces; an approved or withdrawn permit stays as it is
+(refused as a conflict, on the audit trail as ``transition.refused``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any
 from django.utils import timezone
 
 from zhiben.audit.services import audit_record, snapshot
-from zhiben.core.errors import ValidationFailed
+from zhiben.core.errors import ConflictError, ValidationFailed
 from zhiben.core.services import require, service
 from zhiben.org.models import User
 
@@ -266,5 +271,100 @@ def confined_permit_record(*, actor: User, space: ConfinedSpace, data: dict[str,
         actor=actor,
         obj=space,
         after={"permit": permit.pk, **snapshot(permit, PERMIT_FIELDS)},
+    )
+    return permit
+
+
+PERMIT_EDITABLE = list(PERMIT_FIELDS)
+WITHDRAW_REASON_MAX = 300
+
+
+def _lock_permit(permit: ConfinedSpaceWorkPermit) -> ConfinedSpaceWorkPermit:
+    return (
+        ConfinedSpaceWorkPermit.objects.select_for_update(of=("self",))
+        .select_related("space__unit__owner")
+        .get(pk=permit.pk)
+    )
+
+
+def _require_recorder(actor: User, permit: ConfinedSpaceWorkPermit, verb: str) -> None:
+    require(
+        permit.recorded_by_id is not None
+        and permit.recorded_by_id == getattr(actor, "pk", None)
+        and can_manage_confined(actor, permit.space.unit),
+        f"只有记录该作业审批的人员可以{verb}",
+    )
+
+
+def _require_open(permit: ConfinedSpaceWorkPermit, verb: str) -> None:
+    if permit.withdrawn_at is not None:
+        raise ConflictError(f"该作业审批已撤回，不能{verb}")
+    if permit.approved:
+        raise ConflictError(f"该作业审批已审批通过，不能{verb}")
+
+
+def _permit_snapshot(permit: ConfinedSpaceWorkPermit) -> dict[str, Any]:
+    return {"permit": permit.pk, **snapshot(permit, PERMIT_FIELDS)}
+
+
+@service("confined.permit_update")
+def confined_permit_update(
+    *, actor: User, permit: ConfinedSpaceWorkPermit, data: dict[str, Any], reason: str = ""
+) -> ConfinedSpaceWorkPermit:
+    """更正作业审批: the recorder corrects a permit not yet 审批通过 (and may approve it now,
+    when the readings allow entry)."""
+    permit = _lock_permit(permit)
+    _require_recorder(actor, permit, "更正")
+    _require_open(permit, "更正")
+    unknown = set(data) - set(PERMIT_EDITABLE)
+    if unknown:
+        raise ValidationFailed(
+            "不能修改这些字段：" + "、".join(sorted(unknown)), details={k: "不可修改" for k in unknown}
+        )
+    merged = {f: getattr(permit, f) for f in PERMIT_FIELDS}
+    merged.update(data)
+    merged, errors = clean_permit(merged, timezone.localdate())
+    reason = (reason or "").strip()
+    if len(reason) > WITHDRAW_REASON_MAX:
+        errors["reason"] = f"更正原因不超过{WITHDRAW_REASON_MAX}字"
+    if errors:
+        raise ValidationFailed("作业审批信息有误：" + "；".join(errors.values()), details=errors)
+    before = _permit_snapshot(permit)
+    for key, value in merged.items():
+        setattr(permit, key, value)
+    permit.save()
+    after = _permit_snapshot(permit)
+    if after != before:
+        audit_record(
+            action="confined.permit_update", actor=actor, obj=permit.space, before=before, after=after, reason=reason
+        )
+    return permit
+
+
+@service("confined.permit_withdraw")
+def confined_permit_withdraw(*, actor: User, permit: ConfinedSpaceWorkPermit, reason: str) -> ConfinedSpaceWorkPermit:
+    """撤回作业审批: the recorder takes back a permit not yet 审批通过, saying why. The
+    permit is kept (marked 已撤回) and no longer counts."""
+    permit = _lock_permit(permit)
+    _require_recorder(actor, permit, "撤回")
+    _require_open(permit, "撤回")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationFailed("请填写撤回原因", details={"reason": "请填写撤回原因"})
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise ValidationFailed(
+            f"撤回原因不超过{WITHDRAW_REASON_MAX}字", details={"reason": f"不超过{WITHDRAW_REASON_MAX}字"}
+        )
+    permit.withdrawn_at = timezone.now()
+    permit.withdrawn_by = actor
+    permit.withdraw_reason = reason
+    permit.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    audit_record(
+        action="confined.permit_withdraw",
+        actor=actor,
+        obj=permit.space,
+        before={"permit": permit.pk, "withdrawn": False},
+        after={"permit": permit.pk, "withdrawn": True},
+        reason=reason,
     )
     return permit

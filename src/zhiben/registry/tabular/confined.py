@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.urls import NoReverseMatch, reverse
 
 from zhiben.audit.services import audit_record
@@ -80,10 +80,11 @@ EXPORT_FIELDS = (
 
 def export_confined_spaces(qs, path_or_file: str | IO[bytes], *, progress: ExportProgress | None = None) -> int:
     """Write the spaces of ``qs`` (already scoped and filtered) as .xlsx, with the number
-    of permits recorded and the latest work date. ``progress(rows_written)`` every 1,000 rows."""
+    of permits recorded (not withdrawn) and the latest work date. ``progress(rows_written)`` every 1,000 rows."""
     types = {value: label.split("（")[0] for value, label in labels(ConfinedSpaceType).items()}
     hazards, statuses = labels(ConfinedHazard), labels(ConfinedSpaceStatus)
-    qs = qs.annotate(n_permits=Count("permits"), last_work=Max("permits__work_date"))
+    kept = Q(permits__withdrawn_at__isnull=True)  # a withdrawn (撤回) permit does not count
+    qs = qs.annotate(n_permits=Count("permits", filter=kept), last_work=Max("permits__work_date", filter=kept))
 
     def rows() -> Iterator[list[Any]]:
         for row in qs.values_list(*EXPORT_FIELDS).iterator(chunk_size=2000):
