@@ -43,10 +43,6 @@ class FilingForm(StyledForm, forms.Form):
             del self.fields["site"]
             del self.fields["state"]
 
-
-class ReasonForm(StyledForm, forms.Form):
-    reason = forms.CharField(label="原因", max_length=300, required=False)
-
     def clean_user_uscc(self) -> Unit | None:
         """The registered unit of the code typed in (one the user sees), or None when empty."""
         code = (self.cleaned_data.get("user_uscc") or "").strip().upper()
@@ -61,3 +57,7 @@ class ReasonForm(StyledForm, forms.Form):
         data = dict(self.cleaned_data)
         data["user_unit"] = data.pop("user_uscc", None)
         return data
+
+
+class ReasonForm(StyledForm, forms.Form):
+    reason = forms.CharField(label="原因", max_length=300, required=False)
