@@ -240,3 +240,38 @@ def test_api_correct_and_withdraw_with_idempotency(users, units, login, pending,
     assert conflict.status_code == 409 and "已撤回" in conflict.json()["message"]
     detail = client.get(f"/api/v1/confined-spaces/{pending.space_id}").json()
     assert detail["permits"][0]["withdrawn"] is True
+
+
+# --- demo data ---------------------------------------------------------------------------------
+
+
+def test_demo_confined_spaces(db, login):
+    from django.core.management import call_command
+
+    from zhiben.org.models import User
+    from zhiben.registry.services.confined import gas_problems
+
+    call_command("demo", stdout=io.StringIO())
+    spaces = ConfinedSpace.objects.select_related("unit__sector")
+    assert {s.unit.sector.code for s in spaces} == {"commerce", "ecology", "greening"}
+    assert {s.unit.owner.code for s in spaces} == {"hk-swj", "hk-sthjj", "hk-lhsrj"}
+    permits = list(ConfinedSpaceWorkPermit.objects.all())
+    refused = [p for p in permits if not p.approved and not p.is_withdrawn]
+    assert len(refused) == 1 and gas_problems(refused[0].__dict__)
+    assert [p.withdraw_reason for p in permits if p.is_withdrawn] == ["供应商未到货，作业改期"]
+    assert all(not gas_problems(p.__dict__) for p in permits if p.approved)
+    assert AuditEvent.objects.filter(action="confined.permit").count() == len(permits)
+    assert AuditEvent.objects.filter(action="confined.create").count() == spaces.count()
+    counts = (ConfinedSpace.objects.count(), ConfinedSpaceWorkPermit.objects.count())
+    call_command("demo", stdout=io.StringIO())
+    assert (ConfinedSpace.objects.count(), ConfinedSpaceWorkPermit.objects.count()) == counts
+    # The mall's 企业用户 sees (only) its spaces and the permits it recorded.
+    enterprise = login(User.objects.get(username="qiye_bwt"))
+    listed = enterprise.get("/confined-spaces/").content.decode()
+    assert "地下二层污水提升井" in listed and "废液收集池" not in listed
+    well = ConfinedSpace.objects.get(name="地下二层污水提升井")
+    page = enterprise.get(f"/confined-spaces/{well.pk}/").content.decode()
+    assert "进入前检测氧气不足" in page and "未通过" in page
+    admin = login(User.objects.get(username="admin"))
+    for space in ConfinedSpace.objects.all():
+        assert admin.get(f"/confined-spaces/{space.pk}/").status_code == 200

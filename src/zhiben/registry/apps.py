@@ -26,9 +26,9 @@ class RegistryConfig(AppConfig):
         return demo_unit_organizations(), create_demo_units
 
     def demo_data(self) -> str:
-        from .demo import create_demo_registry
+        from .demo import create_demo_confined, create_demo_registry
 
-        return create_demo_registry()
+        return f"{create_demo_registry()}；{create_demo_confined()}"
 
     def ready(self) -> None:
         from zhiben.audit.labels import register_labels

@@ -1,7 +1,9 @@
 """Demo content of the registry for `zhiben demo`: unit details, sites of
-several types linked to the demo units, a grid, risk assessments and a flag,
-created through the services (so each has its audit row). Idempotent: does
-nothing once the demo sites exist."""
+several types linked to the demo units, a grid, risk assessments and a flag;
+and 有限空间 of units of the commerce, ecology and greening sectors with their
+作业审批 (one refused for its gas readings, one withdrawn). All through the
+services (so each has its audit row). Idempotent: the sites are made once
+(none exists yet), the confined spaces once (none exists yet)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from zhiben.core.validators import uscc_check_char
 from zhiben.org.models import Organization, User
 
 from . import services
-from .models import Grid, Sector, Site, SiteType, Tag, Unit
+from .models import ConfinedSpace, Grid, Sector, Site, SiteType, Tag, Unit
 
 DEMO_GRID = "北片区"
 
@@ -174,3 +176,187 @@ def create_demo_registry() -> str:
     )
     grid = Grid.objects.get(name=DEMO_GRID)
     return f"场所 {Site.objects.count()} 处，网格 1 个（{grid.name}），风险评估 6 条，单位标记 1 条"
+
+
+# Units of the ecology and greening sectors for the confined-space demo (first 17 characters of
+# the 统一社会信用代码, name, address, 街道 code, sector code); the commerce one is DEMO_UNITS[0].
+CONFINED_DEMO_UNITS = [
+    ("91310109MA1G5Y0D0", "上海北虹环保科技有限公司", "广粤路300号", "hk-gzl", "ecology"),
+    ("91310109MA1G5Y0E0", "上海虹口园林绿化养护有限公司", "四川北路2288号", "hk-oyl", "greening"),
+]
+
+
+def _gas(oxygen: str, lel: str = "0", h2s: str = "0", co: str = "0") -> dict[str, str]:
+    return {"oxygen_pct": oxygen, "lel_pct": lel, "h2s_ppm": h2s, "co_ppm": co}
+
+
+def create_demo_confined() -> str:
+    """有限空间 for a commerce, an ecology and a greening unit, each with 作业审批."""
+    if ConfinedSpace.objects.exists():
+        return "已有有限空间，未新增"
+    admin = User.objects.filter(username="admin").first()
+    first17 = DEMO_UNITS[0][0]
+    mall = Unit.objects.filter(uscc=first17 + uscc_check_char(first17)).first()
+    if admin is None or mall is None:
+        return "缺少演示账号或单位，未新增有限空间"
+    orgs = {o.code: o for o in Organization.objects.all()}
+    sectors = {s.code: s for s in Sector.objects.all()}
+    units = {"commerce": mall}
+    for first17, name, address, street, sector in CONFINED_DEMO_UNITS:
+        uscc = first17 + uscc_check_char(first17)
+        units[sector] = Unit.objects.filter(uscc=uscc).first() or services.unit_create(
+            actor=admin, name=name, uscc=uscc, address=address, street=orgs[street], sector=sectors[sector]
+        )
+    # The mall's own 企业用户 records its permits when the demo accounts exist.
+    recorder = User.objects.filter(username="qiye_bwt").first() or admin
+    today = timezone.localdate()
+
+    def space(unit: Unit, actor: User, **data) -> ConfinedSpace:
+        return services.confined_space_create(actor=actor, data={"unit": unit, "has_warning_sign": True, **data})
+
+    def permit(actor: User, target: ConfinedSpace, days_ago: int, start: int, end: int, gas, **data):
+        return services.confined_permit_record(
+            actor=actor,
+            space=target,
+            data={
+                "work_date": today - dt.timedelta(days=days_ago),
+                "start_time": dt.time(start, 0),
+                "end_time": dt.time(end, 0),
+                **gas,
+                **data,
+            },
+        )
+
+    well = space(
+        mall,
+        recorder,
+        code="YX-01",
+        name="地下二层污水提升井",
+        location="B2 设备层东北角",
+        space_type="underground",
+        hazards=["anoxia", "poisoning", "drowning"],
+        manager_name="韩安全",
+    )
+    grease = space(
+        mall,
+        recorder,
+        code="YX-02",
+        name="餐饮区隔油池",
+        location="B1 后勤通道",
+        space_type="underground",
+        hazards=["poisoning", "explosion"],
+        manager_name="韩安全",
+    )
+    refused = permit(
+        recorder,
+        well,
+        9,
+        9,
+        11,
+        _gas("18.2", h2s="12.0"),
+        content="污水提升泵检修",
+        contractor="上海申排管道工程有限公司",
+        approver_name="沈立新",
+        guardian_name="韩安全",
+        approved=False,
+        note="进入前检测氧气不足、硫化氢超标，不予审批；强制通风后复测",
+    )
+    permit(
+        recorder,
+        well,
+        9,
+        13,
+        15,
+        _gas("20.6", h2s="1.0", co="2"),
+        content="污水提升泵检修（通风后复测合格）",
+        contractor="上海申排管道工程有限公司",
+        approver_name="沈立新",
+        guardian_name="韩安全",
+        approved=True,
+    )
+    permit(
+        recorder,
+        grease,
+        3,
+        14,
+        16,
+        _gas("20.9", lel="2.0"),
+        content="隔油池清掏",
+        approver_name="沈立新",
+        guardian_name="韩安全",
+        approved=True,
+    )
+    cancelled = permit(
+        recorder,
+        grease,
+        1,
+        9,
+        10,
+        _gas("20.9"),
+        content="隔油池格栅更换",
+        approver_name="沈立新",
+        guardian_name="韩安全",
+        approved=False,
+    )
+    services.confined_permit_withdraw(actor=recorder, permit=cancelled, reason="供应商未到货，作业改期")
+
+    tank = space(
+        units["ecology"],
+        admin,
+        code="HB-01",
+        name="废液收集池",
+        location="危废暂存库南侧",
+        space_type="underground",
+        hazards=["poisoning", "anoxia", "explosion"],
+        manager_name="陆环保",
+    )
+    permit(
+        admin,
+        tank,
+        5,
+        8,
+        10,
+        _gas("20.4", lel="3.0", h2s="2.0", co="4"),
+        content="收集池底泥清理",
+        contractor="上海清源环境服务有限公司",
+        approver_name="陆环保",
+        guardian_name="顾师傅",
+        approved=True,
+    )
+    pool = space(
+        units["greening"],
+        admin,
+        code="LH-01",
+        name="公园地下雨水调蓄池",
+        location="鲁迅公园西北角绿地下",
+        space_type="underground",
+        hazards=["anoxia", "drowning", "fall"],
+        manager_name="邵园长",
+    )
+    space(
+        units["greening"],
+        admin,
+        code="LH-02",
+        name="公厕化粪池",
+        location="公园3号公厕后侧",
+        space_type="underground",
+        hazards=["poisoning", "anoxia"],
+        manager_name="邵园长",
+    )
+    permit(
+        admin,
+        pool,
+        12,
+        9,
+        12,
+        _gas("20.8", co="1"),
+        content="调蓄池淤泥清理与格栅检查",
+        contractor="上海绿苑市政养护有限公司",
+        approver_name="邵园长",
+        guardian_name="沈师傅",
+        approved=True,
+    )
+    return (
+        f"有限空间 {ConfinedSpace.objects.count()} 处（商务、生态环境、绿化市容），作业审批 6 条"
+        f"（1 条气体检测不合格未通过：{refused.work_date:%m-%d}，1 条已撤回）"
+    )
