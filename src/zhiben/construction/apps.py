@@ -55,6 +55,7 @@ class ConstructionConfig(AppConfig):
                 "construction:project_list",
                 "cone-striped",
                 group=group,
+                visible=registers_visible,
                 match_prefix="/construction/projects/",
             ),
             NavItem(
@@ -62,6 +63,7 @@ class ConstructionConfig(AppConfig):
                 "construction:work_list",
                 "exclamation-diamond",
                 group=group,
+                visible=registers_visible,
                 match_prefix="/construction/works/",
             ),
             NavItem(
@@ -69,6 +71,7 @@ class ConstructionConfig(AppConfig):
                 "construction:crane_list",
                 "truck-flatbed",
                 group=group,
+                visible=registers_visible,
                 match_prefix="/construction/cranes/",
             ),
             NavItem(

@@ -76,7 +76,7 @@ def project_detail(request, pk: int):
 
 @login_required
 def project_edit(request, pk: int):
-    site = _project_or_404(request.user, pk, "change")
+    site = _project_or_404(request.user, pk)
     if not access.can_manage_project(request.user, site):
         raise PermissionDenied(DENIED)
     info = selectors.project_info(site)
@@ -139,7 +139,7 @@ def work_create(request):
 
 @login_required
 def work_edit(request, pk: int):
-    work = get_scoped_or_404(DangerousWork, request.user, "change", pk=pk)
+    work = get_scoped_or_404(DangerousWork, request.user, "view", pk=pk)
     if not access.can_manage_project(request.user, work.site):
         raise PermissionDenied(DENIED)
     initial = {f: getattr(work, f) for f in services.WORK_FIELDS}
@@ -213,7 +213,7 @@ def crane_create(request):
 
 @login_required
 def crane_edit(request, pk: int):
-    crane = get_scoped_or_404(Crane, request.user, "change", pk=pk)
+    crane = get_scoped_or_404(Crane, request.user, "view", pk=pk)
     if not access.can_manage_project(request.user, crane.site):
         raise PermissionDenied(DENIED)
     initial = {f: getattr(crane, f) for f in services.CRANE_FIELDS}
@@ -276,7 +276,7 @@ def point_create(request):
 
 @login_required
 def point_edit(request, pk: int):
-    point = get_scoped_or_404(PitMonitoringPoint, request.user, "change", pk=pk)
+    point = get_scoped_or_404(PitMonitoringPoint, request.user, "view", pk=pk)
     if not access.can_manage_project(request.user, point.work.site):
         raise PermissionDenied(DENIED)
     initial = {f: getattr(point, f) for f in services.POINT_FIELDS}
@@ -325,7 +325,7 @@ def point_detail(request, pk: int):
 @login_required
 @require_POST
 def reading_add(request, pk: int):
-    point = get_scoped_or_404(PitMonitoringPoint, request.user, "change", pk=pk)
+    point = get_scoped_or_404(PitMonitoringPoint, request.user, "view", pk=pk)
     if not access.can_manage_project(request.user, point.work.site):
         raise PermissionDenied("只有该工地的施工单位、行业主管部门、属地街道或区安委办可以记录读数")
     form = ReadingForm(request.POST)
