@@ -93,6 +93,10 @@ def advance(t, item, *steps, actor=None):
     for step in steps:
         name, data = (step, defaults[step]) if isinstance(step, str) else step
         rect = services.rectification_transition(
-            actor=actor or t["admin"], rectification=rect, name=name, data=data, reason="不合格" if name == "reopen" else ""
+            actor=actor or t["admin"],
+            rectification=rect,
+            name=name,
+            data=data,
+            reason="不合格" if name == "reopen" else "",
         )
     return rect

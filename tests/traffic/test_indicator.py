@@ -61,7 +61,10 @@ def spots(traffic, n: int):
 
 
 def finish(traffic, item, day: dt.date, accept: bool = False):
-    steps = [("start", {"measures": "增设标线", "started_on": min(day, D(2024, 1, 10))}), ("complete", {"finished_on": day})]
+    steps = [
+        ("start", {"measures": "增设标线", "started_on": min(day, D(2024, 1, 10))}),
+        ("complete", {"finished_on": day}),
+    ]
     if accept:
         steps.append(("accept", {"accepted_by": "区交安委办公室", "accepted_on": day}))
     traffic["advance"](item, *steps)
@@ -136,10 +139,22 @@ def test_later_listings_join_the_denominator_of_their_year(traffic, task, today)
 def test_progress_page_is_scoped_and_for_government_only(traffic, today, login):
     traffic["listing"](0, year=2024)  # 北外滩街道, led by 区公安分局
     traffic["listing"](2, year=2024, lead="hk-jgw")  # 江湾镇街道, led by 区建管委
-    assert 'data-testid="fraction-2024">0/2<' in login(traffic["gafj"]).get("/traffic/black-spots/progress/").content.decode()
-    assert 'data-testid="fraction-2024">0/1<' in login(traffic["street"]).get("/traffic/black-spots/progress/").content.decode()
-    assert 'data-testid="fraction-2024">0/1<' in login(traffic["jgw"]).get("/traffic/black-spots/progress/").content.decode()
-    assert 'data-testid="fraction-2024">0/0<' in login(traffic["other"]).get("/traffic/black-spots/progress/").content.decode()
+    assert (
+        'data-testid="fraction-2024">0/2<'
+        in login(traffic["gafj"]).get("/traffic/black-spots/progress/").content.decode()
+    )
+    assert (
+        'data-testid="fraction-2024">0/1<'
+        in login(traffic["street"]).get("/traffic/black-spots/progress/").content.decode()
+    )
+    assert (
+        'data-testid="fraction-2024">0/1<'
+        in login(traffic["jgw"]).get("/traffic/black-spots/progress/").content.decode()
+    )
+    assert (
+        'data-testid="fraction-2024">0/0<'
+        in login(traffic["other"]).get("/traffic/black-spots/progress/").content.decode()
+    )
     assert login(traffic["enterprise"]).get("/traffic/black-spots/progress/").status_code == 404
 
 
@@ -208,7 +223,13 @@ def test_rule_always_equals_a_recount(traffic, task, today):
             except ServiceError:
                 assert any(r["spot"] == spot and r["year"] == year for r in self.records.values())
                 return
-            self.records[item.pk] = {"spot": spot, "year": year, "status": "not_started", "started": None, "finished": None}
+            self.records[item.pk] = {
+                "spot": spot,
+                "year": year,
+                "status": "not_started",
+                "started": None,
+                "finished": None,
+            }
 
         def _move(self, pick, name, data, reason=""):
             if not self.records:

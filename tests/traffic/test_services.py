@@ -180,7 +180,10 @@ def test_measures_edit_and_listing_update_are_audited(traffic):
     with pytest.raises(PermissionDeniedError):
         services.rectification_update(actor=traffic["other"], rectification=rect, data={"measures": "x"})
     services.listing_update(
-        actor=traffic["gafj"], listing=item, data={"accident_count": 8, "lead_org": traffic["orgs"]["hk-jgw"]}, reason="复核"
+        actor=traffic["gafj"],
+        listing=item,
+        data={"accident_count": 8, "lead_org": traffic["orgs"]["hk-jgw"]},
+        reason="复核",
     )
     event = AuditEvent.objects.get(action="black_spot.update")
     assert event.before["accident_count"] == 3 and event.after["accident_count"] == 8 and event.reason == "复核"

@@ -4,8 +4,6 @@ transition), the 整治进度 per year, and 一校一方案 (list, detail, creat
 of the current 学年). Scoped like the pages: out of scope is 404; 企业用户 see nothing.
 Every write honours Idempotency-Key."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Literal
@@ -165,9 +163,9 @@ def listing_data(x: BlackSpotListing) -> dict:
 
 def _listing(request, pk: int, action: str = "view") -> BlackSpotListing:
     found = get_scoped_or_404(BlackSpotListing, request.auth, action, pk=pk)
-    return BlackSpotListing.objects.select_related("site", "site__street", "site__owner", "lead_org", "rectification").get(
-        pk=found.pk
-    )
+    return BlackSpotListing.objects.select_related(
+        "site", "site__street", "site__owner", "lead_org", "rectification"
+    ).get(pk=found.pk)
 
 
 def _detail(request, listing: BlackSpotListing) -> dict:
@@ -183,7 +181,9 @@ def listing_list(request, filters: Query[ListingQuery], cursor: Cursor | None = 
     return {"items": [listing_data(x) for x in items], "next_cursor": next_cursor}
 
 
-@router.get("/traffic/black-spots/{pk}", response=ListingDetailOut, summary="事故多发点段详情（含整治记录和可办理的操作）")
+@router.get(
+    "/traffic/black-spots/{pk}", response=ListingDetailOut, summary="事故多发点段详情（含整治记录和可办理的操作）"
+)
 def listing_detail(request, pk: Id):
     return _detail(request, _listing(request, pk))
 
@@ -230,7 +230,11 @@ def rectification_update(request, pk: Id, payload: RectificationPatch):
     return _detail(request, _listing(request, pk))
 
 
-@router.post("/traffic/black-spots/{pk}/transition", response=ListingDetailOut, summary="整治操作：启动整治、完成整治、验收、验收退回")
+@router.post(
+    "/traffic/black-spots/{pk}/transition",
+    response=ListingDetailOut,
+    summary="整治操作：启动整治、完成整治、验收、验收退回",
+)
 @idempotent
 def listing_transition(request, pk: Id, payload: TransitionIn):
     listing = _listing(request, pk)
@@ -274,7 +278,11 @@ class ProgressOut(Schema):
     years: list[YearOut]
 
 
-@router.get("/traffic/black-spot-progress", response=ProgressOut, summary="事故多发点段整治进度（2024/2025/2026年目标、实际、分子/分母及点段）")
+@router.get(
+    "/traffic/black-spot-progress",
+    response=ProgressOut,
+    summary="事故多发点段整治进度（2024/2025/2026年目标、实际、分子/分母及点段）",
+)
 def progress(request):
     from .indicators import RULE_DESCRIPTION
 
@@ -403,7 +411,9 @@ def plan_list(request, filters: Query[PlanQuery], cursor: Cursor | None = None, 
     return {"items": [plan_data(p) for p in items], "next_cursor": next_cursor}
 
 
-@router.get("/traffic/school-plans/coverage", response=CoverageOut, summary="本学年一校一方案覆盖情况（含尚无方案的学校）")
+@router.get(
+    "/traffic/school-plans/coverage", response=CoverageOut, summary="本学年一校一方案覆盖情况（含尚无方案的学校）"
+)
 def plan_coverage(request):
     coverage = selectors.school_coverage(request.auth, timezone.localdate())
     shown = list(coverage["without"][:500])

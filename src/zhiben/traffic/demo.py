@@ -75,7 +75,7 @@ def _sites(admin: User, type_code: str, rows, orgs: dict[str, Organization]) -> 
 
 def create_demo_traffic() -> str:
     admin = User.objects.filter(username="admin").first()
-    if admin is None or not SiteType.objects.filter(code__in=[BLACK_SPOT_TYPE, SCHOOL_TYPE]).count() == 2:
+    if admin is None or SiteType.objects.filter(code__in=[BLACK_SPOT_TYPE, SCHOOL_TYPE]).count() != 2:
         return "缺少演示账号或场所类型，未新增"
     orgs = {o.code: o for o in Organization.objects.filter(code__startswith="hk")}
     done = []

@@ -36,7 +36,10 @@ class ListingFilterSet(django_filters.FilterSet):
     year = django_filters.NumberFilter(label="挂牌年度", field_name="year", min_value=FIRST_YEAR, max_value=LAST_YEAR)
     level = django_filters.ChoiceFilter(label="挂牌级别", choices=ListingLevel.choices, empty_label="全部级别")
     status = django_filters.ChoiceFilter(
-        label="整治状态", field_name="rectification__status", choices=RectificationStatus.choices, empty_label="全部状态"
+        label="整治状态",
+        field_name="rectification__status",
+        choices=RectificationStatus.choices,
+        empty_label="全部状态",
     )
     street = django_filters.ModelChoiceFilter(
         label="街道", field_name="site__street", queryset=_streets(), empty_label="全部街道"

@@ -36,8 +36,12 @@ class ListingForm(StyledForm, forms.Form):
 class RectificationForm(StyledForm, forms.Form):
     """Measures and evidence (no state: the state changes by the transition buttons)."""
 
-    measures = forms.CharField(label="整治措施", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    evidence = forms.CharField(label="佐证说明", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    measures = forms.CharField(
+        label="整治措施", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    evidence = forms.CharField(
+        label="佐证说明", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class TransitionForm(StyledForm, forms.Form):
@@ -45,7 +49,9 @@ class TransitionForm(StyledForm, forms.Form):
 
     transition = forms.CharField(max_length=20, widget=forms.HiddenInput)
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput, required=False)
-    measures = forms.CharField(label="整治措施", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    measures = forms.CharField(
+        label="整治措施", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     started_on = forms.DateField(label="开始日期", required=False, widget=DateInput(attrs=DATE))
     finished_on = forms.DateField(label="完成日期", required=False, widget=DateInput(attrs=DATE))
     accepted_by = forms.CharField(label="验收单位（人）", max_length=100, required=False)
@@ -60,15 +66,24 @@ class SchoolPlanForm(StyledForm, forms.Form):
         label="学年（起始年份）", min_value=FIRST_YEAR, max_value=LAST_YEAR, help_text="如 2024 表示 2024-2025学年"
     )
     guard_posts = forms.CharField(
-        label="护学岗", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label="护学岗",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="岗位设置、时段、人员",
     )
     traffic_facilities = forms.CharField(
-        label="交通设施", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label="交通设施",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="人行横道、减速标线、信号灯、隔离设施等",
     )
     pickup_order = forms.CharField(
-        label="接送秩序", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label="接送秩序",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="接送区域、停车、错峰、人车分离",
     )
     police_name = forms.CharField(label="责任民警/交警", max_length=50, required=False)

@@ -201,14 +201,19 @@ def listing_create(*, actor: User, data: dict[str, Any]) -> BlackSpotListing:
 
 
 @service("black_spot.update")
-def listing_update(*, actor: User, listing: BlackSpotListing, data: dict[str, Any], reason: str = "") -> BlackSpotListing:
+def listing_update(
+    *, actor: User, listing: BlackSpotListing, data: dict[str, Any], reason: str = ""
+) -> BlackSpotListing:
     """修改挂牌信息 (not its site)."""
     listing = (
         BlackSpotListing.objects.select_for_update(of=("self",))
         .select_related("site__site_type", "site__owner", "lead_org")
         .get(pk=listing.pk)
     )
-    require(can_manage_listing(actor, listing.site, listing.lead_org), "只有区安委办、点段负责部门或牵头单位可以修改挂牌信息")
+    require(
+        can_manage_listing(actor, listing.site, listing.lead_org),
+        "只有区安委办、点段负责部门或牵头单位可以修改挂牌信息",
+    )
     unknown = set(data) - set(LISTING_EDITABLE)
     if unknown:
         raise ValidationFailed(
@@ -342,11 +347,14 @@ def rectification_update(
 ) -> BlackSpotRectification:
     """修改整治措施、佐证说明 (the state and its dates change only by transitions)."""
     rect = _lock_rectification(rectification)
-    require(can_handle_rectification(actor, rect.listing), "只有区安委办、点段负责部门、牵头单位或属地街道可以修改整治记录")
+    require(
+        can_handle_rectification(actor, rect.listing), "只有区安委办、点段负责部门、牵头单位或属地街道可以修改整治记录"
+    )
     unknown = set(data) - set(RECTIFICATION_EDITABLE)
     if unknown:
         raise ValidationFailed(
-            "不能修改这些字段：" + "、".join(sorted(unknown)), details={k: "不可修改（请通过整治操作变更）" for k in unknown}
+            "不能修改这些字段：" + "、".join(sorted(unknown)),
+            details={k: "不可修改（请通过整治操作变更）" for k in unknown},
         )
     _check_version(rect, expected_version)
     data = dict(data)
@@ -363,7 +371,9 @@ def rectification_update(
         rect.version += 1
         rect.updated_by = actor
         rect.save()
-        audit_record(action="black_spot.rectification_update", actor=actor, obj=rect.listing, before=before, after=after)
+        audit_record(
+            action="black_spot.rectification_update", actor=actor, obj=rect.listing, before=before, after=after
+        )
     return rect
 
 
@@ -420,7 +430,9 @@ def school_plan_create(*, actor: User, data: dict[str, Any]) -> SchoolSafetyPlan
         raise TypeError(f"school_plan_create() got unexpected fields {sorted(unknown)}")
     site = data.get("site")
     if isinstance(site, Site):
-        site = Site.objects.select_for_update(of=("self",)).select_related("site_type", "owner", "street").get(pk=site.pk)
+        site = (
+            Site.objects.select_for_update(of=("self",)).select_related("site_type", "owner", "street").get(pk=site.pk)
+        )
         require(can_manage_school_plan(actor, site), "只有区安委办、学校周边的负责部门或属地街道可以编制一校一方案")
         data = {**data, "site": site}
     data, errors = clean_plan(data, timezone.localdate())

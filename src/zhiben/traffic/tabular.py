@@ -310,7 +310,13 @@ class ListingImporter(_TrafficImporter):
         lead = self._orgs(lead_text) if lead_text else None
         if lead_text and lead is None:
             errors.append(RowError(number, "牵头单位", f"找不到单位“{lead_text}”"))
-        data: dict[str, Any] = {"site": site, "year": year, "level": level, "accident_count": count or 0, "lead_org": lead}
+        data: dict[str, Any] = {
+            "site": site,
+            "year": year,
+            "level": level,
+            "accident_count": count or 0,
+            "lead_org": lead,
+        }
         for key in ("reason", "note"):
             header, limit = LISTING_HEADER_OF[key], TEXT_LIMITS[key][1]
             data[key] = cell(header, lambda h=header, n=limit: parse_text(raw.get(h), h, max_length=n)) or ""
@@ -346,7 +352,9 @@ PLAN_COLUMNS: tuple[Column, ...] = (
     Column("责任民警/交警", "police_name", 12, False, "不超过 50 字", as_text=True),
     Column("联系电话", "police_phone", 14, False, "6～20 位数字，可含“-”", as_text=True),
     Column("审核日期", "reviewed_on", 12, False, "如 2024-09-01", DATE),
-    Column("状态", "status", 10, False, "编制中/已落实，留空为编制中；已落实须填齐方案内容和审核日期", CHOICE, strict=True),
+    Column(
+        "状态", "status", 10, False, "编制中/已落实，留空为编制中；已落实须填齐方案内容和审核日期", CHOICE, strict=True
+    ),
     Column("备注", "note", 20, False, "不超过 300 字", as_text=True),
 )
 PLAN_HEADER_OF = header_of(PLAN_COLUMNS)
@@ -467,7 +475,9 @@ class PlanImporter(_TrafficImporter):
         for key in PLAN_TEXTS:
             header, limit = PLAN_HEADER_OF[key], TEXT_LIMITS[key][1]
             data[key] = cell(header, lambda h=header, n=limit: parse_text(raw.get(h), h, max_length=n)) or ""
-        status = cell("状态", lambda: parse_text(raw.get("状态"), "状态", max_length=10)) or SchoolPlanStatus.DRAFTING.label
+        status = (
+            cell("状态", lambda: parse_text(raw.get("状态"), "状态", max_length=10)) or SchoolPlanStatus.DRAFTING.label
+        )
         data["status"] = self._statuses.get(status, status)
         clean, problems = clean_plan(data, self._today)
         taken = {e.column for e in errors}

@@ -95,7 +95,10 @@ def listing_edit(request, pk: int):
             messages.success(request, "挂牌信息已修改。")
             return redirect("traffic:listing_detail", pk=listing.pk)
     return render(
-        request, "traffic/listing_form.html", {"form": form, "listing": listing, "creating": False}, status=_status(form)
+        request,
+        "traffic/listing_form.html",
+        {"form": form, "listing": listing, "creating": False},
+        status=_status(form),
     )
 
 
