@@ -299,7 +299,16 @@ def unit_create(request, payload: UnitCreateIn):
     return Status(201, unit_detail_data(unit, request.auth))
 
 
-@router.get("/sites", response=SitePage, summary="场所列表（筛选，游标分页）")
+@router.get(
+    "/sites",
+    response=SitePage,
+    summary="场所列表（筛选，游标分页）",
+    description=(
+        "选定场所类型（site_type）后，还可按该类型的选项型专有字段筛选：参数名为 attr_<字段键>，"
+        "取值须为该字段的选项之一，如 site_type=medical&attr_category=二级以上医院；"
+        "所选类型没有的 attr_ 参数或不在选项内的取值答 422。"
+    ),
+)
 def site_list(request, filters: Query[SiteListQuery], cursor: Cursor | None = None, limit: Limit = 50):
     filterset = SiteFilterSet(_filter_params(request), queryset=access.visible_sites(request.auth), user=request.auth)
     if not filterset.is_valid():

@@ -1,6 +1,14 @@
-"""Filters of the unit and site lists (shared by the pages and the API)."""
+"""Filters of the unit and site lists (shared by the pages and the API).
+
+The site list also filters on a site type's choice attributes (data/site_types.yaml,
+``kind: choice``) once a type is chosen: ``site_type=medical&attr_category=二级以上医院``.
+Each such attribute becomes a ``attr_<key>`` select offering exactly its declared choices;
+an ``attr_…`` parameter the chosen type does not declare (or given with no type) makes the
+filter invalid (the API answers 422, the page says so)."""
 
 from __future__ import annotations
+
+import re
 
 import django_filters
 from django import forms
@@ -56,9 +64,13 @@ class _Common(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        self.add_filters()
         if user is not None:
             self.form.fields["grid"].queryset = Grid.objects.restrict(user, "view")
         _style(self)
+
+    def add_filters(self) -> None:
+        """Filters that depend on the data (before the form is built)."""
 
     def filter_owner(self, qs, name, value):
         return qs.filter(subtree_q("owner", value))
@@ -97,6 +109,12 @@ class UnitFilterSet(_Common):
         return qs.filter(value.unit_q())
 
 
+ATTR_PREFIX = "attr_"
+MAX_ATTRIBUTE_FILTERS = 8
+"""At most this many choice attributes of one type are offered as filters."""
+ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
 class SiteFilterSet(_Common):
     site_type = django_filters.ModelChoiceFilter(
         label="类型", queryset=SiteType.objects.all(), to_field_name="code", empty_label="全部类型"
@@ -106,6 +124,70 @@ class SiteFilterSet(_Common):
     class Meta:
         model = Site
         fields: list[str] = []
+
+    def add_filters(self) -> None:
+        """One select per choice attribute of the chosen site type (``attr_<key>``)."""
+        self.attribute_names: list[str] = []
+        self._attribute_error_added = False
+        site_type = self.chosen_type()
+        specs = [
+            spec
+            for spec in (site_type.attributes or [] if site_type else [])
+            if isinstance(spec, dict)
+            and spec.get("kind") == "choice"
+            and isinstance(spec.get("key"), str)
+            and ATTRIBUTE_KEY.match(spec["key"])
+            and spec.get("choices")
+        ]
+        for spec in specs[:MAX_ATTRIBUTE_FILTERS]:
+            label = str(spec.get("label") or spec["key"])
+            name = ATTR_PREFIX + spec["key"]
+            choices = [(str(c), str(c)) for c in spec["choices"]]
+            attribute = django_filters.ChoiceFilter(
+                label=label,
+                field_name=spec["key"],
+                choices=choices,
+                method="filter_attribute",
+                empty_label=f"全部{label}",
+            )
+            attribute.model = Site
+            attribute.parent = self
+            self.filters[name] = attribute
+            self.attribute_names.append(name)
+
+    def chosen_type(self) -> SiteType | None:
+        code = self.data.get("site_type") if self.data is not None else None
+        if not isinstance(code, str) or not code or len(code) > 40:
+            return None
+        return SiteType.objects.filter(code=code).first()
+
+    @property
+    def attribute_fields(self):
+        """The bound fields of the attribute filters (for the page)."""
+        return [self.form[name] for name in self.attribute_names]
+
+    def unknown_attributes(self) -> list[str]:
+        if not self.is_bound:
+            return []
+        return sorted(k for k in self.data if k.startswith(ATTR_PREFIX) and k not in self.filters)
+
+    @property
+    def errors(self):
+        errors = self.form.errors
+        unknown = self.unknown_attributes()
+        if unknown and not self._attribute_error_added:
+            self._attribute_error_added = True
+            shown = "、".join(k[:50] for k in unknown[:5]) + ("等" if len(unknown) > 5 else "")
+            where = "所选场所类型" if self.chosen_type() else "未选择场所类型时"
+            self.form.add_error(None, f"筛选条件 {shown} 无效：{where}没有这个可筛选的专有字段")
+            errors = self.form.errors
+        return errors
+
+    def is_valid(self) -> bool:
+        return self.is_bound and not self.errors
+
+    def filter_attribute(self, qs, name, value):
+        return qs.filter(**{f"attributes__{name}": value}) if value else qs
 
     def filter_q(self, qs, name, value):
         value = value.strip()
