@@ -45,6 +45,13 @@ rule lives):
   paragraph before the next label, unless that paragraph is a lead-in.
 * ``task.text`` is the item without its own label; ``task.title`` is the text
   up to its first 。.
+* Task tables typed as text (tabs, pipes, columns aligned with runs of
+  spaces or full-width spaces, wrapped cells) become the same ``Table``
+  blocks as a .docx table, so they give the same tasks — :mod:`.blocks`;
+  a header with 牵头单位, 责任单位 and 配合单位 reads the last two as
+  participating — :mod:`.task_tables`.
+* "逢节假日"-style occasions are duties with period ``holiday`` (the
+  compliance calendar does not schedule them yet) — :mod:`.recurring`.
 * ``source.sha256`` is over the canonical text (one line per paragraph, one
   line per table row), so a .docx and its text export have the same hash.
 """
