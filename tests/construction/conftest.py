@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from zhiben.construction import services
 from zhiben.core.testing import make_user
 from zhiben.hazards.models import HazardCategory
 from zhiben.hazards.reference import load_files as load_hazard_reference
@@ -15,8 +16,6 @@ from zhiben.org.choices import Role
 from zhiben.registry import services as registry_services
 from zhiben.registry.models import Sector, SiteType
 from zhiben.registry.reference import load_files
-
-from zhiben.construction import services
 
 
 @pytest.fixture

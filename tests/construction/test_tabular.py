@@ -225,3 +225,14 @@ def test_major_hazard_export_is_scoped(people, major_hazard, login):
     assert len(rows) == 1  # headers only: the 商务委 sees no construction hazard
     assert login(people["officer"]).get(f"/construction/major-hazards/{major_hazard.pk}/basis/").status_code == 404
     assert login(people["jgw_expert"]).get(f"/construction/major-hazards/{major_hazard.pk}/basis/").status_code == 403
+
+
+def test_upload_and_template_pages(people, login):
+    builder = login(people["builder"])
+    for url in ("/construction/works/import/", "/construction/cranes/import/"):
+        assert builder.get(url).status_code == 200
+        assert login(people["readonly"]).get(url).status_code == 403
+    template = builder.get("/construction/works/import/template/")
+    assert template.status_code == 200
+    sheet = load_workbook(io.BytesIO(template.content))["危大工程"]
+    assert [c.value for c in sheet[1]][:3] == ["场所码", "工程名称", "名称/部位"]
