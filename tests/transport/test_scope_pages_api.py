@@ -207,3 +207,18 @@ def test_api_bad_input_is_422_and_out_of_scope_is_404(fleet, records, login, use
         .status_code
         == 403
     )
+
+
+def _menu(user) -> set[str]:
+    from zhiben.web.navigation import menu_for
+
+    return {item["label"] for group in menu_for(user, "/workspace/") for item in group["items"]}
+
+
+def test_menu_shows_the_register_to_transport_enterprises_and_government(fleet, records, users, login):
+    register = {"运输车辆", "驾驶员", "交通违法", "运输高风险清单"}
+    assert register <= _menu(fleet["coach_user"]) and "骑手违法红黑榜" not in _menu(fleet["coach_user"])
+    assert register | {"骑手违法红黑榜"} <= _menu(users["street"])
+    assert not register & _menu(users["enterprise"])  # a 商务 unit without vehicles
+    page = login(users["enterprise"]).get("/transport/vehicles/")
+    assert page.status_code == 200 and "没有符合条件的车辆" in page.content.decode()

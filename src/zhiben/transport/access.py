@@ -7,6 +7,10 @@ office everything; 部门领导/经办人/只读 and experts their organization'
 its whole department, as for units); 街道经办人 the units located in their 街道; an
 企业用户 only its own unit's vehicles, drivers and violations. Out of scope is 404.
 
+The menu shows the register to the government side and to 企业用户 of a 道路交通 unit
+or of a unit with vehicles or drivers registered (``sees_fleet``); the pages themselves
+follow the scope above whatever the menu shows.
+
 Registering and editing vehicles and drivers, and recording violations: the district
 office, 部门领导/经办人 of the unit owner's subtree (the 主管部门), and the unit's own
 企业用户 — but an 企业用户 records only 企业自查 violations and may not change a
@@ -48,6 +52,7 @@ __all__ = [
     "can_see_riders",
     "fleet_units",
     "is_enterprise_only",
+    "sees_fleet",
     "visible_drivers",
     "visible_rider_violations",
     "visible_vehicles",
@@ -68,6 +73,26 @@ def visible_drivers(user) -> QuerySet[Driver]:
 
 def visible_violations(user) -> QuerySet[Violation]:
     return Violation.objects.restrict(user, "view")
+
+
+def sees_fleet(user) -> bool:
+    """Whether the menu offers the register: the government side, and 企业用户 of a unit
+    of the 道路交通 sector or with vehicles or drivers registered (cached on the user
+    object for the request)."""
+    if not is_active_user(user):
+        return False
+    cached = getattr(user, "_transport_sees_fleet", None)
+    if cached is None:
+        cached = can_see_riders(user)
+        own = org_access.enterprise_unit_ids(user)
+        if not cached and own:
+            cached = (
+                Unit.objects.filter(pk__in=own)
+                .filter(Q(sector__code="road_traffic") | Q(vehicles__isnull=False) | Q(drivers__isnull=False))
+                .exists()
+            )
+        user._transport_sees_fleet = cached
+    return cached
 
 
 def can_see_riders(user) -> bool:

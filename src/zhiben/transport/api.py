@@ -2,8 +2,6 @@
 detail, create, update; writes honour Idempotency-Key), the monthly 高风险 list and the
 riders' 红黑榜. Scoped as the pages: out of scope is 404."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Literal
 

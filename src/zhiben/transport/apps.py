@@ -36,6 +36,8 @@ class TransportConfig(AppConfig):
         from zhiben.web.access import is_government
         from zhiben.web.navigation import NavItem, register
 
+        from .access import sees_fleet
+
         register_labels(LABELS)
         for kind, name in (
             ("transport_vehicles", "Vehicle"),
@@ -48,16 +50,36 @@ class TransportConfig(AppConfig):
 
         group = "行业台账"
         for item in (
-            NavItem("运输车辆", "transport:vehicle_list", "truck", group=group, match_prefix="/transport/vehicles/"),
-            NavItem("驾驶员", "transport:driver_list", "person-badge", group=group, match_prefix="/transport/drivers/"),
             NavItem(
-                "交通违法", "transport:violation_list", "sign-stop", group=group, match_prefix="/transport/violations/"
+                "运输车辆",
+                "transport:vehicle_list",
+                "truck",
+                group=group,
+                visible=sees_fleet,
+                match_prefix="/transport/vehicles/",
+            ),
+            NavItem(
+                "驾驶员",
+                "transport:driver_list",
+                "person-badge",
+                group=group,
+                visible=sees_fleet,
+                match_prefix="/transport/drivers/",
+            ),
+            NavItem(
+                "交通违法",
+                "transport:violation_list",
+                "sign-stop",
+                group=group,
+                visible=sees_fleet,
+                match_prefix="/transport/violations/",
             ),
             NavItem(
                 "运输高风险清单",
                 "transport:high_risk",
                 "exclamation-octagon",
                 group=group,
+                visible=sees_fleet,
                 match_prefix="/transport/high-risk/",
             ),
             NavItem(

@@ -6,6 +6,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from zhiben.web.widgets import DateInput
+
 from .choices import DriverStatus, LicenceClass, VehicleStatus, VehicleType, ViolationKind, ViolationSource
 from .models import Driver, RiderViolation, Vehicle, Violation
 
@@ -82,12 +84,8 @@ class ViolationFilterSet(_Styled):
     driver = django_filters.NumberFilter(label="驾驶员", field_name="driver_id", min_value=1, max_value=2**63 - 1)
     kind = django_filters.ChoiceFilter(label="违法行为", choices=ViolationKind.choices, empty_label="全部违法行为")
     source = django_filters.ChoiceFilter(label="来源", choices=ViolationSource.choices, empty_label="全部来源")
-    since = django_filters.DateFilter(
-        label="起始日期", field_name="occurred_on", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = django_filters.DateFilter(
-        label="截止日期", field_name="occurred_on", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = django_filters.DateFilter(label="起始日期", field_name="occurred_on", lookup_expr="gte", widget=DateInput())
+    until = django_filters.DateFilter(label="截止日期", field_name="occurred_on", lookup_expr="lte", widget=DateInput())
 
     class Meta:
         model = Violation
