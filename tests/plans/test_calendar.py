@@ -12,6 +12,7 @@ from zhiben.core.errors import ConflictError, PermissionDeniedError, ValidationF
 from zhiben.plans import selectors, services
 from zhiben.plans.choices import IndicatorState, InstanceState
 from zhiben.plans.models import Indicator, ObligationInstance
+from zhiben.traffic.indicators import RULE_CODE as BLACK_SPOT_RULE
 
 from .conftest import audit_count, photo
 
@@ -90,6 +91,8 @@ def test_indicators_met_not_met_pending(users, orgs, import_plan, plan_users, fr
     thirty = Indicator.objects.get(task__plan=plan, target_value=30)
     eighty = Indicator.objects.get(task__plan=plan, target_value=80)
     assert thirty.target_date == dt.date(2024, 12, 31) and thirty.unit == "%"
+    # "事故多发点段…30%" is computed by the traffic register's rule; a manual value needs a reason.
+    assert thirty.rule == BLACK_SPOT_RULE
     assert thirty.state(dt.date(2024, 6, 1)) == IndicatorState.PENDING
     assert thirty.state(dt.date(2025, 1, 5)) == IndicatorState.NOT_MET
     frozen(dt.datetime(2024, 12, 20, 9, 0))
@@ -98,6 +101,7 @@ def test_indicators_met_not_met_pending(users, orgs, import_plan, plan_users, fr
         indicator=thirty,
         value=Decimal("35"),
         measured_on=dt.date(2024, 12, 20),
+        note="市交警总队年终核定数",
         files=[photo()],
     )
     assert Indicator.objects.get(pk=thirty.pk).state(dt.date(2025, 1, 5)) == IndicatorState.MET
