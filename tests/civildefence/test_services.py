@@ -101,10 +101,12 @@ def test_only_the_owner_department_and_the_district_office_may_file(works, gdb, 
     assert AuditEvent.objects.filter(action="access.denied").exists()
 
 
-def test_department_leader_and_district_admin_may_file(works, gdb, users, data_for):
+def test_department_leader_its_section_and_district_admin_may_file(works, gdb, users, data_for):
     services.filing_create(actor=gdb["leader"], data=data_for(works["park"]))
     services.filing_create(actor=users["admin"], data=data_for(works["river"], filing_no="HKRF-T-002"))
-    assert UseFiling.objects.count() == 2
+    filing = services.filing_create(actor=gdb["center"], data=data_for(works["lane"], filing_no="HKRF-T-003"))
+    services.filing_transition(actor=gdb["center"], filing=filing, name="set_idle")
+    assert UseFiling.objects.count() == 3
 
 
 def test_update_is_audited_with_before_and_after_and_bumps_the_version(works, gdb, make_filing, last_audit_id, actions):

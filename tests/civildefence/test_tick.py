@@ -41,9 +41,9 @@ def test_unchecked_works_are_reminded_once_to_the_responsible_staff(works, gdb, 
     outsider = make_user("t_swj_x", Role.DEPT_OFFICER, orgs["hk-swj"])
 
     assert tick.run(_at(day.replace(day=10))) == {"人防月度检查提醒": 0}  # not the last week yet
-    assert tick.run(_at(day)) == {"人防月度检查提醒": 2}  # 区国动办's officer and leader
+    assert tick.run(_at(day)) == {"人防月度检查提醒": 3}  # 区国动办's officer, leader and 民防管理中心
     notes = Notification.objects.filter(kind="civildefence.monthly")
-    assert {n.recipient_id for n in notes} == {gdb["officer"].pk, gdb["leader"].pk}
+    assert {n.recipient_id for n in notes} == {gdb["officer"].pk, gdb["leader"].pk, gdb["center"].pk}
     assert {n.target_id for n in notes} == {park.pk}
     assert all(park.site.name in n.title and f"/civildefence/filings/{park.pk}/" == n.url for n in notes)
     assert not notes.filter(recipient__in=[outsider, users["admin"], gdb["oyl"]]).exists()
@@ -55,5 +55,5 @@ def test_unchecked_works_are_reminded_once_to_the_responsible_staff(works, gdb, 
 def test_dry_run_counts_and_writes_nothing(works, gdb, make_filing):
     day = _last_week_day()
     make_filing(works["park"], filed_on=day - dt.timedelta(days=60))
-    assert tick.run(_at(day), dry_run=True) == {"人防月度检查提醒": 2}
+    assert tick.run(_at(day), dry_run=True) == {"人防月度检查提醒": 3}
     assert not Notification.objects.exists()

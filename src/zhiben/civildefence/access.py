@@ -5,7 +5,10 @@ filing's site, exactly like registry sites):
 
 * 区安委办管理员 and superusers: every filing;
 * 部门领导/部门经办人, 第三方专家 and 只读 accounts: filings of works whose site is
-  owned by their organization's subtree (区国动办 and its 科室 for the works it owns);
+  owned by their organization's subtree;
+* besides, the 领导, 经办人 and 只读 members of a 科室 see the filings of every work
+  owned within their department (the works of type 人防工程 belong to 区国动办 itself,
+  and its 科室 — 防护工程科, 区民防管理中心 — do the work: ``models.department_q``);
 * 街道经办人: filings of works located in their 街道 (and owned by the 街道's subtree);
 * 企业用户 and everyone else: nothing — list pages refuse them (government pages),
   a filing's page and API answer 404, so its existence is not revealed.
@@ -15,8 +18,9 @@ user sees are listed; an inspection is linked only when the user sees it,
 ``zhiben.inspections.access.visible_inspections``).
 
 Rights beyond seeing — register a filing, edit it, change its use state
-(转为闲置, 恢复使用, 报废), import filings from Excel: the district office and the
-部门领导/部门经办人 of the site owner's organization or an organization above it.
+(转为闲置, 恢复使用, 报废), import filings from Excel: the district office, the
+部门领导/部门经办人 of the site owner's organization or an organization above it, and
+those of any 科室 of the owner's department.
 街道经办人, experts and read-only accounts only read. A 报废 filing is final: nobody
 edits it or changes its state (the services refuse with a Chinese message).
 """
@@ -30,6 +34,7 @@ from zhiben.org.access import (
     holds_role_over,
     is_active_user,
     is_admin,
+    leads_within,
     memberships,
     organizations,
     subtree_q,
@@ -68,7 +73,10 @@ def can_manage_site(user: User, site: Site | None) -> bool:
     the staff of the site owner's organization or above it."""
     if site is None or not is_active_user(user):
         return False
-    return is_admin(user) or holds_role_over(user, site.owner, STAFF_ROLES)
+    if is_admin(user) or holds_role_over(user, site.owner, STAFF_ROLES):
+        return True
+    # a 科室 of the owner's department (its staff work on the department's works)
+    return site.owner is not None and leads_within(user, site.owner.department, STAFF_ROLES)
 
 
 def can_manage_filing(user: User, filing: UseFiling) -> bool:
@@ -82,4 +90,5 @@ def filing_sites(user: User) -> QuerySet[Site]:
         return sites
     if not is_active_user(user):
         return sites.none()
-    return sites.filter(subtree_q("owner", organizations(user, STAFF_ROLES)))
+    departments = {org.department.pk: org.department for org in organizations(user, STAFF_ROLES)}
+    return sites.filter(subtree_q("owner", list(departments.values())))

@@ -2,8 +2,9 @@
 (registry Sites of type ``civil_air_defense``) and the history of their use state.
 
 A filing is seen like its site (the site's owner subtree and its 街道:
-``scope_spec`` through ``site``); it is never tied to a unit for scope, so an
-enterprise account sees none (see access.py). The monthly checks are
+``scope_spec`` through ``site``), and by the 科室 of the owning department
+(``department_q``); it is never tied to a unit for scope, so an enterprise
+account sees none (see access.py). The monthly checks are
 inspections of the zhiben.inspections app (checklist ``civil-defense-monthly``);
 nothing about them is stored here.
 """
@@ -16,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from zhiben.core.fields import ChoiceColor, user_fk
-from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec
+from zhiben.core.scoping import RestrictedQuerySet, ScopeSpec, scope_q
 
 from .choices import FilingState, Purpose
 
@@ -24,6 +25,43 @@ SITE_TYPE = "civil_air_defense"
 CHECKLIST_CODE = "civil-defense-monthly"
 EXPIRY_WARNING_DAYS = 30
 AREA_MAX = 1_000_000  # m²: the largest works in the district are a few 10,000 m²
+
+
+def department_q(user, action: str, prefix: str) -> Q | None:
+    """The works a 科室's staff follow beyond their own subtree: every work owned
+    within their department (区国动办's 科室 — 防护工程科, 区民防管理中心 … — work on the
+    works the type's ownership gives the department itself). "view": the 科室's
+    领导, 经办人 and 只读 members; "change": its 领导 and 经办人. None: nothing more
+    than ``core.scoping``. ``prefix`` is the path to the Site ("site__")."""
+    from zhiben.org.choices import OrgKind, Role
+    from zhiben.org.models import Organization
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    roles = {Role.DEPT_LEADER, Role.DEPT_OFFICER} | ({Role.READONLY} if action == "view" else set())
+    q = None
+    for m in user.active_memberships():
+        org = m.organization
+        if m.role not in roles or org.kind != OrgKind.SECTION:
+            continue
+        department = org.department
+        if department.pk == org.pk:
+            continue
+        orgs = Organization.objects.subtree_of(department).order_by().values("pk")
+        more = Q(**{f"{prefix}owner__in": orgs})
+        q = more if q is None else q | more
+    return q
+
+
+class FilingQuerySet(RestrictedQuerySet):
+    """``core.scoping`` through the site, plus ``department_q`` (a 科室 follows its department's works)."""
+
+    def restrict(self, user, action="view", *, paging: bool = False):
+        q = scope_q(user, action, self.model.scope_spec, paging)
+        if q is None:
+            return self.all()
+        extra = department_q(user, action, self.model.site_prefix)
+        return self.filter(q if extra is None else q | extra)
 
 
 class UseFiling(models.Model):
@@ -57,8 +95,9 @@ class UseFiling(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = FilingQuerySet.as_manager()
     scope_spec = ScopeSpec(org="site__owner", street="site__street")
+    site_prefix = "site__"
 
     class Meta:
         verbose_name = "人防工程使用备案"
@@ -112,8 +151,9 @@ class FilingStateChange(models.Model):
     actor = user_fk("操作人")
     created_at = models.DateTimeField("记录时间", auto_now_add=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = FilingQuerySet.as_manager()
     scope_spec = ScopeSpec(org="filing__site__owner", street="filing__site__street")
+    site_prefix = "filing__site__"
 
     class Meta:
         verbose_name = "使用状态变更"

@@ -8,7 +8,8 @@ only ``WORKFLOW.allowed(user, filing)``; docs/civildefence.md shows the table.
 Parties, decided against the filing's site owner (access.py):
 
 * ADMIN — 区安委办管理员 (or superuser);
-* MANAGER — 部门领导/部门经办人 of the site owner's organization or above it.
+* MANAGER — 部门领导/部门经办人 of the site owner's organization or above it, or of a
+  科室 of the owner's department (``access.can_manage_site``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from zhiben.core.workflow import Workflow, transition
-from zhiben.org.access import STAFF_ROLES, holds_role_over, is_active_user
+from zhiben.org.access import is_active_user
 
+from .access import can_manage_site
 from .choices import FilingState
 
 S = FilingState
@@ -38,7 +40,7 @@ def parties(user, filing) -> set[Party]:
         return found
     if user.is_district_admin:
         found.add(Party.ADMIN)
-    if holds_role_over(user, filing.site.owner, STAFF_ROLES):
+    if can_manage_site(user, filing.site) and not user.is_district_admin:
         found.add(Party.MANAGER)
     return found
 
