@@ -233,3 +233,25 @@ def test_import_pages_and_rights(fleet, users, login):
     assert login(users["street"]).get("/transport/vehicles/import/").status_code == 403
     assert login(fleet["coach_user"]).get("/transport/riders/import/").status_code == 403
     assert login(fleet["police"]).get("/transport/riders/import/template/").status_code == 200
+
+
+def test_exports_follow_filters_and_scope(fleet, make_vehicle, make_driver, make_violation, login):
+    from openpyxl import load_workbook
+
+    bus = make_vehicle(fleet["coach"], plate="沪B12345")
+    make_vehicle(fleet["muck"], plate="沪D34567", vehicle_type="muck_truck")
+    make_violation(vehicle=bus, kind="fatigue")
+
+    def plates(user, url, **params):
+        response = login(user).get(url, params)
+        assert response.status_code == 200, response.content[:300]
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+        return [row[2] if url.endswith("vehicles/export/") else row[1] for row in rows[1:]]
+
+    assert plates(fleet["police"], "/transport/vehicles/export/", vehicle_type="muck_truck") == ["沪D34567"]
+    assert plates(fleet["coach_user"], "/transport/vehicles/export/") == ["沪B12345"]
+    assert plates(fleet["muck_user"], "/transport/violations/export/") == []
+    assert plates(fleet["police"], "/transport/violations/export/", kind="fatigue") == ["沪B12345"]
+    assert login(fleet["police"]).get("/transport/vehicles/export/", {"status": "lost"}).status_code == 400
+    assert AuditEvent.objects.filter(action="transport.vehicle_export").count() == 2

@@ -79,7 +79,7 @@ def filter_vehicles(user, params) -> tuple[VehicleFilterSet, QuerySet[Vehicle]]:
 
 def filter_drivers(user, params) -> tuple[DriverFilterSet, QuerySet[Driver]]:
     filterset, qs = _filtered(DriverFilterSet, params, visible_drivers(user), user)
-    return filterset, qs.select_related("unit").order_by("unit__name", "name", "pk")
+    return filterset, qs.select_related("unit__owner").order_by("unit__name", "name", "pk")
 
 
 def filter_violations(user, params) -> tuple[ViolationFilterSet, QuerySet[Violation]]:

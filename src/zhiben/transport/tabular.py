@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from abc import abstractmethod
 from collections.abc import Iterator
 from typing import IO, Any, ClassVar
 
@@ -43,7 +44,7 @@ from zhiben.core.tabular import (
     parse_text,
     write_sheet,
 )
-from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
+from zhiben.imports.registry import Exporter, ExportFilterError, ExportProgress, Importer, Progress, with_progress
 from zhiben.org.models import User
 from zhiben.registry.crypto import mask_phone
 
@@ -257,9 +258,9 @@ class _RegisterImporter(Importer):
     def upload_url(self) -> str:
         return _safe_reverse(self.list_url.replace("_list", "_import"))
 
+    @abstractmethod
     def resolve(self, pending: list[tuple[int, dict, list[RowError]]]) -> None:
         """Turn codes into objects and apply the service rules, adding to each row's errors."""
-        raise NotImplementedError  # pragma: no cover
 
     def _errors(self, number: int, errors: dict[str, str], cell_errors: list[RowError]) -> None:
         taken = {e.column for e in cell_errors}
@@ -650,7 +651,10 @@ class _ListExporter(Exporter):
     def select(cls, user, params):
         from . import selectors
 
-        return getattr(selectors, cls.selector)(user, params)[1]
+        filterset, qs = getattr(selectors, cls.selector)(user, params)
+        if filterset.is_bound and not filterset.is_valid():  # never the whole list for a filter that was meant
+            raise ExportFilterError("筛选条件有误：" + "；".join(str(e) for v in filterset.errors.values() for e in v))
+        return qs
 
 
 class VehicleExporter(_ListExporter):

@@ -122,8 +122,11 @@ def vehicle_export(request):
 # --- Drivers ---------------------------------------------------------------------------------------
 
 
-def _shown(user, driver: Driver) -> dict:
-    clear = access.can_see_contacts(user, driver.unit)
+def _shown(user, driver: Driver, clear_by_unit: dict[int, bool] | None = None) -> dict:
+    cache = {} if clear_by_unit is None else clear_by_unit
+    if driver.unit_id not in cache:
+        cache[driver.unit_id] = access.can_see_contacts(user, driver.unit)
+    clear = cache[driver.unit_id]
     return {
         "id_number": driver.id_number if clear else services.mask_id(driver.id_number),
         "phone": driver.phone if clear else mask_phone(driver.phone),
@@ -140,8 +143,9 @@ def driver_list(request):
         "today": timezone.localdate(),
         **paginate(request, qs),
     }
+    clear: dict[int, bool] = {}
     for driver in context["page_obj"]:
-        driver.shown_phone = _shown(request.user, driver)["phone"]
+        driver.shown_phone = _shown(request.user, driver, clear)["phone"]
     return render(request, "transport/driver_list.html", context)
 
 
