@@ -3,7 +3,6 @@ detail, create, update), 深基坑监测点 (detail with readings, create) and r
 the alarm is computed, recorded and notified as on the page). Scoped as the pages:
 out of scope is 404; every write honours Idempotency-Key."""
 
-
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
