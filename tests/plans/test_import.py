@@ -203,3 +203,21 @@ def test_obligation_of_a_task_belongs_to_its_lead(import_plan, orgs):
     plan_level = Obligation.objects.get(plan=plan, task=None, due_day=28)
     assert plan_level.organization == orgs["hk-gdb"]
     assert plan_level.instances.count() == 36
+
+
+def test_holiday_duty_becomes_dated_instances(import_plan, parsed, orgs):
+    """A duty written 逢节假日 (the parser's period "holiday") is scheduled before each public holiday."""
+    from zhiben.plans.parsing import parse_plan_text
+
+    data = parse_plan_text(
+        "虹口区某行业安全生产治本攻坚三年行动方案（2024—2026年）\n"
+        "一、主要任务\n"
+        "（一）开展节前检查。逢节假日组织开展安全检查。（牵头单位：区商务委）\n"
+    )
+    assert any(d.get("period") == "holiday" for t in data["tasks"] for d in t.get("recurring") or [])
+    plan = services.plan_import(actor=None, data=data, source_name="holiday.txt", owner=orgs["hk-swj"]).plan
+    duty = Obligation.objects.get(plan=plan, period="holiday")
+    assert duty.schedule_label == "逢节假日"
+    dues = list(duty.instances.order_by("due_date").values_list("due_date", flat=True))
+    assert dt.date(2025, 1, 27) in dues and dt.date(2025, 9, 30) in dues
+    assert len(dues) == 19

@@ -143,3 +143,23 @@ def test_every_parsed_duty_has_a_calendar(phrase):
         )
         assert got, phrase
         assert all(o.label and o.period_start <= o.due_date and START <= o.due_date <= END for o in got), phrase
+
+
+def test_holiday_duty_is_due_the_last_working_day_before_each_holiday():
+    """逢节假日: one instance per public holiday of the transcribed notices (data/holidays/),
+    due before the days off start; 调休 workdays count as working days."""
+    got = occurrences(period="holiday", start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))
+    by_label = {o.label: o for o in got}
+    assert list(by_label) == [
+        "2025年春节",
+        "2025年清明节",
+        "2025年劳动节",
+        "2025年端午节",
+        "2025年国庆节、中秋节",
+    ]  # 元旦 2025-01-01 would be due on 2024-12-31, outside the period
+    assert by_label["2025年春节"].period_start == dt.date(2025, 1, 28)
+    assert by_label["2025年春节"].due_date == dt.date(2025, 1, 27)  # Monday
+    assert by_label["2025年端午节"].due_date == dt.date(2025, 5, 30)  # the holiday starts on a Saturday
+    assert by_label["2025年国庆节、中秋节"].due_date == dt.date(2025, 9, 30)
+    # the whole campaign: 2024 has 中秋节 and 国庆节 apart (and its 元旦 is due in 2023), 2026 too
+    assert len(occurrences(period="holiday", start=START, end=END)) == 19

@@ -36,6 +36,7 @@ class Period(ColoredChoices):
     QUARTER = "quarter", "每季度"
     HALF_YEAR = "half_year", "每半年"
     YEAR = "year", "每年"
+    HOLIDAY = "holiday", "逢节假日"
 
 
 class InstanceState(ColoredChoices):

@@ -11,6 +11,10 @@ Rules (docs/plans.md):
   day of the month; ``ten_day_cycle`` (每旬) → the 10th, 20th and month end;
 * quarter: the quarter's last day; half_year: 6-30 and 12-31;
 * year: 12-31 (``times: 2`` with no dates → 6-30 and 12-31);
+* holiday (逢节假日): one instance per public holiday of the transcribed
+  holiday notices (data/holidays/, :mod:`zhiben.core.workdays`), due on the
+  last working day before the holiday begins (the check or briefing is done
+  before the days off); a year without a transcribed notice has none;
 * ``every`` > 1 skips periods; ``from_year`` drops earlier years; only
   instances due within [start, end] are produced.
 """
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from zhiben.core import workdays
 
 from .models import clamp_day, month_end
 
@@ -100,6 +106,23 @@ def _half_years(start: dt.date, end: dt.date) -> list[Occurrence]:
     return out
 
 
+def _holidays(start: dt.date, end: dt.date) -> list[Occurrence]:
+    """One instance per holiday (a run of consecutive days off with one name)
+    starting in [start, end], due on the last working day before it."""
+    days = sorted(day for day in workdays.calendar().holidays if start <= day <= end)
+    out: list[Occurrence] = []
+    previous: dt.date | None = None
+    for day in days:
+        name = workdays.holiday_name(day) or "节假日"
+        if previous is None or day - previous > dt.timedelta(days=1) or workdays.holiday_name(previous) != name:
+            due = day - dt.timedelta(days=1)
+            while not workdays.is_workday(due):
+                due -= dt.timedelta(days=1)
+            out.append(Occurrence(f"{day.year}年{name}", day, due))
+        previous = day
+    return out
+
+
 def _candidates(
     period: str, start: dt.date, end: dt.date, every: int, times: int, due_day: int | None, dates, options: dict
 ) -> list[Occurrence]:
@@ -115,6 +138,8 @@ def _candidates(
         return _quarters(start, end, every)
     if period == "half_year" or (period == "year" and times == 2):
         return _half_years(start, end)
+    if period == "holiday":
+        return _holidays(start, end)
     if period == "year":
         return [
             Occurrence(f"{year}年", dt.date(year, 1, 1), dt.date(year, 12, 31))

@@ -22,7 +22,7 @@ from zhiben.org.choices import Role
 from zhiben.org.models import Organization, User
 
 from . import access, indicator_rules
-from .choices import ImportStatus, ReportStatus, UnitRole
+from .choices import ImportStatus, Period, ReportStatus, UnitRole
 from .importing import compute_diff, match_tasks, resolve_unit, sector_for_title
 from .models import (
     Indicator,
@@ -205,7 +205,7 @@ def _sync_obligations(plan: Plan, task: Task | None, duties: list[dict], organiz
     existing = list(qs)
     keep: set[int] = set()
     for duty in duties:
-        if duty.get("period") not in ("week", "month", "quarter", "half_year", "year"):
+        if duty.get("period") not in Period.values:
             continue
         fields = {
             "organization": organization,
