@@ -25,6 +25,7 @@ from zhiben.audit.models import AuditEvent
 from zhiben.inspections.access import visible_inspections
 from zhiben.inspections.choices import InspectionStatus
 from zhiben.inspections.models import Checklist, ChecklistVersion, Inspection
+from zhiben.registry.access import visible_sites
 
 from .access import visible_filings
 from .choices import CHECKED_STATES, FilingState
@@ -44,6 +45,11 @@ def filter_filings(user, params, *, today: dt.date | None = None) -> tuple[Filin
     filterset = FilingFilterSet(params or None, queryset=visible_filings(user), user=user, today=today)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     return filterset, qs.select_related("site__street", "site__owner", "user_unit").order_by("-filed_on", "-pk")
+
+
+def visible_site_ids(user, site_ids) -> set[int]:
+    """Of ``site_ids``, the sites ``user`` may open (and start an inspection of)."""
+    return set(visible_sites(user).filter(pk__in=list(site_ids)).values_list("pk", flat=True))
 
 
 def filing_history(filing: UseFiling) -> QuerySet[FilingStateChange]:

@@ -113,6 +113,7 @@ def filing_detail(request, pk: int):
         "reason_form": ReasonForm(),
         "can_edit": not filing.is_final and access.can_manage_filing(request.user, filing),
         "checklist_version": version,
+        "site_visible": bool(selectors.visible_site_ids(request.user, [filing.site_id])),
         "events": selectors.recent_events(filing),
     }
     return render(request, "civildefence/filing_detail.html", context)
@@ -172,6 +173,7 @@ def monthly(request):
         rows = [r for r in rows if not r.done]
     version = selectors.current_checklist_version()
     context = {
+        "site_ids": selectors.visible_site_ids(request.user, {r.filing.site_id for r in rows if not r.done}),
         "filter": filterset,
         "coverage": coverage,
         "month": first,
