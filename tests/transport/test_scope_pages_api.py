@@ -222,3 +222,12 @@ def test_menu_shows_the_register_to_transport_enterprises_and_government(fleet, 
     assert not register & _menu(users["enterprise"])  # a 商务 unit without vehicles
     page = login(users["enterprise"]).get("/transport/vehicles/")
     assert page.status_code == 200 and "没有符合条件的车辆" in page.content.decode()
+
+
+def test_api_points_must_be_a_number_within_range(fleet, login):
+    client = login(fleet["police"])
+    base = {"unit_id": fleet["coach"].pk, "name": "钱师傅", "licence_class": "A2"}
+    for points in (False, True, 13, -1, "3", 2.5):
+        response = client.post("/api/v1/transport/drivers", {**base, "points": points}, content_type="application/json")
+        assert response.status_code == 422, points
+    assert not fleet["coach"].drivers.exists()

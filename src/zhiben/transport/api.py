@@ -31,7 +31,8 @@ DStatus = Literal[tuple(DriverStatus.values)]
 Licence = Literal[tuple(LicenceClass.values)]
 Kind = Literal[tuple(ViolationKind.values)]
 Source = Literal[tuple(ViolationSource.values)]
-Points = Field(default=0, ge=0, le=MAX_POINTS)
+# Strict: a JSON boolean is not a score (pydantic would read false as 0).
+PointsInt = Annotated[int, Field(strict=True, ge=0, le=MAX_POINTS)]
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", max_length=7, description="YYYY-MM；缺省为本月")]
 
 
@@ -186,7 +187,7 @@ class DriverIn(StrictSchema):
     phone: Text(30) = ""
     licence_class: Licence
     licence_expiry: Day() | None = None
-    points: int = Points
+    points: PointsInt = 0
     status: DStatus = DriverStatus.ACTIVE.value
     note: Text(300) = ""
 
@@ -197,7 +198,7 @@ class DriverPatch(StrictSchema):
     phone: Text(30) | None = None
     licence_class: Licence | None = None
     licence_expiry: Day() | None = None
-    points: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    points: PointsInt | None = None
     status: DStatus | None = None
     note: Text(300) | None = None
     reason: Text(300) = ""
@@ -284,7 +285,7 @@ class ViolationIn(StrictSchema):
     driver_id: Id | None = None
     occurred_on: Day(past_only=True)
     kind: Kind
-    points: int = Points
+    points: PointsInt = 0
     source: Source
     note: Text(300) = ""
 
@@ -292,7 +293,7 @@ class ViolationIn(StrictSchema):
 class ViolationPatch(StrictSchema):
     occurred_on: Day(past_only=True) | None = None
     kind: Kind | None = None
-    points: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    points: PointsInt | None = None
     source: Source | None = None
     note: Text(300) | None = None
     reason: Text(300) = ""
