@@ -23,7 +23,7 @@ from zhiben.registry.models import Site
 
 from . import access, selectors, services
 from .choices import ListingLevel, SchoolPlanStatus
-from .filters import ListingFilterSet, SchoolPlanFilterSet
+from .filters import BlackSpotFilterSet, SchoolPlanFilterSet
 from .models import FIRST_YEAR, LAST_YEAR, MAX_ACCIDENTS, BlackSpotListing, SchoolSafetyPlan
 from .workflow import WORKFLOW, allowed_transitions
 
@@ -33,7 +33,7 @@ Year = Field(ge=FIRST_YEAR, le=LAST_YEAR)
 Level = Literal[tuple(ListingLevel.values)]
 PlanStatus = Literal[tuple(SchoolPlanStatus.values)]
 TransitionName = Literal[tuple(t.name for t in WORKFLOW.transitions)]
-ListingQuery = filter_query(ListingFilterSet, q=Text(100))
+ListingQuery = filter_query(BlackSpotFilterSet, q=Text(100))
 PlanQuery = filter_query(SchoolPlanFilterSet, q=Text(100))
 
 
@@ -61,7 +61,7 @@ def _org(pk: int, field: str) -> Organization:
 # --- 事故多发点段 -----------------------------------------------------------------------------
 
 
-class RectificationOut(Schema):
+class TrafficRectificationOut(Schema):
     status: str
     status_label: str
     measures: str
@@ -73,7 +73,7 @@ class RectificationOut(Schema):
     version: int
 
 
-class ListingOut(Schema):
+class TrafficListingOut(Schema):
     id: int
     site_id: int
     site_name: str
@@ -87,19 +87,19 @@ class ListingOut(Schema):
     lead_org_name: str
     reason: str
     note: str
-    rectification: RectificationOut
+    rectification: TrafficRectificationOut
 
 
-class ListingDetailOut(ListingOut):
+class TrafficListingDetailOut(TrafficListingOut):
     transitions: list[str]
 
 
-class ListingPage(Schema):
-    items: list[ListingOut]
+class TrafficListingPage(Schema):
+    items: list[TrafficListingOut]
     next_cursor: str | None
 
 
-class ListingIn(StrictSchema):
+class TrafficListingIn(StrictSchema):
     site_id: Id
     year: int = Year
     level: Level
@@ -109,7 +109,7 @@ class ListingIn(StrictSchema):
     note: Text(300) = ""
 
 
-class ListingPatch(StrictSchema):
+class TrafficListingPatch(StrictSchema):
     year: int | None = Field(None, ge=FIRST_YEAR, le=LAST_YEAR)
     level: Level | None = None
     accident_count: int | None = Field(None, ge=0, le=MAX_ACCIDENTS)
@@ -119,13 +119,13 @@ class ListingPatch(StrictSchema):
     change_reason: Text(300) = ""
 
 
-class RectificationPatch(StrictSchema):
+class TrafficRectificationPatch(StrictSchema):
     measures: Text(2000) | None = None
     evidence: Text(1000) | None = None
     expected_version: Version | None = None
 
 
-class TransitionIn(StrictSchema):
+class TrafficTransitionIn(StrictSchema):
     transition: TransitionName
     measures: Text(2000) = ""
     started_on: Day() | None = None
@@ -173,24 +173,26 @@ def _detail(request, listing: BlackSpotListing) -> dict:
     return {**listing_data(listing), "transitions": allowed}
 
 
-@router.get("/traffic/black-spots", response=ListingPage, summary="事故多发点段列表（筛选，游标分页）")
+@router.get("/traffic/black-spots", response=TrafficListingPage, summary="事故多发点段列表（筛选，游标分页）")
 def listing_list(request, filters: Query[ListingQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    qs = _filtered(ListingFilterSet(_params(request), queryset=access.visible_listings(request.auth)))
+    qs = _filtered(BlackSpotFilterSet(_params(request), queryset=access.visible_listings(request.auth)))
     qs = qs.select_related("site", "site__street", "lead_org", "rectification")
     items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
     return {"items": [listing_data(x) for x in items], "next_cursor": next_cursor}
 
 
 @router.get(
-    "/traffic/black-spots/{pk}", response=ListingDetailOut, summary="事故多发点段详情（含整治记录和可办理的操作）"
+    "/traffic/black-spots/{pk}",
+    response=TrafficListingDetailOut,
+    summary="事故多发点段详情（含整治记录和可办理的操作）",
 )
 def listing_detail(request, pk: Id):
     return _detail(request, _listing(request, pk))
 
 
-@router.post("/traffic/black-spots", response={201: ListingDetailOut}, summary="挂牌登记事故多发点段")
+@router.post("/traffic/black-spots", response={201: TrafficListingDetailOut}, summary="挂牌登记事故多发点段")
 @idempotent
-def listing_create(request, payload: ListingIn):
+def listing_create(request, payload: TrafficListingIn):
     data = payload.model_dump()
     site = get_scoped_or_404(Site, request.auth, "view", pk=data.pop("site_id"))
     data["site"] = site
@@ -199,9 +201,9 @@ def listing_create(request, payload: ListingIn):
     return Status(201, _detail(request, _listing(request, listing.pk)))
 
 
-@router.patch("/traffic/black-spots/{pk}", response=ListingDetailOut, summary="修改挂牌信息")
+@router.patch("/traffic/black-spots/{pk}", response=TrafficListingDetailOut, summary="修改挂牌信息")
 @idempotent
-def listing_update(request, pk: Id, payload: ListingPatch):
+def listing_update(request, pk: Id, payload: TrafficListingPatch):
     listing = _listing(request, pk, "change")
     data = payload.model_dump(exclude_unset=True)
     reason = data.pop("change_reason", "")
@@ -217,9 +219,11 @@ def listing_update(request, pk: Id, payload: ListingPatch):
     return _detail(request, _listing(request, pk))
 
 
-@router.patch("/traffic/black-spots/{pk}/rectification", response=ListingDetailOut, summary="修改整治措施、佐证说明")
+@router.patch(
+    "/traffic/black-spots/{pk}/rectification", response=TrafficListingDetailOut, summary="修改整治措施、佐证说明"
+)
 @idempotent
-def rectification_update(request, pk: Id, payload: RectificationPatch):
+def rectification_update(request, pk: Id, payload: TrafficRectificationPatch):
     listing = _listing(request, pk, "change")
     data = payload.model_dump(exclude_unset=True)
     version = data.pop("expected_version", None)
@@ -232,11 +236,11 @@ def rectification_update(request, pk: Id, payload: RectificationPatch):
 
 @router.post(
     "/traffic/black-spots/{pk}/transition",
-    response=ListingDetailOut,
+    response=TrafficListingDetailOut,
     summary="整治操作：启动整治、完成整治、验收、验收退回",
 )
 @idempotent
-def listing_transition(request, pk: Id, payload: TransitionIn):
+def listing_transition(request, pk: Id, payload: TrafficTransitionIn):
     listing = _listing(request, pk)
     data = payload.model_dump()
     name, reason, version = data.pop("transition"), data.pop("reason"), data.pop("expected_version")
@@ -251,7 +255,7 @@ def listing_transition(request, pk: Id, payload: TransitionIn):
     return _detail(request, _listing(request, pk))
 
 
-class PointOut(Schema):
+class TrafficPointOut(Schema):
     id: int
     site_name: str
     year: int
@@ -261,7 +265,7 @@ class PointOut(Schema):
     counted: bool
 
 
-class YearOut(Schema):
+class TrafficYearOut(Schema):
     year: int
     as_of: dt.date
     target_percent: Decimal
@@ -269,18 +273,18 @@ class YearOut(Schema):
     numerator: int
     denominator: int
     met: bool | None
-    points: list[PointOut]
+    points: list[TrafficPointOut]
     points_not_listed: int
 
 
-class ProgressOut(Schema):
+class TrafficProgressOut(Schema):
     definition: str
-    years: list[YearOut]
+    years: list[TrafficYearOut]
 
 
 @router.get(
     "/traffic/black-spot-progress",
-    response=ProgressOut,
+    response=TrafficProgressOut,
     summary="事故多发点段整治进度（2024/2025/2026年目标、实际、分子/分母及点段）",
 )
 def progress(request):
@@ -320,7 +324,7 @@ def progress(request):
 # --- 一校一方案 -------------------------------------------------------------------------------
 
 
-class PlanOut(Schema):
+class TrafficPlanOut(Schema):
     id: int
     site_id: int
     site_name: str
@@ -340,12 +344,12 @@ class PlanOut(Schema):
     version: int
 
 
-class PlanPage(Schema):
-    items: list[PlanOut]
+class TrafficPlanPage(Schema):
+    items: list[TrafficPlanOut]
     next_cursor: str | None
 
 
-class PlanIn(StrictSchema):
+class TrafficPlanIn(StrictSchema):
     site_id: Id
     school_year: int = Year
     guard_posts: Text(1000) = ""
@@ -358,7 +362,7 @@ class PlanIn(StrictSchema):
     note: Text(300) = ""
 
 
-class PlanPatch(StrictSchema):
+class TrafficPlanPatch(StrictSchema):
     guard_posts: Text(1000) | None = None
     traffic_facilities: Text(1000) | None = None
     pickup_order: Text(1000) | None = None
@@ -371,18 +375,18 @@ class PlanPatch(StrictSchema):
     expected_version: Version | None = None
 
 
-class SchoolOut(Schema):
+class TrafficSchoolOut(Schema):
     id: int
     name: str
     site_code: str
     street: str | None
 
 
-class CoverageOut(Schema):
+class TrafficCoverageOut(Schema):
     school_year: int
     total: int
     covered: int
-    without_plan: list[SchoolOut]
+    without_plan: list[TrafficSchoolOut]
     without_not_listed: int
 
 
@@ -404,7 +408,7 @@ def plan_data(p: SchoolSafetyPlan) -> dict:
     }
 
 
-@router.get("/traffic/school-plans", response=PlanPage, summary="一校一方案列表（筛选，游标分页）")
+@router.get("/traffic/school-plans", response=TrafficPlanPage, summary="一校一方案列表（筛选，游标分页）")
 def plan_list(request, filters: Query[PlanQuery], cursor: Cursor | None = None, limit: Limit = 50):
     qs = _filtered(SchoolPlanFilterSet(_params(request), queryset=access.visible_school_plans(request.auth)))
     items, next_cursor = paginate_by_id(qs.select_related("site", "site__street"), cursor=cursor, limit=limit)
@@ -412,7 +416,9 @@ def plan_list(request, filters: Query[PlanQuery], cursor: Cursor | None = None, 
 
 
 @router.get(
-    "/traffic/school-plans/coverage", response=CoverageOut, summary="本学年一校一方案覆盖情况（含尚无方案的学校）"
+    "/traffic/school-plans/coverage",
+    response=TrafficCoverageOut,
+    summary="本学年一校一方案覆盖情况（含尚无方案的学校）",
 )
 def plan_coverage(request):
     coverage = selectors.school_coverage(request.auth, timezone.localdate())
@@ -430,23 +436,23 @@ def plan_coverage(request):
     }
 
 
-@router.get("/traffic/school-plans/{pk}", response=PlanOut, summary="一校一方案详情")
+@router.get("/traffic/school-plans/{pk}", response=TrafficPlanOut, summary="一校一方案详情")
 def plan_detail(request, pk: Id):
     return plan_data(get_scoped_or_404(SchoolSafetyPlan, request.auth, "view", pk=pk))
 
 
-@router.post("/traffic/school-plans", response={201: PlanOut}, summary="编制一校一方案")
+@router.post("/traffic/school-plans", response={201: TrafficPlanOut}, summary="编制一校一方案")
 @idempotent
-def plan_create(request, payload: PlanIn):
+def plan_create(request, payload: TrafficPlanIn):
     data = payload.model_dump()
     data["site"] = get_scoped_or_404(Site, request.auth, "view", pk=data.pop("site_id"))
     plan = services.school_plan_create(actor=request.auth, data=data)
     return Status(201, plan_data(plan))
 
 
-@router.patch("/traffic/school-plans/{pk}", response=PlanOut, summary="修改一校一方案")
+@router.patch("/traffic/school-plans/{pk}", response=TrafficPlanOut, summary="修改一校一方案")
 @idempotent
-def plan_update(request, pk: Id, payload: PlanPatch):
+def plan_update(request, pk: Id, payload: TrafficPlanPatch):
     plan = get_scoped_or_404(SchoolSafetyPlan, request.auth, "change", pk=pk)
     data = payload.model_dump(exclude_unset=True)
     reason, version = data.pop("change_reason", ""), data.pop("expected_version", None)

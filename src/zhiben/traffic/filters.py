@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization
+from zhiben.web.widgets import DateInput
 
 from .choices import ListingLevel, RectificationStatus, SchoolPlanStatus
 from .indicators import to_treat, treated
@@ -28,7 +29,7 @@ def _streets():
     return Organization.objects.filter(kind=OrgKind.STREET).order_by("sort_order", "code")
 
 
-class ListingFilterSet(django_filters.FilterSet):
+class BlackSpotFilterSet(django_filters.FilterSet):
     """事故多发点段 list: keyword, year, level, 整治状态, 街道, and the indicator's two sets
     (``campaign_as_of``: the listings to treat as of a date; ``done_by``: treated by a date)."""
 
@@ -44,8 +45,8 @@ class ListingFilterSet(django_filters.FilterSet):
     street = django_filters.ModelChoiceFilter(
         label="街道", field_name="site__street", queryset=_streets(), empty_label="全部街道"
     )
-    campaign_as_of = django_filters.DateFilter(label="截至该日应整治", method="filter_campaign")
-    done_by = django_filters.DateFilter(label="截至该日已完成", method="filter_done_by")
+    campaign_as_of = django_filters.DateFilter(label="截至该日应整治", method="filter_campaign", widget=DateInput())
+    done_by = django_filters.DateFilter(label="截至该日已完成", method="filter_done_by", widget=DateInput())
 
     class Meta:
         model = BlackSpotListing

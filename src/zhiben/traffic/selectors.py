@@ -9,17 +9,17 @@ from django.db.models import QuerySet
 from zhiben.audit.models import AuditEvent
 
 from .access import visible_listings, visible_road_spots, visible_school_plans, visible_schools
-from .filters import ListingFilterSet, SchoolPlanFilterSet
+from .filters import BlackSpotFilterSet, SchoolPlanFilterSet
 from .indicators import YearProgress, progress
 from .models import BlackSpotListing, SchoolSafetyPlan, current_school_year
 
 EVENTS_SHOWN = 30
 
 
-def filter_listings(user, params) -> tuple[ListingFilterSet, QuerySet[BlackSpotListing]]:
+def filter_listings(user, params) -> tuple[BlackSpotFilterSet, QuerySet[BlackSpotListing]]:
     """The filter of ``params`` and the listings ``user`` sees that it selects (all visible
     ones while the filter is empty or invalid), newest year first."""
-    filterset = ListingFilterSet(params or None, queryset=visible_listings(user))
+    filterset = BlackSpotFilterSet(params or None, queryset=visible_listings(user))
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     return filterset, qs.select_related("site", "site__street", "lead_org", "rectification").order_by(
         "-year", "site__name", "pk"
