@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zhiben.hazards.choices import HazardStatus
+from zhiben.web.widgets import DateInput
 
 from .choices import CraneStatus, CraneType, WorkStatus, WorkType
 
@@ -95,13 +96,12 @@ class MajorHazardFilterSet(_Styled):
     closed = django_filters.ChoiceFilter(
         label="销号", choices=[("0", "未销号"), ("1", "已销号")], empty_label="全部", method="filter_closed"
     )
-    found_from = django_filters.DateFilter(label="排查日期起", field_name="found_on", lookup_expr="gte")
-    found_to = django_filters.DateFilter(label="排查日期止", field_name="found_on", lookup_expr="lte")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("found_from", "found_to"):
-            self.form.fields[name].widget.input_type = "date"
+    found_from = django_filters.DateFilter(
+        label="排查日期起", field_name="found_on", lookup_expr="gte", widget=DateInput()
+    )
+    found_to = django_filters.DateFilter(
+        label="排查日期止", field_name="found_on", lookup_expr="lte", widget=DateInput()
+    )
 
     def filter_q(self, qs, name, value):
         value = value.strip()
