@@ -47,9 +47,14 @@ PLAN_SECTORS = _plan_sectors()
 
 # What each sector still lacks in the reference data (file: owner); see the module docstring.
 KNOWN_GAPS: dict[str, str] = {
-    "economy": "data/sectors.yaml: economy has owner: null (economy.txt never names its 主管部门)",
-    "road_traffic": "data/checklists: no checklist lists sector road_traffic",
-    "ecology": "data/site_types.yaml: no site type of sector ecology; data/checklists: no checklist lists ecology",
+    "economy": (
+        "data/ownership.yaml: industrial_park (economy's only site type) has no owner (盲区), "
+        "so an officer of the sector's 主管部门 cannot register one"
+    ),
+    "ecology": (
+        "data/ownership.yaml: the ecology site types (pollution_control_facility, hazardous_waste_site, "
+        "radiation_site) have no owner, so an officer of 区生态环境局 cannot register one"
+    ),
 }
 
 
