@@ -155,3 +155,13 @@ def test_bad_form_input_is_422_with_messages(works, gdb, login):
     )
     assert response.status_code == 422
     assert not UseFiling.objects.exists()
+
+
+def test_a_section_of_the_department_follows_the_works_it_cannot_open_in_the_registry(filing, gdb, login):
+    client = login(gdb["center"])  # 区民防管理中心: the works belong to 区国动办 itself
+    page = client.get(f"/civildefence/filings/{filing.pk}/").content.decode()
+    assert 'data-testid="transition-set_idle"' in page  # it manages the filing
+    assert f"/sites/{filing.site_id}/" not in page  # but the registry site is not its to open
+    monthly = client.get("/civildefence/monthly/").content.decode()
+    assert "HKRF-T-001" in monthly and 'data-testid="start-inspection"' not in monthly
+    assert 'data-testid="start-inspection"' in login(gdb["officer"]).get("/civildefence/monthly/").content.decode()
