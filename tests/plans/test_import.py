@@ -14,6 +14,7 @@ from zhiben.core.errors import PermissionDeniedError, ValidationFailed
 from zhiben.plans import selectors, services
 from zhiben.plans.choices import ImportStatus
 from zhiben.plans.models import Milestone, Obligation, OrgNameMapping, ProgressReport, Task, TaskUnit
+from zhiben.registry.models import Sector
 
 from .conftest import audit_count, month
 
@@ -182,7 +183,14 @@ def test_stale_or_decided_revision_is_refused(import_plan, parsed, users):
         services.plan_revision_apply(actor=users["admin"], pending=first)
 
 
+def test_owner_from_the_sector(parsed, users, orgs, sectors):
+    """Without a chosen owner, the sector's 主管部门 (economy: 区科委, data/sectors.yaml)."""
+    plan = services.plan_import(actor=users["admin"], data=parsed["economy"]).plan
+    assert plan.owner == orgs["hk-kw"]
+
+
 def test_rights_and_owner_choice(import_plan, parsed, users, orgs, sectors):
+    Sector.objects.filter(code="economy").update(owner=None)  # a sector without a 主管部门
     with pytest.raises(ValidationFailed) as exc:
         services.plan_import(actor=users["admin"], data=parsed["economy"])
     assert exc.value.code == "owner_required"
