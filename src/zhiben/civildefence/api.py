@@ -21,13 +21,13 @@ from zhiben.registry.models import Site, Unit
 
 from . import access, selectors, services
 from .choices import FilingState, Purpose
-from .filters import FilingFilterSet
+from .filters import UseFilingFilterSet
 from .models import AREA_MAX, UseFiling
 from .workflow import TRANSITION_NAMES
 
 router = Router(tags=["人防工程"])
 
-FilingListQuery = filter_query(FilingFilterSet, q=Text(100))
+FilingListQuery = filter_query(UseFilingFilterSet, q=Text(100))
 OpenState = Literal[FilingState.IN_USE.value, FilingState.IDLE.value]
 PurposeValue = Literal[tuple(Purpose.values)]
 TransitionName = Literal[TRANSITION_NAMES]
@@ -36,7 +36,7 @@ Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", max_length=7)]
 
 
-class FilingOut(Schema):
+class CdFilingOut(Schema):
     id: int
     filing_no: str
     site_id: int
@@ -56,7 +56,7 @@ class FilingOut(Schema):
     version: int
 
 
-class ChangeOut(Schema):
+class CdChangeOut(Schema):
     from_state: str
     to_state: str
     changed_on: dt.date
@@ -64,30 +64,30 @@ class ChangeOut(Schema):
     actor: str
 
 
-class CheckOut(Schema):
+class CdCheckOut(Schema):
     inspection_id: int | None
     inspected_on: dt.date
     organization: str
 
 
-class MonthOut(Schema):
+class CdMonthOut(Schema):
     month: str
     due: bool
     done: bool
-    checks: list[CheckOut]
+    checks: list[CdCheckOut]
 
 
-class FilingDetailOut(FilingOut):
-    history: list[ChangeOut]
-    months: list[MonthOut]
+class CdFilingDetailOut(CdFilingOut):
+    history: list[CdChangeOut]
+    months: list[CdMonthOut]
 
 
-class FilingPage(Schema):
-    items: list[FilingOut]
+class CdFilingPage(Schema):
+    items: list[CdFilingOut]
     next_cursor: str | None
 
 
-class FilingIn(StrictSchema):
+class CdFilingIn(StrictSchema):
     site_id: Id
     filing_no: Text(40, min_length=1)
     state: OpenState = FilingState.IN_USE.value
@@ -101,7 +101,7 @@ class FilingIn(StrictSchema):
     note: Text(300) = ""
 
 
-class FilingUpdateIn(StrictSchema):
+class CdFilingUpdateIn(StrictSchema):
     filing_no: Text(40, min_length=1) | None = None
     user_unit_id: Id | None = None
     clear_user_unit: bool = False
@@ -116,30 +116,30 @@ class FilingUpdateIn(StrictSchema):
     expected_version: Version | None = None
 
 
-class TransitionIn(StrictSchema):
+class CdTransitionIn(StrictSchema):
     name: TransitionName
     reason: Text(300) = ""
     expected_version: Version | None = None
 
 
-class MonthRowOut(Schema):
+class CdMonthRowOut(Schema):
     filing_id: int
     filing_no: str
     site_id: int
     site_name: str
     state: str
     done: bool
-    checks: list[CheckOut]
+    checks: list[CdCheckOut]
 
 
-class MonthlyOut(Schema):
+class CdMonthlyOut(Schema):
     month: str
     reference_day: dt.date
     total: int
     done: int
     missing: int
     percent: float
-    items: list[MonthRowOut]
+    items: list[CdMonthRowOut]
     next_cursor: str | None
 
 
@@ -212,11 +212,11 @@ def _unit(request, pk: int | None) -> Unit | None:
 
 @router.get(
     "/civildefence/filings",
-    response=FilingPage,
+    response=CdFilingPage,
     summary="人防工程使用备案列表（按状态、街道、部门、有效期筛选，游标分页）",
 )
 def filing_list(request, filters: Query[FilingListQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    filterset = FilingFilterSet(
+    filterset = UseFilingFilterSet(
         _filter_params(request), queryset=access.visible_filings(request.auth), user=request.auth
     )
     if not filterset.is_valid():
@@ -227,15 +227,17 @@ def filing_list(request, filters: Query[FilingListQuery], cursor: Cursor | None 
 
 
 @router.get(
-    "/civildefence/filings/{pk}", response=FilingDetailOut, summary="使用备案详情（含状态变更记录和近 12 个月检查情况）"
+    "/civildefence/filings/{pk}",
+    response=CdFilingDetailOut,
+    summary="使用备案详情（含状态变更记录和近 12 个月检查情况）",
 )
 def filing_detail(request, pk: Id):
     return _detail(request, _fetch(request, pk))
 
 
-@router.post("/civildefence/filings", response={201: FilingDetailOut}, summary="登记人防工程使用备案")
+@router.post("/civildefence/filings", response={201: CdFilingDetailOut}, summary="登记人防工程使用备案")
 @idempotent
-def filing_create(request, payload: FilingIn):
+def filing_create(request, payload: CdFilingIn):
     data = payload.model_dump()
     site = get_scoped_or_404(Site, request.auth, "view", pk=data.pop("site_id"))
     unit = _unit(request, data.pop("user_unit_id"))
@@ -243,9 +245,9 @@ def filing_create(request, payload: FilingIn):
     return Status(201, _detail(request, filing))
 
 
-@router.patch("/civildefence/filings/{pk}", response=FilingDetailOut, summary="修改使用备案（不含工程和使用状态）")
+@router.patch("/civildefence/filings/{pk}", response=CdFilingDetailOut, summary="修改使用备案（不含工程和使用状态）")
 @idempotent
-def filing_update(request, pk: Id, payload: FilingUpdateIn):
+def filing_update(request, pk: Id, payload: CdFilingUpdateIn):
     filing = _fetch(request, pk)
     data = payload.model_dump(exclude_unset=True)
     reason = data.pop("reason", "")
@@ -264,11 +266,11 @@ def filing_update(request, pk: Id, payload: FilingUpdateIn):
 
 @router.post(
     "/civildefence/filings/{pk}/transition",
-    response=FilingDetailOut,
+    response=CdFilingDetailOut,
     summary="变更使用状态（set_idle 转为闲置、resume 恢复使用、retire 报废；报废为最终状态，须填原因）",
 )
 @idempotent
-def filing_transition(request, pk: Id, payload: TransitionIn):
+def filing_transition(request, pk: Id, payload: CdTransitionIn):
     filing = _fetch(request, pk)
     filing = services.filing_transition(
         actor=request.auth,
@@ -281,7 +283,7 @@ def filing_transition(request, pk: Id, payload: TransitionIn):
 
 
 @router.get(
-    "/civildefence/monthly", response=MonthlyOut, summary="人防工程月度检查：某月应检工程及完成情况（默认本月）"
+    "/civildefence/monthly", response=CdMonthlyOut, summary="人防工程月度检查：某月应检工程及完成情况（默认本月）"
 )
 def monthly(request, month: Month | None = None, cursor: Cursor | None = None, limit: Limit = 200):
     today = timezone.localdate()

@@ -17,7 +17,7 @@ from .choices import DueFilter, FilingState, Purpose
 from .models import EXPIRY_WARNING_DAYS, UseFiling
 
 
-class FilingFilterSet(django_filters.FilterSet):
+class UseFilingFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_q", max_length=100)
     state = django_filters.ChoiceFilter(label="使用状态", choices=FilingState.choices, empty_label="全部状态")
     purpose = django_filters.ChoiceFilter(label="用途", choices=Purpose.choices, empty_label="全部用途")

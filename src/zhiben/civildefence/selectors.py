@@ -29,7 +29,7 @@ from zhiben.registry.access import visible_sites
 
 from .access import visible_filings
 from .choices import CHECKED_STATES, FilingState
-from .filters import FilingFilterSet
+from .filters import UseFilingFilterSet
 from .models import CHECKLIST_CODE, FilingStateChange, UseFiling
 
 EARLIEST_MONTH = dt.date(2000, 1, 1)
@@ -39,10 +39,10 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # --- The list -----------------------------------------------------------------------------
 
 
-def filter_filings(user, params, *, today: dt.date | None = None) -> tuple[FilingFilterSet, QuerySet[UseFiling]]:
+def filter_filings(user, params, *, today: dt.date | None = None) -> tuple[UseFilingFilterSet, QuerySet[UseFiling]]:
     """The filter of ``params`` (the list's query string) and the filings ``user`` sees that
     it selects (all visible ones while the filter is empty or invalid), newest filed first."""
-    filterset = FilingFilterSet(params or None, queryset=visible_filings(user), user=user, today=today)
+    filterset = UseFilingFilterSet(params or None, queryset=visible_filings(user), user=user, today=today)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     return filterset, qs.select_related("site__street", "site__owner", "user_unit").order_by("-filed_on", "-pk")
 
