@@ -7,12 +7,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.http import QueryDict
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, paginate_by_id
+from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, filtered, paginate_by_id
 from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
@@ -38,19 +37,8 @@ WorkListQuery = filter_query(WorkFilterSet, q=Text(100))
 CraneListQuery = filter_query(CraneFilterSet, q=Text(100))
 
 
-def _filter_params(request) -> QueryDict:
-    params = QueryDict(mutable=True)
-    params.update(request.GET)
-    for key in ("cursor", "limit"):
-        params.pop(key, None)
-    return params
-
-
 def _filtered(request, filterset_class, queryset):
-    filterset = filterset_class(_filter_params(request), queryset=queryset, user=request.auth)
-    if not filterset.is_valid():
-        raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
-    return filterset.qs
+    return filtered(request, filterset_class, queryset, user=request.auth)
 
 
 def _site(request, pk: int) -> Site:

@@ -10,13 +10,23 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import QueryDict
 from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, Version, filter_query, paginate_by_id
+from zhiben.api.base import (
+    Cursor,
+    Day,
+    Id,
+    Limit,
+    StrictSchema,
+    Text,
+    Version,
+    filter_query,
+    paginate_by_id,
+    valid_filterset,
+)
 from zhiben.api.idempotency import idempotent
 from zhiben.api.workflow import TransitionEndpoint, transition_endpoints
 from zhiben.core.access import get_scoped_or_404
@@ -317,15 +327,9 @@ def _scoped(request, pk: Id, action: str = "view") -> Hazard:
 
 @router.get("/hazards", response=HazardPage, summary="隐患列表（筛选，游标分页，新的在前）")
 def hazard_list(request, filters: Query[HazardListQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    params = QueryDict(mutable=True)
-    params.update(request.GET)
-    for key in ("cursor", "limit"):
-        params.pop(key, None)
-    filterset = HazardFilterSet(
-        params, queryset=Hazard.objects.restrict(request.auth, "view", paging=True), user=request.auth
+    filterset = valid_filterset(
+        request, HazardFilterSet, Hazard.objects.restrict(request.auth, "view", paging=True), user=request.auth
     )
-    if not filterset.is_valid():
-        raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
     qs = (
         filterset.qs.select_related(*SUMMARY_RELATED)
         .only(*SUMMARY_FIELDS)

@@ -7,12 +7,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.http import QueryDict
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, paginate_by_id
+from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, filtered, paginate_by_id
 from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
@@ -231,18 +230,6 @@ def site_summary(s: Site) -> dict:
     }
 
 
-def _filter_params(request) -> QueryDict:
-    params = QueryDict(mutable=True)
-    params.update(request.GET)
-    for key in ("cursor", "limit"):
-        params.pop(key, None)
-    return params
-
-
-def _filter_errors(filterset) -> ValidationFailed:
-    return ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
-
-
 def _org_or_error(pk: int | None, field: str, errors: dict) -> Organization | None:
     if pk is None:
         return None
@@ -254,10 +241,8 @@ def _org_or_error(pk: int | None, field: str, errors: dict) -> Organization | No
 
 @router.get("/units", response=UnitPage, summary="单位列表（筛选，游标分页）")
 def unit_list(request, filters: Query[UnitListQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    filterset = UnitFilterSet(_filter_params(request), queryset=access.visible_units(request.auth), user=request.auth)
-    if not filterset.is_valid():
-        raise _filter_errors(filterset)
-    qs = filterset.qs.select_related("street", "owner", "sector").prefetch_related("tags")
+    qs = filtered(request, UnitFilterSet, access.visible_units(request.auth), user=request.auth)
+    qs = qs.select_related("street", "owner", "sector").prefetch_related("tags")
     items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
     return {"items": [unit_summary(u) for u in items], "next_cursor": next_cursor}
 
@@ -310,10 +295,8 @@ def unit_create(request, payload: UnitCreateIn):
     ),
 )
 def site_list(request, filters: Query[SiteListQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    filterset = SiteFilterSet(_filter_params(request), queryset=access.visible_sites(request.auth), user=request.auth)
-    if not filterset.is_valid():
-        raise _filter_errors(filterset)
-    qs = filterset.qs.select_related("site_type", "street", "owner")
+    qs = filtered(request, SiteFilterSet, access.visible_sites(request.auth), user=request.auth)
+    qs = qs.select_related("site_type", "street", "owner")
     items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
     return {"items": [site_summary(s) for s in items], "next_cursor": next_cursor}
 
@@ -531,12 +514,8 @@ def permit_data(p) -> dict:
 
 @router.get("/confined-spaces", response=ConfinedSpacePage, summary="有限空间列表（按单位、类型、状态筛选，游标分页）")
 def confined_list(request, filters: Query[ConfinedListQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    filterset = ConfinedSpaceFilterSet(
-        _filter_params(request), queryset=access.visible_confined_spaces(request.auth), user=request.auth
-    )
-    if not filterset.is_valid():
-        raise _filter_errors(filterset)
-    items, next_cursor = paginate_by_id(filterset.qs.select_related("unit"), cursor=cursor, limit=limit)
+    qs = filtered(request, ConfinedSpaceFilterSet, access.visible_confined_spaces(request.auth), user=request.auth)
+    items, next_cursor = paginate_by_id(qs.select_related("unit"), cursor=cursor, limit=limit)
     return {"items": [confined_summary(c) for c in items], "next_cursor": next_cursor}
 
 

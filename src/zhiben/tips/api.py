@@ -10,13 +10,12 @@ endpoint signatures through the ``@idempotent`` wrapper."""
 import datetime as dt
 from decimal import Decimal
 
-from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from zhiben.api.base import Cursor, Day, Id, Limit, Money, StrictSchema, Text, filter_query, paginate_by_id
+from zhiben.api.base import Cursor, Day, Id, Limit, Money, StrictSchema, Text, filter_query, filtered, paginate_by_id
 from zhiben.api.idempotency import idempotent
 from zhiben.api.workflow import TransitionEndpoint, transition_endpoints
 from zhiben.core.access import get_scoped_or_404
@@ -194,17 +193,9 @@ def _scoped(request, pk: Id) -> Tip:
 
 @router.get("/tips", response=TipPage, summary="举报列表（status、channel、street、late 筛选，游标分页，新的在前）")
 def tip_list(request, filters: Query[TipListQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    params = QueryDict(mutable=True)
-    params.update(request.GET)
-    for key in ("cursor", "limit"):
-        params.pop(key, None)
     today = timezone.localdate()
-    filterset = TipFilterSet(params, queryset=selectors.visible_tips(request.auth), today=today)
-    if not filterset.is_valid():
-        raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
-    items, next_cursor = paginate_by_id(
-        filterset.qs.select_related(*LIST_RELATED), cursor=cursor, limit=limit, descending=True
-    )
+    qs = filtered(request, TipFilterSet, selectors.visible_tips(request.auth), today=today)
+    items, next_cursor = paginate_by_id(qs.select_related(*LIST_RELATED), cursor=cursor, limit=limit, descending=True)
     return {"items": [summary(t, request.auth, today) for t in items], "next_cursor": next_cursor}
 
 

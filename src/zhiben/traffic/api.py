@@ -8,13 +8,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from django.http import QueryDict
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, Version, filter_query, paginate_by_id
+from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, Version, filter_query, filtered, paginate_by_id
 from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
@@ -35,20 +34,6 @@ PlanStatus = Literal[tuple(SchoolPlanStatus.values)]
 TransitionName = Literal[tuple(t.name for t in WORKFLOW.transitions)]
 ListingQuery = filter_query(BlackSpotFilterSet, q=Text(100))
 PlanQuery = filter_query(SchoolPlanFilterSet, q=Text(100))
-
-
-def _params(request) -> QueryDict:
-    params = QueryDict(mutable=True)
-    params.update(request.GET)
-    for key in ("cursor", "limit"):
-        params.pop(key, None)
-    return params
-
-
-def _filtered(filterset):
-    if not filterset.is_valid():
-        raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
-    return filterset.qs
 
 
 def _org(pk: int, field: str) -> Organization:
@@ -175,7 +160,7 @@ def _detail(request, listing: BlackSpotListing) -> dict:
 
 @router.get("/traffic/black-spots", response=TrafficListingPage, summary="事故多发点段列表（筛选，游标分页）")
 def listing_list(request, filters: Query[ListingQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    qs = _filtered(BlackSpotFilterSet(_params(request), queryset=access.visible_listings(request.auth)))
+    qs = filtered(request, BlackSpotFilterSet, access.visible_listings(request.auth))
     qs = qs.select_related("site", "site__street", "lead_org", "rectification")
     items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
     return {"items": [listing_data(x) for x in items], "next_cursor": next_cursor}
@@ -410,7 +395,7 @@ def plan_data(p: SchoolSafetyPlan) -> dict:
 
 @router.get("/traffic/school-plans", response=TrafficPlanPage, summary="一校一方案列表（筛选，游标分页）")
 def plan_list(request, filters: Query[PlanQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    qs = _filtered(SchoolPlanFilterSet(_params(request), queryset=access.visible_school_plans(request.auth)))
+    qs = filtered(request, SchoolPlanFilterSet, access.visible_school_plans(request.auth))
     items, next_cursor = paginate_by_id(qs.select_related("site", "site__street"), cursor=cursor, limit=limit)
     return {"items": [plan_data(p) for p in items], "next_cursor": next_cursor}
 

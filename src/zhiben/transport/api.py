@@ -5,16 +5,15 @@ riders' 红黑榜. Scoped as the pages: out of scope is 404."""
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.http import QueryDict
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, paginate_by_id
+from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, filtered, paginate_by_id
 from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
-from zhiben.core.errors import PermissionDeniedError, ValidationFailed
+from zhiben.core.errors import PermissionDeniedError
 from zhiben.registry.crypto import mask_phone
 from zhiben.registry.models import Unit
 
@@ -36,19 +35,9 @@ PointsInt = Annotated[int, Field(strict=True, ge=0, le=MAX_POINTS)]
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", max_length=7, description="YYYY-MM；缺省为本月")]
 
 
-def _params(request) -> QueryDict:
-    params = QueryDict(mutable=True)
-    params.update(request.GET)
-    for key in ("cursor", "limit"):
-        params.pop(key, None)
-    return params
-
-
-def _page(filterset_class, request, queryset, cursor, limit):
-    filterset = filterset_class(_params(request), queryset=queryset, user=request.auth)
-    if not filterset.is_valid():
-        raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
-    return paginate_by_id(filterset.qs, cursor=cursor, limit=limit, descending=True)
+def _listed(filterset_class, request, queryset, cursor, limit):
+    qs = filtered(request, filterset_class, queryset, user=request.auth)
+    return paginate_by_id(qs, cursor=cursor, limit=limit, descending=True)
 
 
 def _unit(request, pk: int) -> Unit:
@@ -131,7 +120,7 @@ def vehicle_list(
     cursor: Cursor | None = None,
     limit: Limit = 50,
 ):
-    items, next_cursor = _page(
+    items, next_cursor = _listed(
         VehicleFilterSet, request, access.visible_vehicles(request.auth).select_related("unit"), cursor, limit
     )
     return {"items": [vehicle_data(v) for v in items], "next_cursor": next_cursor}
@@ -229,7 +218,7 @@ def driver_list(
     request, filters: Query[filter_query(DriverFilterSet, q=Text(100))], cursor: Cursor | None = None, limit: Limit = 50
 ):
     qs = access.visible_drivers(request.auth).select_related("unit__owner")
-    items, next_cursor = _page(DriverFilterSet, request, qs, cursor, limit)
+    items, next_cursor = _listed(DriverFilterSet, request, qs, cursor, limit)
     clear: dict[int, bool] = {}
     return {"items": [driver_data(d, request.auth, clear) for d in items], "next_cursor": next_cursor}
 
@@ -325,7 +314,7 @@ def violation_list(
     limit: Limit = 50,
 ):
     qs = access.visible_violations(request.auth).select_related("vehicle", "driver")
-    items, next_cursor = _page(ViolationFilterSet, request, qs, cursor, limit)
+    items, next_cursor = _listed(ViolationFilterSet, request, qs, cursor, limit)
     return {"items": [violation_data(v) for v in items], "next_cursor": next_cursor}
 
 
