@@ -200,7 +200,10 @@ def test_hospital_fire_standard(world, users, login):
     assert sorted(label for label, _ in result.records) == sorted(
         ["丁医院（未达标）", "丙医院（未达标）", "乙医院（达标 2024年）", "甲医院（达标 2023年）"]
     )
-    assert result.links[0][1].endswith("?site_type=medical")
+    link = result.links[0][1]
+    assert "site_type=medical" in link and "attr_category=" in link
+    listed = login(users["admin"]).get(link).content.decode()
+    assert "丁医院" in listed and "甲医院" in listed and "社区中心" not in listed and "别的类型" not in listed
     html = login(users["officer"]).get(f"/plan-tasks/{world['task'].pk}/").content.decode()
     assert "分子/分母 2/4" in html and "甲医院（达标 2023年）" in html and "已注销医院" not in html
     assert (

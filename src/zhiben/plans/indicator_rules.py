@@ -208,7 +208,12 @@ def hospital_fire_standard(indicator: Indicator, as_of: dt.date) -> RuleResult:
         denominator=len(hospitals),
         as_of=as_of,
         queryset=Site.objects.filter(pk__in=[s.pk for s in hospitals]),
-        links=[("医疗机构场所（含其他类别）", f"{reverse('registry:site_list')}?site_type={MEDICAL_TYPE}")],
+        links=[
+            (
+                "二级以上医院（场所列表）",
+                f"{reverse('registry:site_list')}?{urlencode({'site_type': MEDICAL_TYPE, 'attr_category': HOSPITAL_CATEGORY})}",
+            )
+        ],
         records=records,
     )
 
