@@ -30,6 +30,10 @@ APPS = [
     "inspections",
     "plans",
     "tips",
+    "transport",
+    "traffic",
+    "construction",
+    "civildefence",
 ]
 REQUIRED = ("apps", "models", "access", "selectors", "services")
 # Apps whose views.py holds helpers for other apps' pages, with no URLs of their own.
