@@ -46,16 +46,7 @@ def _plan_sectors() -> dict[str, str]:
 PLAN_SECTORS = _plan_sectors()
 
 # What each sector still lacks in the reference data (file: owner); see the module docstring.
-KNOWN_GAPS: dict[str, str] = {
-    "economy": (
-        "data/ownership.yaml: industrial_park (economy's only site type) has no owner (盲区), "
-        "so an officer of the sector's 主管部门 cannot register one"
-    ),
-    "ecology": (
-        "data/ownership.yaml: the ecology site types (pollution_control_facility, hazardous_waste_site, "
-        "radiation_site) have no owner, so an officer of 区生态环境局 cannot register one"
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def test_every_plan_belongs_to_a_walked_sector():

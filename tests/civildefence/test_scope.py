@@ -4,6 +4,8 @@ district office edit and change the state."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from zhiben.audit.models import AuditEvent
@@ -157,11 +159,15 @@ def test_bad_form_input_is_422_with_messages(works, gdb, login):
     assert not UseFiling.objects.exists()
 
 
-def test_a_section_of_the_department_follows_the_works_it_cannot_open_in_the_registry(filing, gdb, login):
+def test_a_section_of_the_department_inspects_the_departments_works(filing, gdb, login):
     client = login(gdb["center"])  # 区民防管理中心: the works belong to 区国动办 itself
     page = client.get(f"/civildefence/filings/{filing.pk}/").content.decode()
     assert 'data-testid="transition-set_idle"' in page  # it manages the filing
-    assert f"/sites/{filing.site_id}/" not in page  # but the registry site is not its to open
+    assert f"/sites/{filing.site_id}/" in page  # and, like a department's units, sees the department's sites
     monthly = client.get("/civildefence/monthly/").content.decode()
-    assert "HKRF-T-001" in monthly and 'data-testid="start-inspection"' not in monthly
+    assert "HKRF-T-001" in monthly and 'data-testid="start-inspection"' in monthly
+    start = re.search(r'href="([^"]+)" data-testid="start-inspection"', monthly).group(1).replace("&amp;", "&")
+    form = client.get(start).content.decode()
+    assert re.search(r'<option value="%d" selected>' % filing.site_id, form)  # the work and the
+    assert re.search(r'name="checklist_version"[^>]*>.*?<option value="\d+" selected>', form, re.S)  # checklist
     assert 'data-testid="start-inspection"' in login(gdb["officer"]).get("/civildefence/monthly/").content.decode()

@@ -21,7 +21,7 @@ EXPECTED = {
 
 
 def test_expected_counts_are_the_known_files():
-    assert len(EXPECTED) == 13  # the 8 of the first six sectors, 5 of 卫生健康 and 绿化市容
+    assert len(EXPECTED) == 15  # the 8 of the first six sectors, 5 of 卫生健康 and 绿化市容, 道路运输 and 生态环境
     assert EXPECTED["cd-key-hazards"] == 18
     assert EXPECTED["gb35181-2017"] == 10
 

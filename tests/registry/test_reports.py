@@ -148,7 +148,7 @@ def test_blind_spot_report(users, orgs, units, make_site, login):
     make_site("commercial_complex", "有主管商场", street=orgs["hk-bwt"])
     report = blind_spots(users["admin"])
     types = {t.code: n for t, n in report.site_types}
-    assert types == {"cold_storage": 1, "ebike_charging": 0, "industrial_park": 0}
+    assert types == {"cold_storage": 1, "ebike_charging": 0}
     assert [u.name for u in report.units] == ["无主管小店"]
     assert [s.name for s in report.sites] == ["无人管冷库"]
     # the street officer sees the orphans in its 街道; a department sees none

@@ -48,7 +48,7 @@ def test_site_scope_by_owner_street_and_unit(users, units, orgs, make_site, logi
     expected = {
         "admin": {mall, works, market},
         "leader": {mall, market},
-        "section": {market},
+        "section": {mall, market},  # a 科室 sees its department's sites (its sibling 商业发展科's mall too)
         "street": {mall, market},
         "enterprise": {mall},
         "expert": {works},

@@ -54,7 +54,11 @@ def inspection_create(request):
     if request.GET.get("campaign") or request.POST.get("campaign"):
         campaign = _campaign(request, request.GET.get("campaign") or request.POST.get("campaign"))
     sites = services.target_sites(campaign.target) if campaign else visible_sites(request.user)
-    form = InspectionForm(request.POST or None, sites=sites, initial={"site": request.GET.get("site")})
+    form = InspectionForm(
+        request.POST or None,
+        sites=sites,
+        initial={"site": request.GET.get("site"), "checklist_version": request.GET.get("checklist_version")},
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         data["campaign"] = campaign

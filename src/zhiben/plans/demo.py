@@ -20,10 +20,6 @@ from . import services
 from .models import Indicator, ObligationInstance, Plan, ProgressReport, Task
 from .parsing import parse_plan_file
 
-# economy.txt names no issuing department and data/sectors.yaml leaves its
-# owner open; the demo gives it to 区安委办 until the owner is confirmed.
-FALLBACK_OWNERS = {"economy.txt": "hk-awb"}
-
 
 def _photo(name: str) -> SimpleUploadedFile:
     buffer = io.BytesIO()
@@ -34,9 +30,8 @@ def _photo(name: str) -> SimpleUploadedFile:
 def import_demo_plans(actor=None) -> dict[str, int]:
     counts = {"created": 0, "unchanged": 0, "revision": 0, "updated": 0}
     for path in sorted(Path(settings.DATA_DIR, "plans").glob("*.txt")):
-        owner_code = FALLBACK_OWNERS.get(path.name)
-        owner = Organization.objects.filter(code=owner_code).first() if owner_code else None
-        outcome = services.plan_import(actor=actor, data=parse_plan_file(path), source_name=path.name, owner=owner)
+        # Each plan's owner is its sector's 主管部门 (data/sectors.yaml).
+        outcome = services.plan_import(actor=actor, data=parse_plan_file(path), source_name=path.name)
         counts[outcome.kind] += 1
     return counts
 

@@ -7,7 +7,9 @@ models' ScopeSpec):
 * units: the owning department's subtree, the unit's 街道, the unit's own
   企业用户; a 科室's leaders, officers and read-only members also see their
   department's units (``models.department_units_q``);
-* sites and grids: the owner's subtree and the 街道;
+* sites: the owner's subtree and the 街道; like units, a 科室's leaders,
+  officers and read-only members also see their department's sites;
+* grids: the owner's subtree and the 街道;
 * superusers and 区安委办管理员: everything.
 
 Rights beyond seeing:

@@ -121,8 +121,10 @@ def department_units_q(user) -> Q | None:
 
 
 class UnitQuerySet(RestrictedQuerySet):
-    """Units add one rule to ``core.scoping`` for "view": see
-    ``department_units_q`` (a 科室 sees its department's units)."""
+    """Units and sites add one rule to ``core.scoping`` for "view": see
+    ``department_units_q`` (a 科室 sees its department's units and sites —
+    the 人防工程 of 区国动办 are inspected by its 民防管理中心, a 道路点段 of
+    区公安分局 by its 交警支队 …)."""
 
     def restrict(self, user, action="view", *, paging: bool = False):
         q = scope_q(user, action, self.model.scope_spec, paging)
@@ -365,7 +367,7 @@ class Site(RiskMixin):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = UnitQuerySet.as_manager()
     scope_spec = ScopeSpec(org="owner", street="street", unit="unit")
 
     class Meta:

@@ -30,6 +30,7 @@ DEMO_USERS = [
     ("gafj_officer", "刘交警", Role.DEPT_OFFICER, "hk-gafj", None, "交警支队民警"),
     ("wjw_officer", "何卫健", Role.DEPT_OFFICER, "hk-wjw-yjglk", None, "应急管理科科员"),
     ("lhsrj_officer", "许市容", Role.DEPT_OFFICER, "hk-lhsrj-srk", None, "市容科科员"),
+    ("kw_officer", "冯科经", Role.DEPT_OFFICER, "hk-kw", None, "产业园区安全管理"),
     ("street_scbl", "周街道", Role.STREET_OFFICER, "hk-scbl", None, "平安办安全干事"),
     ("street_jwz", "吴街道", Role.STREET_OFFICER, "hk-jwz", None, "平安办安全干事"),
     ("qiye_bwt", "郑企业", Role.ENTERPRISE, "hk-swj", 0, "安全管理员"),
