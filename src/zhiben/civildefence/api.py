@@ -7,13 +7,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.http import QueryDict
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, paginate_by_id
+from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, filtered, paginate_by_id
 from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
@@ -194,14 +193,6 @@ def _detail(request, filing: UseFiling) -> dict:
     return {**filing_data(filing), "history": history, "months": months}
 
 
-def _filter_params(request) -> QueryDict:
-    params = QueryDict(mutable=True)
-    params.update(request.GET)
-    for key in ("cursor", "limit"):
-        params.pop(key, None)
-    return params
-
-
 def _fetch(request, pk: int) -> UseFiling:
     return get_scoped_or_404(UseFiling, request.auth, "view", pk=pk)
 
@@ -216,12 +207,8 @@ def _unit(request, pk: int | None) -> Unit | None:
     summary="人防工程使用备案列表（按状态、街道、部门、有效期筛选，游标分页）",
 )
 def filing_list(request, filters: Query[FilingListQuery], cursor: Cursor | None = None, limit: Limit = 50):
-    filterset = UseFilingFilterSet(
-        _filter_params(request), queryset=access.visible_filings(request.auth), user=request.auth
-    )
-    if not filterset.is_valid():
-        raise ValidationFailed("筛选条件有误", details={k: [str(e) for e in v] for k, v in filterset.errors.items()})
-    qs = filterset.qs.select_related("site__street", "user_unit")
+    qs = filtered(request, UseFilingFilterSet, access.visible_filings(request.auth), user=request.auth)
+    qs = qs.select_related("site__street", "user_unit")
     items, next_cursor = paginate_by_id(qs, cursor=cursor, limit=limit)
     return {"items": [filing_data(f) for f in items], "next_cursor": next_cursor}
 
