@@ -168,6 +168,6 @@ def test_a_section_of_the_department_inspects_the_departments_works(filing, gdb,
     assert "HKRF-T-001" in monthly and 'data-testid="start-inspection"' in monthly
     start = re.search(r'href="([^"]+)" data-testid="start-inspection"', monthly).group(1).replace("&amp;", "&")
     form = client.get(start).content.decode()
-    assert re.search(r'<option value="%d" selected>' % filing.site_id, form)  # the work and the
+    assert f'<option value="{filing.site_id}" selected>' in form  # the work and the
     assert re.search(r'name="checklist_version"[^>]*>.*?<option value="\d+" selected>', form, re.S)  # checklist
     assert 'data-testid="start-inspection"' in login(gdb["officer"]).get("/civildefence/monthly/").content.decode()

@@ -16,7 +16,14 @@ from zhiben.org.models import Organization, User
 from zhiben.plans import services
 from zhiben.plans.parsing import PlanParseError, parse_plan_file
 
-PERIODS = {"week": "每周", "month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年", "holiday": "逢节假日"}
+PERIODS = {
+    "week": "每周",
+    "month": "每月",
+    "quarter": "每季度",
+    "half_year": "每半年",
+    "year": "每年",
+    "holiday": "逢节假日",
+}
 
 
 def summary_text(data: dict) -> str:
