@@ -5,10 +5,21 @@ with :func:`register` in its ``AppConfig.ready`` (hazards, registry).
 
 An importer also describes its pages — the upload page, the template
 download and the job page's links (zhiben.imports.views, one view each for
-every kind): ``title``, ``sheet``, ``list_url``/``list_label``,
-``template_url``/``template_filename``, ``denied_message``, ``page_notes``
-and :meth:`Importer.template`. Reading and parsing the sheet is
-:mod:`zhiben.core.tabular`'s job.
+every kind), declaratively: ``title``, ``sheet``, ``list_url``/``list_label``,
+``template_url``/``template_filename``, ``denied_message``, ``page_notes``;
+the job page links to ``list_url`` (text ``result_text``) when the import is
+done and to ``upload_url_name`` (重新上传) when it failed — URL names,
+reversed with :func:`safe_reverse`; the template download is
+``template_builder()`` (the module function that builds the .xlsx), or an
+override of :meth:`Importer.template`. Reading and parsing the sheet is
+:mod:`zhiben.core.tabular`'s job (``RowCells`` for one row's cells).
+
+What most importers then do with their clean rows is here too:
+:meth:`Importer.create_in_bulk` (``bulk_create`` in chunks, ``created_by``
+the actor) and :meth:`Importer.audit_import` (the job's ONE audit row
+``{"job", "created", "first_id", "last_id"}``); an exporter whose selector
+answers ``(filterset, queryset)`` refuses invalid filters with
+:func:`valid_filter_rows`.
 
 An importer runs in two passes over the file (the runner in services.py):
 
@@ -30,12 +41,14 @@ An importer runs in two passes over the file (the runner in services.py):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
+from zhiben.audit.services import audit_record
 from zhiben.core.tabular import RowError
 
 if TYPE_CHECKING:
@@ -50,6 +63,16 @@ ExportProgress = Callable[[int], None]
 IMPORTERS: dict[str, str | type[Importer]] = {}
 EXPORTERS: dict[str, str | type[Exporter]] = {}
 PROGRESS_EVERY = 1000  # rows between two progress calls of an export
+
+
+def safe_reverse(name: str) -> str:
+    """The URL of the URL name ``name``; "" for no name or when the app's URLs are not mounted."""
+    if not name:
+        return ""
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # the URLs are not mounted (config/urls.py)
+        return ""
 
 
 class RowsRefused(Exception):
@@ -90,6 +113,13 @@ class Importer(ABC):
     template_filename: ClassVar[str] = ""
     denied_message: ClassVar[str] = "您无权批量导入"
     page_notes: ClassVar[tuple[str, ...]] = ()
+    # The job page's links: to ``list_url`` with this text once the records
+    # are in, and to the upload page (URL name) to try a corrected file.
+    result_text: ClassVar[str] = "查看"
+    upload_url_name: ClassVar[str] = ""
+    # The module function building the import template (.xlsx bytes), e.g.
+    # ``staticmethod(unit_template)``; or override :meth:`template`.
+    template_builder: ClassVar[Callable[[], bytes] | None] = None
 
     # ``job`` is the imports.models.ImportJob being run (not imported here:
     # models.py looks importers up in this module, so the arrow points one way).
@@ -116,21 +146,55 @@ class Importer(ABC):
         return self.write(fh)
         yield  # pragma: no cover - makes this a generator
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind and cls.template_builder is None and cls.template.__func__ is Importer.template.__func__:
+            raise TypeError(f"{cls.__name__} (kind {cls.kind!r}) needs a template_builder or a template()")
+
     @classmethod
-    @abstractmethod
     def template(cls) -> bytes:
-        """The import template (.xlsx), built with zhiben.core.tabular.build_template."""
+        """The import template (.xlsx), built with zhiben.core.tabular.build_template:
+        by default ``template_builder()``."""
+        return cls.template_builder()
 
     def result_url(self) -> str:
-        """Where the imported records can be seen."""
-        return ""
+        """Where the imported records can be seen: the list page ``list_url``."""
+        return safe_reverse(self.list_url)
 
     def result_label(self) -> str:
-        return "查看"
+        return self.result_text
 
     def upload_url(self) -> str:
-        """Where to upload a corrected file."""
-        return ""
+        """Where to upload a corrected file: the page ``upload_url_name``."""
+        return safe_reverse(self.upload_url_name)
+
+    # Writing clean rows -------------------------------------------------------------------------
+
+    def create_in_bulk(self, model: type[models.Model], rows: Iterable[dict[str, Any]], *, chunk: int = 2000) -> list:
+        """``model(created_by=<the actor>, **row)`` for every row, ``bulk_create``d ``chunk`` at a
+        time in the caller's transaction; the created objects, in order, with their keys."""
+        created: list = []
+        batch: list = []
+        for row in rows:
+            batch.append(model(created_by=self.actor, **row))
+            if len(batch) >= chunk:
+                created.extend(model.objects.bulk_create(batch))
+                batch = []
+        if batch:
+            created.extend(model.objects.bulk_create(batch))
+        return created
+
+    def audit_import(self, action: str, object_type: str, created: Sequence[models.Model]) -> None:
+        """The job's ONE audit row ``action`` ``{"job", "created", "first_id", "last_id"}`` for
+        the records ``created`` (in order); none when nothing was created."""
+        if not created:
+            return
+        audit_record(
+            action=action,
+            actor=self.actor,
+            object_type=object_type,
+            after={"job": self.job.pk, "created": len(created), "first_id": created[0].pk, "last_id": created[-1].pk},
+        )
 
 
 def register(kind: str, importer: str | type[Importer]) -> None:
@@ -181,6 +245,16 @@ class Exporter(ABC):
     @abstractmethod
     def write(cls, qs: models.QuerySet, fh: IO[bytes], *, user: User, progress: ExportProgress | None = None) -> int:
         """Write ``qs`` as .xlsx to ``fh``; returns the number of rows."""
+
+
+def valid_filter_rows(found: tuple[Any, models.QuerySet]) -> models.QuerySet:
+    """The queryset of a selector's ``(filterset, queryset)``; raises :class:`ExportFilterError`
+    (with the filters' messages) when the bound filterset is invalid: never the whole list for a
+    filter that was meant."""
+    filterset, qs = found
+    if filterset.is_bound and not filterset.is_valid():
+        raise ExportFilterError("筛选条件有误：" + "；".join(str(e) for v in filterset.errors.values() for e in v))
+    return qs
 
 
 def with_progress(rows: Iterable, progress: ExportProgress | None, every: int | None = None) -> Iterator:

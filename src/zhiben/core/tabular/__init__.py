@@ -17,9 +17,20 @@ Reading an upload — :mod:`.reader` and :mod:`.cells`
     ``.epoch``, ``.estimate``, ``.present``; ``ImportFileError`` (the file as
     a whole), ``NOT_XLSX``, ``max_rows()``, ``max_bytes()``,
     ``normalize_header``, ``map_header``.
-    Cells: ``parse_text``, ``parse_date`` (``DATE_HINT``), ``ChoiceParser``
-    (TextChoices by label or value), ``CellError`` (one cell),
-    ``RowError(row, column, message)``, ``Problems`` (bounded error list).
+    Cells: ``parse_text``, ``parse_date`` (``DATE_HINT``), ``parse_integer``
+    (digits only), ``ChoiceParser`` (TextChoices by label or value),
+    ``CellError`` (one cell), ``RowError(row, column, message)``, ``Problems``
+    (bounded error list).
+    One row's cells: ``RowCells(number, raw, errors, epoch=)`` with
+    ``.text(header, max_length, required=)``, ``.date(header, required=)``,
+    ``.integer(header, required=)``, ``.choice(header, mapping, max_length=,
+    required=, blank=, invalid=, unknown=)``, ``.get(header, parse, default)``
+    and ``.fail(header, message)``: a bad cell becomes a ``RowError`` of the
+    row (column = header) and reads as blank, so one pass names every bad
+    cell — instead of a ``try/except CellError`` around each cell.
+    ``add_field_errors(errors, number, problems, header_of, default)``: the
+    service rules' errors (by data key) as the row's errors (by column),
+    except in a column that already has a bad cell.
 
 Writing an export — :mod:`.writer`
     ``write_sheet(target, sheet_name, columns, rows)`` or
@@ -34,7 +45,9 @@ Building an import template — :mod:`.template`
     ``XLSX_CONTENT_TYPE``, ``HELP_SHEET``, ``OPTIONS_SHEET``.
 
 Helpers — :mod:`.lookups`
-    ``labels(choices)``, ``clean_path(text)``, ``by_code_and_name(objects)``.
+    ``labels(choices)`` (value → label, for exports), ``by_label(choices,
+    short=)`` (value or label → value, for imports), ``clean_path(text)``,
+    ``by_code_and_name(objects)``.
     Organisation names ("部门/科室" paths, owner options) are in
     :mod:`zhiben.org.tabular`; the import job runner and the upload/template
     /export pages are in :mod:`zhiben.imports`.
@@ -42,9 +55,21 @@ Helpers — :mod:`.lookups`
 This package sits in core: it imports Django and ``zhiben.core`` only.
 """
 
-from .cells import DATE_HINT, CellError, ChoiceParser, Problems, RowError, is_blank, parse_date, parse_text
+from .cells import (
+    DATE_HINT,
+    CellError,
+    ChoiceParser,
+    Problems,
+    RowCells,
+    RowError,
+    add_field_errors,
+    is_blank,
+    parse_date,
+    parse_integer,
+    parse_text,
+)
 from .columns import CHOICE, DATE, NUMBER, TEXT, Column, header_of, headers, parse_cells, widths
-from .lookups import by_code_and_name, clean_path, labels
+from .lookups import by_code_and_name, by_label, clean_path, labels
 from .reader import (
     NOT_XLSX,
     ImportFileError,
@@ -74,11 +99,14 @@ __all__ = [
     "HelpTable",
     "ImportFileError",
     "Problems",
+    "RowCells",
     "RowError",
     "SheetRows",
     "SheetWriter",
+    "add_field_errors",
     "build_template",
     "by_code_and_name",
+    "by_label",
     "check_upload",
     "clean_path",
     "column_letter",
@@ -92,6 +120,7 @@ __all__ = [
     "normalize_header",
     "parse_cells",
     "parse_date",
+    "parse_integer",
     "parse_text",
     "widths",
     "write_sheet",

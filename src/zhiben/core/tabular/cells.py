@@ -6,6 +6,10 @@ yields it: str, int, float, bool, datetime or None) into a value, or raise
 messages are the ones users see in an import job's error list; tests in
 tests/imports and tests/hazards_xlsx pin them.
 
+:class:`RowCells` reads the cells of one row for an importer: each reader
+returns the value, or records the cell's problem as a :class:`RowError` of
+the row and returns a blank value, so that one pass names every bad cell.
+
 Dates: a real Excel date, an Excel serial number in a cell without a date
 format (converted with the workbook's epoch, 1900 or 1904), a number like
 20250301, or text such as 2025-03-01, 2025/3/1, 2025.3.1, 2025年3月1日.
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +108,17 @@ def parse_text(value: Any, label: str, *, required: bool = False, max_length: in
     return text
 
 
+def parse_integer(value: Any, label: str, *, required: bool = False, max_length: int = 10) -> int | None:
+    """A whole number written with digits only (12 or "12"; 12.0 counts as 12), None when blank.
+    The range is the service's rule."""
+    text = parse_text(value, label, required=required, max_length=max_length)
+    if not text:
+        return None
+    if not text.isdigit():
+        raise CellError(f"{label}须为整数")
+    return int(text)
+
+
 def parse_date(value: Any, label: str, *, required: bool = False, epoch: dt.datetime | None = None) -> dt.date | None:
     """A real Excel date, or text such as 2025-03-01, 2025/3/1, 2025年3月1日."""
     if is_blank(value):
@@ -166,3 +181,85 @@ class ChoiceParser:
         if found is None:
             raise CellError(f"{self.label}“{_shown(text)}”无效，可选：{'、'.join(self.labels)}")
         return found
+
+
+def add_field_errors(
+    errors: list[RowError], number: int, problems: Mapping[str, str], header_of: Mapping[str, str], default: str
+) -> None:
+    """Add the service rules' ``problems`` (message by data key) to the row's ``errors`` as
+    :class:`RowError` of row ``number``, in the column ``header_of[key]`` (``default`` for a
+    key without a column); a column that already had a problem (a bad cell) keeps that one only."""
+    taken = {e.column for e in errors}
+    for key, message in problems.items():
+        header = header_of.get(key, default)
+        if header not in taken:
+            errors.append(RowError(number, header, message))
+
+
+_TEXT = object()  # RowCells.choice: an unknown text stands for itself
+
+
+class RowCells:
+    """The cells of one data row, read for an importer: ``number`` (its Excel row), ``raw``
+    ({header: value} as :class:`~zhiben.core.tabular.reader.SheetRows` yields it), ``errors``
+    (the row's problem list) and the workbook's ``epoch`` (for serial-number dates).
+
+    Each reader parses the cell of ``header`` (the header also names the column in messages);
+    a bad cell adds ``RowError(number, header, message)`` to ``errors`` and reads as blank
+    ("" for text, None otherwise), so that the rest of the row is still checked::
+
+        cells = RowCells(number, raw, errors, epoch=rows.epoch)
+        data = {"name": cells.text("名称", 100, required=True), "found_on": cells.date("发现日期")}
+    """
+
+    def __init__(self, number: int, raw: Mapping[str, Any], errors: list[RowError], *, epoch=None):
+        self.number = number
+        self.raw = raw
+        self.errors = errors
+        self.epoch = epoch
+
+    def fail(self, header: str, message: str) -> None:
+        """Record a problem of the cell ``header`` found by the importer itself."""
+        self.errors.append(RowError(self.number, header, message))
+
+    def get(self, header: str, parse: Callable[[Any], Any], default: Any = None) -> Any:
+        """``parse(cell value)``; ``default`` when it raises :class:`CellError` (recorded)."""
+        try:
+            return parse(self.raw.get(header))
+        except CellError as exc:
+            self.fail(header, exc.message)
+            return default
+
+    def text(self, header: str, max_length: int, *, required: bool = False) -> str:
+        """The cell as stripped text (:func:`parse_text`); "" when wrong."""
+        return self.get(header, lambda v: parse_text(v, header, required=required, max_length=max_length), "")
+
+    def date(self, header: str, *, required: bool = False) -> dt.date | None:
+        """The cell as a date (:func:`parse_date`, with the row's ``epoch``); None when blank or wrong."""
+        return self.get(header, lambda v: parse_date(v, header, required=required, epoch=self.epoch))
+
+    def integer(self, header: str, *, required: bool = False) -> int | None:
+        """The cell as a whole number (:func:`parse_integer`); None when blank or wrong."""
+        return self.get(header, lambda v: parse_integer(v, header, required=required))
+
+    def choice(
+        self,
+        header: str,
+        mapping: Mapping[str, Any],
+        *,
+        max_length: int,
+        required: bool = False,
+        blank: str = "",
+        invalid: str = "",
+        unknown: Any = _TEXT,
+    ) -> Any:
+        """The cell's text (``blank`` when empty or wrong) looked up in ``mapping`` (e.g.
+        :func:`~zhiben.core.tabular.lookups.by_label`). A text not in it is recorded with the
+        message ``invalid`` (``{text}`` stands for the text; no message: left to the service's
+        rule) and reads as ``unknown`` (default: the text itself)."""
+        text = self.text(header, max_length, required=required) or blank
+        if text in mapping:
+            return mapping[text]
+        if text and invalid:
+            self.fail(header, invalid.format(text=text))
+        return text if unknown is _TEXT else unknown

@@ -13,6 +13,18 @@ def labels(choices) -> dict[str, str]:
     return {member.value: str(member.label) for member in choices}
 
 
+def by_label(choices, *, short: bool = False) -> dict[str, str]:
+    """Stored value and Chinese label (with ``short``, also the label's part before “（”) →
+    stored value of a TextChoices (for importers reading a choice cell)."""
+    found: dict[str, str] = {}
+    for value, label in choices.choices:
+        found[value] = value
+        found[str(label)] = value
+        if short:
+            found[str(label).split("（")[0]] = value
+    return found
+
+
 def clean_path(text: str) -> str:
     """ "上级／ 下级 " → "上级/下级": a name path as users type it, normalised."""
     return "/".join(part.strip() for part in text.replace("／", "/").split("/"))
