@@ -28,7 +28,16 @@ class FilingForm(StyledForm, forms.Form):
     user_name = forms.CharField(label="使用单位名称", max_length=100, required=False, help_text="使用单位未登记时填写")
     purpose = forms.ChoiceField(label="用途", choices=[("", "请选择"), *Purpose.choices])
     area_m2 = forms.DecimalField(
-        label="使用面积（平方米）", min_value=0.01, max_value=AREA_MAX, max_digits=9, decimal_places=2
+        label="使用面积（平方米）",
+        min_value=0.01,
+        max_value=AREA_MAX,  # fits the column's 9 digits with 2 decimals
+        decimal_places=2,
+        error_messages={
+            "invalid": "请输入数字",
+            "min_value": "使用面积须大于 0",
+            "max_value": f"使用面积不能大于 {AREA_MAX} 平方米",
+            "max_decimal_places": "最多保留 2 位小数",
+        },
     )
     filed_on = forms.DateField(label="备案日期", widget=DateInput())
     valid_until = forms.DateField(label="备案有效期至", widget=DateInput())

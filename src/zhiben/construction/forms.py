@@ -22,8 +22,21 @@ from .choices import (
 )
 from .models import DangerousWork
 
-MEASURE = {"max_digits": 12, "decimal_places": 2, "min_value": -10_000_000, "max_value": 10_000_000}
-THRESHOLD = {"max_digits": 10, "decimal_places": 2, "min_value": 0.01, "max_value": 10_000_000}
+# One Chinese message per problem. No max_digits here: the range (±10000000 with 2 decimals)
+# already fits the model's columns, and Django's own "确认总共不超过 N 个数字." would show twice.
+DECIMAL_ERRORS = {"invalid": "请输入数字", "max_decimal_places": "最多保留 2 位小数"}
+MEASURE = {
+    "decimal_places": 2,
+    "min_value": -10_000_000,
+    "max_value": 10_000_000,
+    "error_messages": {**DECIMAL_ERRORS, "min_value": "不能小于 -10000000", "max_value": "不能大于 10000000"},
+}
+THRESHOLD = {
+    "decimal_places": 2,
+    "min_value": 0.01,
+    "max_value": 10_000_000,
+    "error_messages": {**DECIMAL_ERRORS, "min_value": "须大于 0", "max_value": "不能大于 10000000"},
+}
 
 
 def _date(label: str, required: bool = False, **kwargs) -> forms.DateField:
@@ -47,7 +60,7 @@ class ProjectInfoForm(StyledForm, forms.Form):
         super().__init__(*args, **kwargs)
         if people is not None:
             self.fields["responsible"].queryset = people
-        self.fields["responsible"].label_from_instance = lambda u: f"{u.get_full_name() or u.username}（{u.username}）"
+        self.fields["responsible"].label_from_instance = lambda u: f"{u}（{u.username}）"
 
 
 class WorkForm(StyledForm, forms.Form):

@@ -11,6 +11,11 @@ from .choices import DriverStatus, LicenceClass, VehicleStatus, VehicleType, Vio
 from .models import MAX_POINTS, Driver, Vehicle
 
 DATE = {"type": "date"}
+POINT_ERRORS = {
+    "invalid": "请输入整数",
+    "min_value": "记分不能为负数",
+    "max_value": f"记分不能超过 {MAX_POINTS} 分（一个记分周期满分 {MAX_POINTS} 分）",
+}
 
 
 def _one_unit(form, units) -> None:
@@ -42,7 +47,12 @@ class DriverForm(StyledForm, forms.Form):
     licence_class = forms.ChoiceField(label="准驾车型", choices=[("", "请选择"), *LicenceClass.choices])
     licence_expiry = forms.DateField(label="驾驶证有效期至", required=False, widget=DateInput(attrs=DATE))
     points = forms.IntegerField(
-        label="本记分周期记分", min_value=0, max_value=MAX_POINTS, initial=0, help_text="满 12 分须重新学习考试"
+        label="本记分周期记分",
+        min_value=0,
+        max_value=MAX_POINTS,
+        initial=0,
+        help_text="满 12 分须重新学习考试",
+        error_messages=POINT_ERRORS,
     )
     status = forms.ChoiceField(label="状态", choices=DriverStatus.choices, initial=DriverStatus.ACTIVE)
     note = forms.CharField(label="备注", max_length=300, required=False)
@@ -58,7 +68,7 @@ class ViolationForm(StyledForm, forms.Form):
     driver = forms.ModelChoiceField(label="驾驶员", queryset=Driver.objects.none(), required=False, empty_label="无")
     occurred_on = forms.DateField(label="违法日期", widget=DateInput(attrs=DATE))
     kind = forms.ChoiceField(label="违法行为", choices=[("", "请选择"), *ViolationKind.choices])
-    points = forms.IntegerField(label="记分", min_value=0, max_value=MAX_POINTS, initial=0)
+    points = forms.IntegerField(label="记分", min_value=0, max_value=MAX_POINTS, initial=0, error_messages=POINT_ERRORS)
     source = forms.ChoiceField(label="来源", choices=[("", "请选择"), *ViolationSource.choices])
     note = forms.CharField(label="备注", max_length=300, required=False)
 
