@@ -304,10 +304,13 @@ def _point_page(request, point, form, status=200):
         "threshold": float(point.alarm_cumulative),
         "unit": point.unit,
     }
+    latest = series[-1] if series else None
     context = {
         "point": point,
         "work": point.work,
         "readings": series[::-1],
+        "latest": latest,
+        "latest_reasons": "；".join(latest.alarm_reason.split("|")) if latest and latest.alarm else "",
         "chart": chart,
         "form": form,
         "can_edit": access.can_manage_project(request.user, point.work.site),
