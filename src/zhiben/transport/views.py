@@ -303,11 +303,23 @@ def violation_export(request):
 # --- Monthly reports ------------------------------------------------------------------------------
 
 
+def _month(request, today):
+    """The month asked for (``?month=YYYY-MM``); an invalid or future one is said so, not
+    silently replaced by the current month."""
+    raw = request.GET.get("month", "")
+    month = selectors.parse_month(raw, today)
+    if raw and raw != f"{month:%Y-%m}":
+        messages.warning(
+            request, f"月份“{raw[:20]}”无效（可选 2000年1月 至本月），已显示 {month.year}年{month.month}月。"
+        )
+    return month
+
+
 @login_required
 @require_GET
 def high_risk(request):
     today = timezone.localdate()
-    month = selectors.parse_month(request.GET.get("month"), today)
+    month = _month(request, today)
     rows = selectors.high_risk(request.user, month, today)
     kind = request.GET.get("kind", "")
     if kind in ("vehicle", "driver"):
@@ -336,7 +348,7 @@ def high_risk(request):
 @require_GET
 def rider_ranking(request):
     today = timezone.localdate()
-    month = selectors.parse_month(request.GET.get("month"), today)
+    month = _month(request, today)
     ranking = selectors.rider_ranking(request.user, month)
     if request.GET.get("format") == "xlsx":
         out = io.BytesIO()
