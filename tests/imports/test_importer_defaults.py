@@ -9,10 +9,20 @@ import io
 
 import openpyxl
 import pytest
+from django.http import QueryDict
 
 from zhiben.audit.models import AuditEvent
 from zhiben.imports.models import ImportJob
-from zhiben.imports.registry import IMPORTERS, Importer, get_importer, safe_reverse
+from zhiben.imports.registry import (
+    EXPORTERS,
+    IMPORTERS,
+    Exporter,
+    ExportFilterError,
+    Importer,
+    get_exporter,
+    get_importer,
+    safe_reverse,
+)
 
 
 @pytest.mark.parametrize("kind", sorted(k for k in IMPORTERS if not k.startswith("demo")))
@@ -79,3 +89,43 @@ def test_create_in_bulk_and_the_one_audit_row(users):
     event = AuditEvent.objects.latest("pk")
     assert event.action == "demo.import" and event.actor_id == users["officer"].pk
     assert event.after == {"job": job.pk, "created": 5, "first_id": created[0].pk, "last_id": created[-1].pk}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPORTERS))
+def test_every_registered_exporter_selects_and_writes(kind, users):
+    exporter = get_exporter(kind)
+    qs = exporter.select(users["admin"], QueryDict(""))
+    fh = io.BytesIO()
+    written = exporter.write(qs, fh, user=users["admin"])
+    assert written == qs.count()
+    assert openpyxl.load_workbook(io.BytesIO(fh.getvalue())).sheetnames
+
+
+def test_an_exporter_declares_its_selector_and_writer():
+    with pytest.raises(TypeError, match="selector"):
+
+        class _NoSelector(Exporter):
+            kind = "no_selector"
+            sheet_writer = staticmethod(lambda qs, fh, progress=None: 0)
+
+    with pytest.raises(TypeError, match="sheet_writer"):
+
+        class _NoWriter(Exporter):
+            kind = "no_writer"
+            selector = "zhiben.registry.selectors.filter_units"
+
+
+def test_strict_filters_refuse_an_invalid_filter(users):
+    class Lenient(Exporter):
+        kind = "lenient_units"
+        selector = "zhiben.registry.selectors.filter_units"
+        sheet_writer = staticmethod(lambda qs, fh, progress=None: 0)
+
+    class Strict(Lenient):
+        kind = "strict_units"
+        strict_filters = True
+
+    params = QueryDict("sector=99999999")
+    assert Lenient.select(users["admin"], params) is not None
+    with pytest.raises(ExportFilterError, match="筛选条件有误"):
+        Strict.select(users["admin"], params)

@@ -17,9 +17,9 @@ override of :meth:`Importer.template`. Reading and parsing the sheet is
 What most importers then do with their clean rows is here too:
 :meth:`Importer.create_in_bulk` (``bulk_create`` in chunks, ``created_by``
 the actor) and :meth:`Importer.audit_import` (the job's ONE audit row
-``{"job", "created", "first_id", "last_id"}``); an exporter whose selector
-answers ``(filterset, queryset)`` refuses invalid filters with
-:func:`valid_filter_rows`.
+``{"job", "created", "first_id", "last_id"}``). An :class:`Exporter` declares
+its list's ``selector`` and ``sheet_writer`` the same way; with
+``strict_filters`` it refuses invalid filters (:func:`valid_filter_rows`).
 
 An importer runs in two passes over the file (the runner in services.py):
 
@@ -224,8 +224,13 @@ class ExportFilterError(Exception):
         self.message = message
 
 
-class Exporter(ABC):
-    """How one list is exported (no instances: class methods)."""
+class Exporter:
+    """How one list is exported (no instances: class methods).
+
+    Declared by most: ``selector``, the dotted path of the list's own selector
+    ``f(user, params) -> (filterset, queryset)`` (imported when used), and
+    ``sheet_writer``, the module function ``f(qs, fh, *, progress=None) -> rows``;
+    or override :meth:`select` / :meth:`write` (e.g. a writer that needs the user)."""
 
     kind: ClassVar[str] = ""
     label: ClassVar[str] = ""  # what is exported, e.g. "隐患台账"
@@ -233,18 +238,33 @@ class Exporter(ABC):
     action: ClassVar[str] = ""  # the audit action of the export, e.g. "hazard.export"
     object_type: ClassVar[str] = ""  # the audit row's object type, e.g. "hazards.hazard"
     list_url: ClassVar[str] = ""  # URL name of the list page (the job page links back to it)
+    selector: ClassVar[str] = ""
+    # True: an invalid filter refuses the export (:func:`valid_filter_rows`); False: the
+    # selector's queryset is exported as it is.
+    strict_filters: ClassVar[bool] = False
+    sheet_writer: ClassVar[Callable[..., int] | None] = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.kind:
+            return
+        if not cls.selector and cls.select.__func__ is Exporter.select.__func__:
+            raise TypeError(f"{cls.__name__} (kind {cls.kind!r}) needs a selector or a select()")
+        if cls.sheet_writer is None and cls.write.__func__ is Exporter.write.__func__:
+            raise TypeError(f"{cls.__name__} (kind {cls.kind!r}) needs a sheet_writer or a write()")
 
     @classmethod
-    @abstractmethod
     def select(cls, user: User, params: QueryDict) -> models.QuerySet:
         """The rows ``user`` sees on the list page filtered by ``params``, ordered as exported;
         raises :class:`ExportFilterError` when the filters are invalid and the list would not
-        honour them."""
+        honour them. By default: ``selector``'s queryset."""
+        found = import_string(cls.selector)(user, params)
+        return valid_filter_rows(found) if cls.strict_filters else found[1]
 
     @classmethod
-    @abstractmethod
     def write(cls, qs: models.QuerySet, fh: IO[bytes], *, user: User, progress: ExportProgress | None = None) -> int:
-        """Write ``qs`` as .xlsx to ``fh``; returns the number of rows."""
+        """Write ``qs`` as .xlsx to ``fh``; returns the number of rows. By default ``sheet_writer``."""
+        return cls.sheet_writer(qs, fh, progress=progress)
 
 
 def valid_filter_rows(found: tuple[Any, models.QuerySet]) -> models.QuerySet:
