@@ -378,6 +378,9 @@ class HazardImporter(Importer):
     list_label = "返回隐患台账"
     template_url = "hazards:import_template"
     template_filename = "隐患导入模板.xlsx"
+    template_builder = staticmethod(hazard_template)
+    result_text = "查看隐患台账"
+    upload_url_name = "hazards:import"
     denied_message = "只有区安委办、部门和街道人员可以批量导入隐患"
     page_notes = ("导入的隐患状态为“待确认”，各主管部门会收到一条汇总通知。",)
 
@@ -395,19 +398,6 @@ class HazardImporter(Importer):
     @classmethod
     def can_import(cls, user: User) -> bool:
         return access.can_import(user)
-
-    @classmethod
-    def template(cls) -> bytes:
-        return hazard_template()
-
-    def result_url(self) -> str:
-        return reverse("hazards:list")
-
-    def result_label(self) -> str:
-        return "查看隐患台账"
-
-    def upload_url(self) -> str:
-        return reverse("hazards:import")
 
     def _rows(self, fh: IO[bytes]) -> SheetRows:
         return SheetRows(fh, headers=HEADERS, required_headers=HEADERS, sheet_name=DATA_SHEET)

@@ -17,23 +17,21 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from django.db.models import Count, Max, Q
-from django.urls import NoReverseMatch, reverse
 
-from zhiben.audit.services import audit_record
 from zhiben.core.tabular import (
     CHOICE,
     DATE,
-    CellError,
     Column,
     ImportFileError,
     Problems,
+    RowCells,
     RowError,
     SheetRows,
     build_template,
+    by_label,
     header_of,
     headers,
     labels,
-    parse_text,
     write_sheet,
 )
 from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
@@ -118,16 +116,8 @@ class ConfinedSpaceExporter(Exporter):
     action = "confined.export"
     object_type = "registry.confinedspace"
     list_url = "registry:confined_list"
-
-    @classmethod
-    def select(cls, user, params):
-        from ..selectors import filter_confined_spaces
-
-        return filter_confined_spaces(user, params)[1]
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_confined_spaces(qs, fh, progress=progress)
+    selector = "zhiben.registry.selectors.filter_confined_spaces"
+    sheet_writer = staticmethod(export_confined_spaces)
 
 
 # --- Import ------------------------------------------------------------------------------
@@ -151,16 +141,6 @@ CONFINED_HEADERS = headers(CONFINED_COLUMNS)
 CONFINED_HEADER_OF = header_of(CONFINED_COLUMNS)
 CONFINED_REQUIRED = (USCC, "名称", "类型")
 YES_NO = {"是": True, "否": False, "": False}
-
-
-def _by_label(choices) -> dict[str, str]:
-    """Code, full label and short label (before “（”) → code."""
-    found: dict[str, str] = {}
-    for value, label in choices.choices:
-        found[value] = value
-        found[str(label)] = value
-        found[str(label).split("（")[0]] = value
-    return found
 
 
 def confined_template() -> bytes:
@@ -193,12 +173,15 @@ class ConfinedSpaceImporter(Importer):
     list_label = "返回有限空间列表"
     template_url = "registry:confined_template"
     template_filename = "有限空间导入模板.xlsx"
+    template_builder = staticmethod(confined_template)
+    result_text = "查看有限空间列表"
+    upload_url_name = "registry:confined_import"
     denied_message = "只有单位、其行业主管部门或区安委办可以批量导入有限空间"
     page_notes = ("所属单位按统一社会信用代码关联已登记的单位；作业审批请在有限空间页面登记。",)
 
-    types = _by_label(ConfinedSpaceType)
-    hazards = _by_label(ConfinedHazard)
-    statuses = _by_label(ConfinedSpaceStatus)
+    types = by_label(ConfinedSpaceType, short=True)
+    hazards = by_label(ConfinedHazard, short=True)
+    statuses = by_label(ConfinedSpaceStatus, short=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -208,53 +191,31 @@ class ConfinedSpaceImporter(Importer):
     def can_import(cls, user: User) -> bool:
         return can_register_confined(user)
 
-    @classmethod
-    def template(cls) -> bytes:
-        return confined_template()
-
-    def result_url(self) -> str:
-        return _safe_reverse("registry:confined_list")
-
-    def result_label(self) -> str:
-        return "查看有限空间列表"
-
-    def upload_url(self) -> str:
-        return _safe_reverse("registry:confined_import")
-
-    def _cells(self, number: int, raw: dict[str, Any], errors: list[RowError]) -> dict[str, Any]:
+    def _cells(self, cells: RowCells) -> dict[str, Any]:
         """The row's cells as service data (the unit still as its code)."""
-        data: dict[str, Any] = {}
-
-        def text(header: str, key: str, limit: int, required: bool = False) -> str:
-            try:
-                return parse_text(raw.get(header), header, required=required, max_length=limit)
-            except CellError as exc:
-                errors.append(RowError(number, header, str(exc)))
-                return ""
-
-        data["unit"] = text(USCC, "unit", 18, required=True).upper()
+        data: dict[str, Any] = {"unit": cells.text(USCC, 18, required=True).upper()}
         for key, (_label, limit) in TEXT_LIMITS.items():
             if key in CONFINED_HEADER_OF and key != "unit":
-                data[key] = text(CONFINED_HEADER_OF[key], key, limit, required=key == "name")
-        kind = text("类型", "space_type", 60, required=True)
-        data["space_type"] = self.types.get(kind, kind)
-        if kind and kind not in self.types:
-            errors.append(RowError(number, "类型", f"类型“{kind}”不存在"))
-        found = [
-            h.strip() for h in text("主要危险有害因素", "hazards", 200).replace("，", "、").split("、") if h.strip()
-        ]
+                data[key] = cells.text(CONFINED_HEADER_OF[key], limit, required=key == "name")
+        data["space_type"] = cells.choice(
+            "类型", self.types, max_length=60, required=True, invalid="类型“{text}”不存在"
+        )
+        found = [h.strip() for h in cells.text("主要危险有害因素", 200).replace("，", "、").split("、") if h.strip()]
         unknown = [h for h in found if h not in self.hazards]
         if unknown:
-            errors.append(RowError(number, "主要危险有害因素", "不认识：" + "、".join(unknown)))
+            cells.fail("主要危险有害因素", "不认识：" + "、".join(unknown))
         data["hazards"] = [self.hazards[h] for h in found if h in self.hazards]
-        sign = text("已设置安全警示标识", "has_warning_sign", 2)
-        if sign not in YES_NO:
-            errors.append(RowError(number, "已设置安全警示标识", "请填写“是”或“否”"))
-        data["has_warning_sign"] = YES_NO.get(sign, False)
-        status = text("状态", "status", 10) or ConfinedSpaceStatus.IN_USE.label
-        if status not in self.statuses:
-            errors.append(RowError(number, "状态", "请填写“在用”或“停用”"))
-        data["status"] = self.statuses.get(status, ConfinedSpaceStatus.IN_USE)
+        data["has_warning_sign"] = cells.choice(
+            "已设置安全警示标识", YES_NO, max_length=2, invalid="请填写“是”或“否”", unknown=False
+        )
+        data["status"] = cells.choice(
+            "状态",
+            self.statuses,
+            max_length=10,
+            blank=ConfinedSpaceStatus.IN_USE.label,
+            invalid="请填写“在用”或“停用”",
+            unknown=ConfinedSpaceStatus.IN_USE,
+        )
         return data
 
     def _finish(self, pending: list[tuple[int, dict, list[RowError]]], problems: Problems) -> None:
@@ -290,7 +251,7 @@ class ConfinedSpaceImporter(Importer):
         ) as rows:
             for number, raw in rows:
                 errors: list[RowError] = []
-                pending.append((number, self._cells(number, raw, errors), errors))
+                pending.append((number, self._cells(RowCells(number, raw, errors)), errors))
                 count += 1
                 if len(pending) >= CHUNK:
                     self._finish(pending, problems)
@@ -305,27 +266,6 @@ class ConfinedSpaceImporter(Importer):
         return count, problems
 
     def write(self, fh: IO[bytes]) -> int:
-        created: list[ConfinedSpace] = []
-        for start in range(0, len(self._clean), CHUNK):
-            batch = [ConfinedSpace(created_by=self.actor, **data) for data in self._clean[start : start + CHUNK]]
-            created.extend(ConfinedSpace.objects.bulk_create(batch))
-        if created:
-            audit_record(
-                action="confined.import",
-                actor=self.actor,
-                object_type="registry.confinedspace",
-                after={
-                    "job": self.job.pk,
-                    "created": len(created),
-                    "first_id": created[0].pk,
-                    "last_id": created[-1].pk,
-                },
-            )
+        created = self.create_in_bulk(ConfinedSpace, self._clean, chunk=CHUNK)
+        self.audit_import("confined.import", "registry.confinedspace", created)
         return len(created)
-
-
-def _safe_reverse(name: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # the URLs are not mounted (config/urls.py)
-        return ""

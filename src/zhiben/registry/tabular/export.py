@@ -207,12 +207,7 @@ class UnitExporter(Exporter):
     action = "unit.export"
     object_type = "registry.unit"
     list_url = "registry:unit_list"
-
-    @classmethod
-    def select(cls, user, params):
-        from ..selectors import filter_units
-
-        return filter_units(user, params)[1]
+    selector = "zhiben.registry.selectors.filter_units"
 
     @classmethod
     def write(cls, qs, fh, *, user, progress=None) -> int:
@@ -228,13 +223,5 @@ class SiteExporter(Exporter):
     action = "site.export"
     object_type = "registry.site"
     list_url = "registry:site_list"
-
-    @classmethod
-    def select(cls, user, params):
-        from ..selectors import filter_sites
-
-        return filter_sites(user, params)[1]
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_sites(qs, fh, progress=progress)
+    selector = "zhiben.registry.selectors.filter_sites"
+    sheet_writer = staticmethod(export_sites)

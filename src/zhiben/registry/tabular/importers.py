@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import IO
 
-from django.urls import NoReverseMatch, reverse
-
 from zhiben.core.tabular import ImportFileError, Problems, RowError, SheetRows
 from zhiben.imports.registry import Importer, Progress, Written
 from zhiben.org.models import User
@@ -26,13 +24,6 @@ from .columns import (
 from .rows import Lookups
 from .sites import SiteRows
 from .units import UnitRows
-
-
-def _safe_reverse(name: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # the URLs are not mounted (config/urls.py)
-        return ""
 
 
 def _sheet(fh: IO[bytes], headers, required, name: str, *, optional: bool = False) -> SheetRows:
@@ -90,25 +81,15 @@ class UnitImporter(_RegistryImporter):
     list_label = "返回单位列表"
     template_url = "registry:unit_template"
     template_filename = "单位导入模板.xlsx"
+    template_builder = staticmethod(unit_template)
+    result_text = "查看单位列表"
+    upload_url_name = "registry:unit_import"
     denied_message = "只有区安委办和部门人员可以批量导入单位"
     page_notes = ("统一社会信用代码不能与已登记的单位重复；电话号码加密保存。",)
 
     @classmethod
     def can_import(cls, user: User) -> bool:
         return can_register_units(user)
-
-    @classmethod
-    def template(cls) -> bytes:
-        return unit_template()
-
-    def result_url(self) -> str:
-        return _safe_reverse("registry:unit_list")
-
-    def result_label(self) -> str:
-        return "查看单位列表"
-
-    def upload_url(self) -> str:
-        return _safe_reverse("registry:unit_import")
 
     def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
         problems = Problems()
@@ -156,6 +137,9 @@ class SiteImporter(_RegistryImporter):
     list_label = "返回场所列表"
     template_url = "registry:site_template"
     template_filename = "场所导入模板.xlsx"
+    template_builder = staticmethod(site_template)
+    result_text = "查看场所列表"
+    upload_url_name = "registry:site_import"
     denied_message = "只有区安委办、部门和街道人员可以批量导入场所"
     page_notes = (
         f"所属单位按统一社会信用代码关联已登记的单位；也可在同一文件中加入“{UNIT_SHEET}”工作表"
@@ -165,19 +149,6 @@ class SiteImporter(_RegistryImporter):
     @classmethod
     def can_import(cls, user: User) -> bool:
         return can_register_sites(user)
-
-    @classmethod
-    def template(cls) -> bytes:
-        return site_template()
-
-    def result_url(self) -> str:
-        return _safe_reverse("registry:site_list")
-
-    def result_label(self) -> str:
-        return "查看场所列表"
-
-    def upload_url(self) -> str:
-        return _safe_reverse("registry:site_import")
 
     def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
         problems = Problems()
