@@ -20,7 +20,6 @@ from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from zhiben.audit.services import audit_record
@@ -28,18 +27,18 @@ from zhiben.core.errors import ServiceError
 from zhiben.core.tabular import (
     CHOICE,
     DATE,
-    CellError,
     Column,
     ImportFileError,
     Problems,
+    RowCells,
     RowError,
     SheetRows,
+    add_field_errors,
     build_template,
+    by_label,
     header_of,
     headers,
     labels,
-    parse_date,
-    parse_text,
     write_sheet,
 )
 from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, RowsRefused, with_progress
@@ -67,13 +66,6 @@ from .services import (
 
 MAX_ROWS = 5_000
 CODE = "场所码"
-
-
-def _safe_reverse(name: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # the URLs are not mounted
-        return ""
 
 
 # --- 事故多发点段 -----------------------------------------------------------------------------
@@ -136,16 +128,8 @@ class ListingExporter(Exporter):
     action = "black_spot.export"
     object_type = "traffic.blackspotlisting"
     list_url = "traffic:listing_list"
-
-    @classmethod
-    def select(cls, user, params):
-        from .selectors import filter_listings
-
-        return filter_listings(user, params)[1]
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_listings(qs, fh, progress=progress)
+    selector = "zhiben.traffic.selectors.filter_listings"
+    sheet_writer = staticmethod(export_listings)
 
 
 LISTING_COLUMNS: tuple[Column, ...] = (
@@ -159,15 +143,6 @@ LISTING_COLUMNS: tuple[Column, ...] = (
     Column("备注", "note", 20, False, "不超过 300 字", as_text=True),
 )
 LISTING_HEADER_OF = header_of(LISTING_COLUMNS)
-
-
-def _int_cell(value: Any, label: str, required: bool) -> int | None:
-    text = parse_text(value, label, required=required, max_length=10)
-    if not text:
-        return None
-    if not text.isdigit():
-        raise CellError(f"{label}须为整数")
-    return int(text)
 
 
 def listing_template() -> bytes:
@@ -199,8 +174,8 @@ class _TrafficImporter(Importer):
         self._clean: list[tuple[int, dict[str, Any]]] = []
 
     @abstractmethod
-    def _row(self, number: int, raw: dict[str, Any], errors: list[RowError]) -> dict[str, Any] | None:
-        """The row as service data (None when it has errors, which go to ``errors``)."""
+    def _row(self, cells: RowCells) -> dict[str, Any] | None:
+        """The row as service data (None when it has errors, which go to ``cells.errors``)."""
 
     def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
         problems = Problems()
@@ -216,7 +191,7 @@ class _TrafficImporter(Importer):
             for number, raw in rows:
                 count += 1
                 errors: list[RowError] = []
-                data = self._row(number, raw, errors)
+                data = self._row(RowCells(number, raw, errors))
                 if errors:
                     problems.add_all(errors)
                 elif data is not None:
@@ -258,6 +233,9 @@ class ListingImporter(_TrafficImporter):
     list_label = "返回事故多发点段列表"
     template_url = "traffic:listing_template"
     template_filename = "事故多发点段导入模板.xlsx"
+    template_builder = staticmethod(listing_template)
+    result_text = "查看事故多发点段"
+    upload_url_name = "traffic:listing_import"
     denied_message = "只有区安委办和部门人员可以批量导入事故多发点段"
     page_notes = ("点段以场所码关联已登记的“道路点段”；导入只登记挂牌，整治状态请在点段页面办理。",)
     columns = LISTING_COLUMNS
@@ -271,45 +249,24 @@ class ListingImporter(_TrafficImporter):
         self._sites = {s.public_code: s for s in visible_road_spots(self.actor).select_related("site_type", "owner")}
         self._seen: dict[tuple[int, int], int] = {}
         self._today = timezone.localdate()
-        self._levels = {str(label): value for value, label in ListingLevel.choices}
+        self._levels = by_label(ListingLevel)
 
     @classmethod
     def can_import(cls, user: User) -> bool:
         return can_list_spots(user)
 
-    @classmethod
-    def template(cls) -> bytes:
-        return listing_template()
-
-    def result_url(self) -> str:
-        return _safe_reverse("traffic:listing_list")
-
-    def result_label(self) -> str:
-        return "查看事故多发点段"
-
-    def upload_url(self) -> str:
-        return _safe_reverse("traffic:listing_import")
-
-    def _row(self, number, raw, errors):
-        def cell(header: str, parse: Callable[[], Any]) -> Any:
-            try:
-                return parse()
-            except CellError as exc:
-                errors.append(RowError(number, header, str(exc)))
-                return None
-
-        code = cell(CODE, lambda: parse_text(raw.get(CODE), CODE, required=True, max_length=16)) or ""
+    def _row(self, cells: RowCells) -> dict[str, Any] | None:
+        code = cells.text(CODE, 16, required=True)
         site = self._sites.get(code.upper())
         if code and site is None:
-            errors.append(RowError(number, CODE, f"场所码“{code}”不是您可见的在册道路点段"))
-        year = cell("挂牌年度", lambda: _int_cell(raw.get("挂牌年度"), "挂牌年度", True))
-        level_text = cell("挂牌级别", lambda: parse_text(raw.get("挂牌级别"), "挂牌级别", required=True, max_length=10))
-        level = self._levels.get(level_text or "", level_text)
-        count = cell("认定事故起数", lambda: _int_cell(raw.get("认定事故起数"), "认定事故起数", False))
-        lead_text = cell("牵头单位", lambda: parse_text(raw.get("牵头单位"), "牵头单位", required=True, max_length=100))
+            cells.fail(CODE, f"场所码“{code}”不是您可见的在册道路点段")
+        year = cells.integer("挂牌年度", required=True)
+        level = cells.choice("挂牌级别", self._levels, max_length=10, required=True)
+        count = cells.integer("认定事故起数")
+        lead_text = cells.text("牵头单位", 100, required=True)
         lead = self._orgs(lead_text) if lead_text else None
         if lead_text and lead is None:
-            errors.append(RowError(number, "牵头单位", f"找不到单位“{lead_text}”"))
+            cells.fail("牵头单位", f"找不到单位“{lead_text}”")
         data: dict[str, Any] = {
             "site": site,
             "year": year,
@@ -318,25 +275,20 @@ class ListingImporter(_TrafficImporter):
             "lead_org": lead,
         }
         for key in ("reason", "note"):
-            header, limit = LISTING_HEADER_OF[key], TEXT_LIMITS[key][1]
-            data[key] = cell(header, lambda h=header, n=limit: parse_text(raw.get(h), h, max_length=n)) or ""
+            data[key] = cells.text(LISTING_HEADER_OF[key], TEXT_LIMITS[key][1])
         clean, problems = clean_listing(data, self._today)
-        taken = {e.column for e in errors}
-        for key, message in problems.items():
-            header = LISTING_HEADER_OF.get(key, CODE)
-            if header not in taken:
-                errors.append(RowError(number, header, message))
-        if errors or site is None:
+        add_field_errors(cells.errors, cells.number, problems, LISTING_HEADER_OF, CODE)
+        if cells.errors or site is None:
             return None
         if lead is not None and not can_manage_listing(self.actor, site, lead):
-            errors.append(RowError(number, "牵头单位", "您无权为该点段或以该牵头单位挂牌登记"))
+            cells.fail("牵头单位", "您无权为该点段或以该牵头单位挂牌登记")
         key = (site.pk, clean["year"])
         if key in self._seen:
-            errors.append(RowError(number, "挂牌年度", f"与第 {self._seen[key]} 行重复（同一点段同一年度）"))
+            cells.fail("挂牌年度", f"与第 {self._seen[key]} 行重复（同一点段同一年度）")
         elif BlackSpotListing.objects.filter(site=site, year=clean["year"]).exists():
-            errors.append(RowError(number, "挂牌年度", f"该点段已有{clean['year']}年的挂牌记录"))
-        self._seen.setdefault(key, number)
-        return None if errors else clean
+            cells.fail("挂牌年度", f"该点段已有{clean['year']}年的挂牌记录")
+        self._seen.setdefault(key, cells.number)
+        return None if cells.errors else clean
 
 
 # --- 一校一方案 -------------------------------------------------------------------------------
@@ -384,16 +336,8 @@ class PlanExporter(Exporter):
     action = "school_plan.export"
     object_type = "traffic.schoolsafetyplan"
     list_url = "traffic:plan_list"
-
-    @classmethod
-    def select(cls, user, params):
-        from .selectors import filter_school_plans
-
-        return filter_school_plans(user, params)[1]
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_plans(qs, fh, progress=progress)
+    selector = "zhiben.traffic.selectors.filter_school_plans"
+    sheet_writer = staticmethod(export_plans)
 
 
 def plan_template() -> bytes:
@@ -422,6 +366,9 @@ class PlanImporter(_TrafficImporter):
     list_label = "返回一校一方案列表"
     template_url = "traffic:plan_template"
     template_filename = "一校一方案导入模板.xlsx"
+    template_builder = staticmethod(plan_template)
+    result_text = "查看一校一方案"
+    upload_url_name = "traffic:plan_import"
     denied_message = "只有区安委办、部门和街道人员可以批量导入一校一方案"
     page_notes = ("学校以场所码关联已登记的“学校周边”类场所；同一学校同一学年只能有一份方案。",)
     columns = PLAN_COLUMNS
@@ -436,64 +383,36 @@ class PlanImporter(_TrafficImporter):
         }
         self._seen: dict[tuple[int, int], int] = {}
         self._today = timezone.localdate()
-        self._statuses = {str(label): value for value, label in SchoolPlanStatus.choices}
+        self._statuses = by_label(SchoolPlanStatus)
 
     @classmethod
     def can_import(cls, user: User) -> bool:
         return can_plan_schools(user)
 
-    @classmethod
-    def template(cls) -> bytes:
-        return plan_template()
-
-    def result_url(self) -> str:
-        return _safe_reverse("traffic:plan_list")
-
-    def result_label(self) -> str:
-        return "查看一校一方案"
-
-    def upload_url(self) -> str:
-        return _safe_reverse("traffic:plan_import")
-
-    def _row(self, number, raw, errors):
-        def cell(header: str, parse: Callable[[], Any]) -> Any:
-            try:
-                return parse()
-            except CellError as exc:
-                errors.append(RowError(number, header, str(exc)))
-                return None
-
-        code = cell(CODE, lambda: parse_text(raw.get(CODE), CODE, required=True, max_length=16)) or ""
+    def _row(self, cells: RowCells) -> dict[str, Any] | None:
+        code = cells.text(CODE, 16, required=True)
         site = self._sites.get(code.upper())
         if code and site is None:
-            errors.append(RowError(number, CODE, f"场所码“{code}”不是您可见的在册学校"))
+            cells.fail(CODE, f"场所码“{code}”不是您可见的在册学校")
         data: dict[str, Any] = {
             "site": site,
-            "school_year": cell("学年", lambda: _int_cell(raw.get("学年"), "学年", True)),
-            "reviewed_on": cell("审核日期", lambda: parse_date(raw.get("审核日期"), "审核日期")),
+            "school_year": cells.integer("学年", required=True),
+            "reviewed_on": cells.date("审核日期"),
         }
         for key in PLAN_TEXTS:
-            header, limit = PLAN_HEADER_OF[key], TEXT_LIMITS[key][1]
-            data[key] = cell(header, lambda h=header, n=limit: parse_text(raw.get(h), h, max_length=n)) or ""
-        status = (
-            cell("状态", lambda: parse_text(raw.get("状态"), "状态", max_length=10)) or SchoolPlanStatus.DRAFTING.label
-        )
-        data["status"] = self._statuses.get(status, status)
+            data[key] = cells.text(PLAN_HEADER_OF[key], TEXT_LIMITS[key][1])
+        data["status"] = cells.choice("状态", self._statuses, max_length=10, blank=SchoolPlanStatus.DRAFTING.label)
         clean, problems = clean_plan(data, self._today)
-        taken = {e.column for e in errors}
-        for key, message in problems.items():
-            header = PLAN_HEADER_OF.get(key, CODE)
-            if header not in taken:
-                errors.append(RowError(number, header, message))
-        if errors or site is None:
+        add_field_errors(cells.errors, cells.number, problems, PLAN_HEADER_OF, CODE)
+        if cells.errors or site is None:
             return None
         if not can_manage_school_plan(self.actor, site):
-            errors.append(RowError(number, CODE, "您无权为该学校编制方案"))
+            cells.fail(CODE, "您无权为该学校编制方案")
         key = (site.pk, clean["school_year"])
         label = school_year_label(clean["school_year"])
         if key in self._seen:
-            errors.append(RowError(number, "学年", f"与第 {self._seen[key]} 行重复（同一学校同一学年）"))
+            cells.fail("学年", f"与第 {self._seen[key]} 行重复（同一学校同一学年）")
         elif SchoolSafetyPlan.objects.filter(site=site, school_year=clean["school_year"]).exists():
-            errors.append(RowError(number, "学年", f"该学校已有{label}的方案"))
-        self._seen.setdefault(key, number)
-        return None if errors else clean
+            cells.fail("学年", f"该学校已有{label}的方案")
+        self._seen.setdefault(key, cells.number)
+        return None if cells.errors else clean
