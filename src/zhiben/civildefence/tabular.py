@@ -19,26 +19,23 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from django.db.models import Exists, OuterRef
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from zhiben.audit.services import audit_record
 from zhiben.core.tabular import (
     CHOICE,
     DATE,
     NUMBER,
-    CellError,
     Column,
     ImportFileError,
     Problems,
+    RowCells,
     RowError,
     SheetRows,
     build_template,
+    by_label,
     header_of,
     headers,
     labels,
-    parse_date,
-    parse_text,
     write_sheet,
 )
 from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
@@ -149,27 +146,11 @@ class FilingExporter(Exporter):
     action = "civildefence.export"
     object_type = "civildefence.usefiling"
     list_url = "civildefence:list"
-
-    @classmethod
-    def select(cls, user, params):
-        from .selectors import filter_filings
-
-        return filter_filings(user, params)[1]
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_filings(qs, fh, progress=progress)
+    selector = "zhiben.civildefence.selectors.filter_filings"
+    sheet_writer = staticmethod(export_filings)
 
 
 # --- Import ------------------------------------------------------------------------------
-
-
-def _by_label(choices) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for value, label in choices.choices:
-        found[value] = value
-        found[str(label)] = value
-    return found
 
 
 def filing_template() -> bytes:
@@ -202,11 +183,14 @@ class FilingImporter(Importer):
     list_label = "返回使用备案列表"
     template_url = "civildefence:template"
     template_filename = "人防工程使用备案导入模板.xlsx"
+    template_builder = staticmethod(filing_template)
+    result_text = "查看使用备案列表"
+    upload_url_name = "civildefence:import"
     denied_message = "只有工程负责部门或区安委办可以批量导入使用备案"
     page_notes = ("人防工程按场所码关联已登记的人防工程；使用单位按统一社会信用代码关联已登记的单位。",)
 
-    states = _by_label(FilingState)
-    purposes = _by_label(Purpose)
+    states = by_label(FilingState)
+    purposes = by_label(Purpose)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -216,53 +200,25 @@ class FilingImporter(Importer):
     def can_import(cls, user: User) -> bool:
         return can_register_filings(user)
 
-    @classmethod
-    def template(cls) -> bytes:
-        return filing_template()
-
-    def result_url(self) -> str:
-        return _safe_reverse("civildefence:list")
-
-    def result_label(self) -> str:
-        return "查看使用备案列表"
-
-    def upload_url(self) -> str:
-        return _safe_reverse("civildefence:import")
-
-    def _cells(self, number: int, raw: dict[str, Any], errors: list[RowError], epoch) -> dict[str, Any]:
+    def _cells(self, cells: RowCells) -> dict[str, Any]:
         """The row's cells as service data (the work and unit still as codes)."""
-        data: dict[str, Any] = {}
-
-        def text(header: str, limit: int, required: bool = False) -> str:
-            try:
-                return parse_text(raw.get(header), header, required=required, max_length=limit)
-            except CellError as exc:
-                errors.append(RowError(number, header, str(exc)))
-                return ""
-
-        def date(header: str):
-            try:
-                return parse_date(raw.get(header), header, required=True, epoch=epoch)
-            except CellError as exc:
-                errors.append(RowError(number, header, str(exc)))
-                return None
-
-        data["site"] = text(SITE_CODE, 16, required=True).upper()
-        data["user_unit"] = text(USCC, 18).upper()
+        data: dict[str, Any] = {
+            "site": cells.text(SITE_CODE, 16, required=True).upper(),
+            "user_unit": cells.text(USCC, 18).upper(),
+        }
         for key, (_label, limit) in TEXT_LIMITS.items():
-            data[key] = text(HEADER_OF[key], limit, required=key in ("filing_no", "manager_name"))
-        state = text("使用状态", 10) or FilingState.IN_USE.label
+            data[key] = cells.text(HEADER_OF[key], limit, required=key in ("filing_no", "manager_name"))
+        state = cells.text("使用状态", 10) or FilingState.IN_USE.label
         if state not in self.states or self.states[state] == FilingState.RETIRED:
-            errors.append(RowError(number, "使用状态", "请填写“在用”或“闲置”（报废请在备案页面办理）"))
+            cells.fail("使用状态", "请填写“在用”或“闲置”（报废请在备案页面办理）")
         data["state"] = self.states.get(state, FilingState.IN_USE)
-        purpose = text("用途", 10, required=True)
-        if purpose and purpose not in self.purposes:
-            errors.append(RowError(number, "用途", "用途应为：" + "、".join(Purpose.labels)))
-        data["purpose"] = self.purposes.get(purpose, purpose)
-        area = raw.get(HEADER_OF["area_m2"])
+        data["purpose"] = cells.choice(
+            "用途", self.purposes, max_length=10, required=True, invalid="用途应为：" + "、".join(Purpose.labels)
+        )
+        area = cells.raw.get(HEADER_OF["area_m2"])
         data["area_m2"] = "" if area is None else str(area).strip()
-        data["filed_on"] = date("备案日期")
-        data["valid_until"] = date("备案有效期至")
+        data["filed_on"] = cells.date("备案日期", required=True)
+        data["valid_until"] = cells.date("备案有效期至", required=True)
         return data
 
     def _finish(self, pending: list[tuple[int, dict, list[RowError]]], problems: Problems) -> None:
@@ -332,7 +288,7 @@ class FilingImporter(Importer):
         ) as rows:
             for number, raw in rows:
                 errors: list[RowError] = []
-                pending.append((number, self._cells(number, raw, errors, rows.epoch), errors))
+                pending.append((number, self._cells(RowCells(number, raw, errors, epoch=rows.epoch)), errors))
                 count += 1
             self._finish(pending, problems)
         if count == 0:
@@ -343,30 +299,12 @@ class FilingImporter(Importer):
         return count, problems
 
     def write(self, fh: IO[bytes]) -> int:
-        created = UseFiling.objects.bulk_create([UseFiling(created_by=self.actor, **data) for data in self._clean])
+        created = self.create_in_bulk(UseFiling, self._clean)
         FilingStateChange.objects.bulk_create(
             FilingStateChange(
                 filing=f, from_state="", to_state=f.state, changed_on=f.filed_on, actor=self.actor, reason="批量导入"
             )
             for f in created
         )
-        if created:
-            audit_record(
-                action="civildefence.import",
-                actor=self.actor,
-                object_type="civildefence.usefiling",
-                after={
-                    "job": self.job.pk,
-                    "created": len(created),
-                    "first_id": created[0].pk,
-                    "last_id": created[-1].pk,
-                },
-            )
+        self.audit_import("civildefence.import", "civildefence.usefiling", created)
         return len(created)
-
-
-def _safe_reverse(name: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # the URLs are not mounted
-        return ""
