@@ -21,29 +21,27 @@ from collections.abc import Iterator
 from typing import IO, Any, ClassVar
 
 from django.db.models import Model
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from zhiben.audit.services import audit_record
 from zhiben.core.tabular import (
     CHOICE,
     DATE,
-    CellError,
     Column,
     ImportFileError,
     Problems,
+    RowCells,
     RowError,
     SheetRows,
+    add_field_errors,
     build_template,
+    by_label,
     header_of,
     headers,
     labels,
-    parse_date,
-    parse_text,
     write_sheet,
 )
 from zhiben.hazards.choices import HazardStatus
-from zhiben.imports.registry import Exporter, ExportFilterError, ExportProgress, Importer, Progress, with_progress
+from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
 
@@ -63,21 +61,6 @@ from .services import TEXT_LIMITS, clean_crane, clean_work, crane_not_ready, wor
 MAX_ROWS = 20_000
 SITE_CODE = "场所码"
 YES_NO = {"是": True, "否": False, "": False}
-
-
-def _safe_reverse(name: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # the URLs are not mounted
-        return ""
-
-
-def _checked(found):
-    """The queryset of a ``(filterset, qs)`` pair; invalid filters export nothing."""
-    filterset, qs = found
-    if filterset.is_bound and not filterset.is_valid():
-        raise ExportFilterError("筛选条件有误：" + "；".join(str(e) for v in filterset.errors.values() for e in v))
-    return qs
 
 
 def _yes(value: bool) -> str:
@@ -189,16 +172,9 @@ class WorkExporter(Exporter):
     action = "dangerous_work.export"
     object_type = "construction.dangerouswork"
     list_url = "construction:work_list"
-
-    @classmethod
-    def select(cls, user, params):
-        from .selectors import filter_works
-
-        return _checked(filter_works(user, params))
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_works(qs, fh, progress=progress)
+    selector = "zhiben.construction.selectors.filter_works"
+    strict_filters = True
+    sheet_writer = staticmethod(export_works)
 
 
 class CraneExporter(Exporter):
@@ -210,16 +186,9 @@ class CraneExporter(Exporter):
     action = "crane.export"
     object_type = "construction.crane"
     list_url = "construction:crane_list"
-
-    @classmethod
-    def select(cls, user, params):
-        from .selectors import filter_cranes
-
-        return _checked(filter_cranes(user, params))
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_cranes(qs, fh, progress=progress)
+    selector = "zhiben.construction.selectors.filter_cranes"
+    strict_filters = True
+    sheet_writer = staticmethod(export_cranes)
 
 
 # --- 全国房屋市政工程重大事故隐患数据库 ----------------------------------------------------
@@ -325,27 +294,12 @@ class MajorHazardExporter(Exporter):
     action = "major_hazard.export"
     object_type = "hazards.hazard"
     list_url = "construction:major_hazards"
-
-    @classmethod
-    def select(cls, user, params):
-        from .selectors import filter_major_hazards
-
-        return _checked(filter_major_hazards(user, params))
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_major_hazards(qs, fh, progress=progress)
+    selector = "zhiben.construction.selectors.filter_major_hazards"
+    strict_filters = True
+    sheet_writer = staticmethod(export_major_hazards)
 
 
 # --- Imports -----------------------------------------------------------------------------
-
-
-def _by_label(choices) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for value, label in choices.choices:
-        found[value] = value
-        found[str(label)] = value
-    return found
 
 
 class _RegisterImporter(Importer):
@@ -388,39 +342,30 @@ class _RegisterImporter(Importer):
             [(cls.sheet, cls.columns)], title=f"{cls.title}填写说明", notes=notes, options=cls.options()
         )
 
-    def result_url(self) -> str:
-        return _safe_reverse(self.list_url)
-
-    def result_label(self) -> str:
-        return self.list_label
-
-    def _cells(self, number: int, raw: dict[str, Any], errors: list[RowError], epoch) -> dict[str, Any]:
+    def _cells(self, cells: RowCells) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for column in self.columns:
-            key, header = column.key, column.header
+            key, header, required = column.key, column.header, column.required
             if key == "site_name":
                 continue
-            try:
-                if column.kind == DATE:
-                    data[key] = parse_date(raw.get(header), header, epoch=epoch)
-                    continue
-                limit = TEXT_LIMITS.get(key, ("", 40))[1] if column.kind != CHOICE else 40
-                text = parse_text(raw.get(header), header, required=column.required, max_length=limit)
-            except CellError as exc:
-                errors.append(RowError(number, header, exc.message))
-                data[key] = None
-                continue
-            if key in self.flags:
-                if text not in YES_NO:
-                    errors.append(RowError(number, header, "请填写“是”或“否”"))
-                data[key] = YES_NO.get(text, False)
+            if column.kind == DATE:
+                data[key] = cells.date(header)
+            elif key in self.flags:
+                data[key] = cells.choice(
+                    header, YES_NO, max_length=40, required=required, invalid="请填写“是”或“否”", unknown=False
+                )
             elif key in self.choices:
-                lookup = _by_label(self.choices[key])
-                text = text or self.defaults.get(key, "")
-                if text and text not in lookup:
-                    errors.append(RowError(number, header, f"“{text}”不是可选值"))
-                data[key] = lookup.get(text, "")
+                data[key] = cells.choice(
+                    header,
+                    by_label(self.choices[key]),
+                    max_length=40,
+                    required=required,
+                    blank=self.defaults.get(key, ""),
+                    invalid="“{text}”不是可选值",
+                    unknown="",
+                )
             else:
+                text = cells.text(header, TEXT_LIMITS.get(key, ("", 40))[1], required=required)
                 data[key] = text.upper() if key == "site" else text
         return data
 
@@ -439,11 +384,7 @@ class _RegisterImporter(Importer):
             if code and data["site"] is None:
                 cell_errors.append(RowError(number, SITE_CODE, f"场所码“{code}”不是您可登记的建筑工地"))
             clean, errors, rule = self.check(data, today)
-            taken = {e.column for e in cell_errors}
-            for key, message in errors.items():
-                column = header.get(key, SITE_CODE)
-                if column not in taken:
-                    cell_errors.append(RowError(number, column, message))
+            add_field_errors(cell_errors, number, errors, header, SITE_CODE)
             if not errors and rule:
                 cell_errors.append(RowError(number, header["status"], rule))
             duplicate = self.duplicate_key(clean)
@@ -475,7 +416,7 @@ class _RegisterImporter(Importer):
         ) as rows:
             for number, raw in rows:
                 errors: list[RowError] = []
-                pending.append((number, self._cells(number, raw, errors, rows.epoch), errors))
+                pending.append((number, self._cells(RowCells(number, raw, errors, epoch=rows.epoch)), errors))
                 count += 1
                 if len(pending) >= 2000:
                     self._finish(pending, problems, seen)
@@ -490,22 +431,8 @@ class _RegisterImporter(Importer):
         return count, problems
 
     def write(self, fh: IO[bytes]) -> int:
-        created = []
-        for start in range(0, len(self._clean), 2000):
-            batch = [self.model(created_by=self.actor, **data) for data in self._clean[start : start + 2000]]
-            created.extend(self.model.objects.bulk_create(batch))
-        if created:
-            audit_record(
-                action=self.audit_action,
-                actor=self.actor,
-                object_type=self.object_label,
-                after={
-                    "job": self.job.pk,
-                    "created": len(created),
-                    "first_id": created[0].pk,
-                    "last_id": created[-1].pk,
-                },
-            )
+        created = self.create_in_bulk(self.model, self._clean)
+        self.audit_import(self.audit_action, self.object_label, created)
         return len(created)
 
 
@@ -517,7 +444,8 @@ class WorkImporter(_RegisterImporter):
     title = "批量导入危大工程"
     sheet = WORK_SHEET
     list_url = "construction:work_list"
-    list_label = "查看危大工程列表"
+    list_label = result_text = "查看危大工程列表"
+    upload_url_name = "construction:work_import"
     template_url = "construction:work_template"
     template_filename = "危大工程导入模板.xlsx"
     model = DangerousWork
@@ -527,9 +455,6 @@ class WorkImporter(_RegisterImporter):
     flags = ("over_scale", "monitoring_required")
     audit_action = "dangerous_work.import"
     object_label = "construction.dangerouswork"
-
-    def upload_url(self) -> str:
-        return _safe_reverse("construction:work_import")
 
     def check(self, data, today):
         clean, errors = clean_work(data, today)
@@ -544,7 +469,8 @@ class CraneImporter(_RegisterImporter):
     title = "批量导入起重机械"
     sheet = CRANE_SHEET
     list_url = "construction:crane_list"
-    list_label = "查看起重机械列表"
+    list_label = result_text = "查看起重机械列表"
+    upload_url_name = "construction:crane_import"
     template_url = "construction:crane_template"
     template_filename = "起重机械导入模板.xlsx"
     model = Crane
@@ -553,9 +479,6 @@ class CraneImporter(_RegisterImporter):
     defaults = {"status": str(CraneStatus.INSTALLING.label)}
     audit_action = "crane.import"
     object_label = "construction.crane"
-
-    def upload_url(self) -> str:
-        return _safe_reverse("construction:crane_import")
 
     def check(self, data, today):
         clean, errors = clean_crane(data, today)
