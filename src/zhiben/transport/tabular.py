@@ -21,10 +21,8 @@ from abc import abstractmethod
 from collections.abc import Iterator
 from typing import IO, Any, ClassVar
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from zhiben.audit.services import audit_record
 from zhiben.core.tabular import (
     CHOICE,
     DATE,
@@ -33,8 +31,10 @@ from zhiben.core.tabular import (
     Column,
     ImportFileError,
     Problems,
+    RowCells,
     RowError,
     SheetRows,
+    add_field_errors,
     build_template,
     header_of,
     headers,
@@ -44,7 +44,7 @@ from zhiben.core.tabular import (
     parse_text,
     write_sheet,
 )
-from zhiben.imports.registry import Exporter, ExportFilterError, ExportProgress, Importer, Progress, with_progress
+from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
 from zhiben.org.models import User
 from zhiben.registry.crypto import mask_phone
 
@@ -58,19 +58,11 @@ USCC = "统一社会信用代码"
 
 
 def _text(limit: int, label: str, required: bool = False):
-    return functools.partial(_parse_text, label=label, limit=limit, required=required)
-
-
-def _parse_text(value: Any, *, label: str, limit: int, required: bool) -> str:
-    return parse_text(value, label, required=required, max_length=limit)
+    return functools.partial(parse_text, label=label, required=required, max_length=limit)
 
 
 def _date(label: str, required: bool = False):
-    return functools.partial(_parse_date, label=label, required=required)
-
-
-def _parse_date(value: Any, *, label: str, required: bool) -> dt.date | None:
-    return parse_date(value, label, required=required)
+    return functools.partial(parse_date, label=label, required=required)
 
 
 def _points(value: Any) -> int:
@@ -94,13 +86,6 @@ def _secret(label: str, limit: int):
         return text
 
     return parse
-
-
-def _safe_reverse(name: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # pragma: no cover - the URLs are not mounted
-        return ""
 
 
 VEHICLE_COLUMNS: tuple[Column, ...] = (
@@ -249,26 +234,12 @@ class _RegisterImporter(Importer):
             [(cls.sheet, cls.columns)], title=f"{cls.title}填写说明", notes=notes, options=cls.options
         )
 
-    def result_url(self) -> str:
-        return _safe_reverse(self.list_url)
-
-    def result_label(self) -> str:
-        return self.list_label
-
-    def upload_url(self) -> str:
-        return _safe_reverse(self.list_url.replace("_list", "_import"))
-
     @abstractmethod
     def resolve(self, pending: list[tuple[int, dict, list[RowError]]]) -> None:
         """Turn codes into objects and apply the service rules, adding to each row's errors."""
 
     def _errors(self, number: int, errors: dict[str, str], cell_errors: list[RowError]) -> None:
-        taken = {e.column for e in cell_errors}
-        by_key = header_of(self.columns)
-        for key, message in errors.items():
-            header = by_key.get(key, self.columns[0].header)
-            if header not in taken:
-                cell_errors.append(RowError(number, header, message))
+        add_field_errors(cell_errors, number, errors, header_of(self.columns), self.columns[0].header)
 
     def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
         problems = Problems()
@@ -285,13 +256,10 @@ class _RegisterImporter(Importer):
                 errors: list[RowError] = []
                 data: dict[str, Any] = {}
                 parse_cells(self.columns, number, raw, data, errors)
+                cells = RowCells(number, raw, errors)
                 for column in self.columns:
                     if column.parse is None:
-                        try:
-                            data[column.key] = parse_text(raw.get(column.header), column.header, max_length=100)
-                        except CellError as exc:
-                            errors.append(RowError(number, column.header, exc.message))
-                            data[column.key] = ""
+                        data[column.key] = cells.text(column.header, 100)
                 pending.append((number, data, errors))
                 if len(pending) % 1000 == 0:
                     progress(len(pending), max(rows.estimate, len(pending)))
@@ -309,27 +277,10 @@ class _RegisterImporter(Importer):
             self._clean = []
         return len(pending), problems
 
-    def build(self, data: dict[str, Any]):
-        data = {k: v for k, v in data.items() if not k.startswith("_")}
-        return self.model(created_by=self.actor, **data)
-
     def write(self, fh: IO[bytes]) -> int:
-        created = []
-        for start in range(0, len(self._clean), 2000):
-            batch = [self.build(data) for data in self._clean[start : start + 2000]]
-            created.extend(self.model.objects.bulk_create(batch))
-        if created:
-            audit_record(
-                action=self.action,
-                actor=self.actor,
-                object_type=self.object_type,
-                after={
-                    "job": self.job.pk,
-                    "created": len(created),
-                    "first_id": created[0].pk,
-                    "last_id": created[-1].pk,
-                },
-            )
+        rows = ({k: v for k, v in data.items() if not k.startswith("_")} for data in self._clean)
+        created = self.create_in_bulk(self.model, rows)
+        self.audit_import(self.action, self.object_type, created)
         return len(created)
 
     def _units(self, pending) -> dict[str, Any]:
@@ -352,7 +303,8 @@ class VehicleImporter(_RegisterImporter):
     title = "批量导入车辆"
     sheet = "车辆"
     list_url = "transport:vehicle_list"
-    list_label = "查看车辆列表"
+    list_label = result_text = "查看车辆列表"
+    upload_url_name = "transport:vehicle_import"
     template_url = "transport:vehicle_template"
     template_filename = "车辆导入模板.xlsx"
     denied_message = "只有运输企业、其行业主管部门或区安委办可以批量导入车辆"
@@ -398,7 +350,8 @@ class DriverImporter(_RegisterImporter):
     title = "批量导入驾驶员"
     sheet = "驾驶员"
     list_url = "transport:driver_list"
-    list_label = "查看驾驶员列表"
+    list_label = result_text = "查看驾驶员列表"
+    upload_url_name = "transport:driver_import"
     template_url = "transport:driver_template"
     template_filename = "驾驶员导入模板.xlsx"
     denied_message = "只有运输企业、其行业主管部门或区安委办可以批量导入驾驶员"
@@ -429,7 +382,8 @@ class ViolationImporter(_RegisterImporter):
     title = "批量导入违法记录"
     sheet = "违法记录"
     list_url = "transport:violation_list"
-    list_label = "查看违法记录"
+    list_label = result_text = "查看违法记录"
+    upload_url_name = "transport:violation_import"
     template_url = "transport:violation_template"
     template_filename = "违法记录导入模板.xlsx"
     denied_message = "只有运输企业、其行业主管部门或区安委办可以批量导入违法记录"
@@ -506,7 +460,8 @@ class RiderImporter(_RegisterImporter):
     title = "批量导入骑手交通违法"
     sheet = "骑手违法"
     list_url = "transport:rider_ranking"
-    list_label = "查看红黑榜"
+    list_label = result_text = "查看红黑榜"
+    upload_url_name = "transport:rider_import"
     template_url = "transport:rider_template"
     template_filename = "骑手交通违法导入模板.xlsx"
     denied_message = "只有区安委办和行业部门可以导入骑手交通违法名单"
@@ -524,9 +479,6 @@ class RiderImporter(_RegisterImporter):
     @classmethod
     def can_import(cls, user: User) -> bool:
         return can_import_riders(user)
-
-    def upload_url(self) -> str:
-        return _safe_reverse("transport:rider_import")
 
     def resolve(self, pending) -> None:
         for number, data, errors in pending:
@@ -644,59 +596,43 @@ def export_violations(qs, fh, *, progress: ExportProgress | None = None) -> int:
     return write_sheet(fh, ViolationImporter.sheet, VIOLATION_EXPORT, with_progress(rows(), progress))
 
 
-class _ListExporter(Exporter):
-    selector: ClassVar[str] = ""
-
-    @classmethod
-    def select(cls, user, params):
-        from . import selectors
-
-        filterset, qs = getattr(selectors, cls.selector)(user, params)
-        if filterset.is_bound and not filterset.is_valid():  # never the whole list for a filter that was meant
-            raise ExportFilterError("筛选条件有误：" + "；".join(str(e) for v in filterset.errors.values() for e in v))
-        return qs
-
-
-class VehicleExporter(_ListExporter):
+class VehicleExporter(Exporter):
     kind = "transport_vehicles"
     label = "车辆台账"
     filename = "车辆台账"
     action = "transport.vehicle_export"
     object_type = "transport.vehicle"
     list_url = "transport:vehicle_list"
-    selector = "filter_vehicles"
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_vehicles(qs, fh, progress=progress)
+    selector = "zhiben.transport.selectors.filter_vehicles"
+    strict_filters = True
+    sheet_writer = staticmethod(export_vehicles)
 
 
-class DriverExporter(_ListExporter):
+class DriverExporter(Exporter):
     kind = "transport_drivers"
     label = "驾驶员台账"
     filename = "驾驶员台账"
     action = "transport.driver_export"
     object_type = "transport.driver"
     list_url = "transport:driver_list"
-    selector = "filter_drivers"
+    selector = "zhiben.transport.selectors.filter_drivers"
+    strict_filters = True
 
     @classmethod
     def write(cls, qs, fh, *, user, progress=None) -> int:
         return export_drivers(qs, fh, user=user, progress=progress)
 
 
-class ViolationExporter(_ListExporter):
+class ViolationExporter(Exporter):
     kind = "transport_violations"
     label = "违法记录"
     filename = "违法记录"
     action = "transport.violation_export"
     object_type = "transport.violation"
     list_url = "transport:violation_list"
-    selector = "filter_violations"
-
-    @classmethod
-    def write(cls, qs, fh, *, user, progress=None) -> int:
-        return export_violations(qs, fh, progress=progress)
+    selector = "zhiben.transport.selectors.filter_violations"
+    strict_filters = True
+    sheet_writer = staticmethod(export_violations)
 
 
 # --- Monthly reports (written in the request: bounded by the month) -------------------------------
