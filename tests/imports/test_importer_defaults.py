@@ -94,6 +94,7 @@ def test_create_in_bulk_and_the_one_audit_row(users):
 @pytest.mark.parametrize("kind", sorted(EXPORTERS))
 def test_every_registered_exporter_selects_and_writes(kind, users):
     exporter = get_exporter(kind)
+    assert exporter.action and exporter.object_type and exporter.filename and safe_reverse(exporter.list_url)
     qs = exporter.select(users["admin"], QueryDict(""))
     fh = io.BytesIO()
     written = exporter.write(qs, fh, user=users["admin"])

@@ -26,11 +26,9 @@ from zhiben.core.tabular import (
     DATE,
     NUMBER,
     Column,
-    ImportFileError,
     Problems,
     RowCells,
     RowError,
-    SheetRows,
     build_template,
     by_label,
     header_of,
@@ -38,7 +36,7 @@ from zhiben.core.tabular import (
     labels,
     write_sheet,
 )
-from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
+from zhiben.imports.registry import Exporter, ExportProgress, PendingRow, SheetImporter, with_progress
 from zhiben.inspections.choices import InspectionStatus
 from zhiben.inspections.models import Inspection
 from zhiben.org.models import User
@@ -73,7 +71,6 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
 )
 HEADERS = headers(FILING_COLUMNS)
 HEADER_OF = header_of(FILING_COLUMNS)
-REQUIRED = tuple(c.header for c in FILING_COLUMNS if c.required)
 MAX_ROWS = 5_000
 
 
@@ -171,7 +168,7 @@ def filing_template() -> bytes:
     )
 
 
-class FilingImporter(Importer):
+class FilingImporter(SheetImporter):
     """人防工程使用备案批量导入 (kind "civildefence_filings")."""
 
     kind = "civildefence_filings"
@@ -188,19 +185,19 @@ class FilingImporter(Importer):
     upload_url_name = "civildefence:import"
     denied_message = "只有工程负责部门或区安委办可以批量导入使用备案"
     page_notes = ("人防工程按场所码关联已登记的人防工程；使用单位按统一社会信用代码关联已登记的单位。",)
+    columns = FILING_COLUMNS
+    max_rows = MAX_ROWS
+    chunk = None  # one check of the whole file (at most MAX_ROWS rows)
+    empty_what = "使用备案"
 
     states = by_label(FilingState)
     purposes = by_label(Purpose)
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._clean: list[dict[str, Any]] = []
 
     @classmethod
     def can_import(cls, user: User) -> bool:
         return can_register_filings(user)
 
-    def _cells(self, cells: RowCells) -> dict[str, Any]:
+    def parse_row(self, cells: RowCells) -> dict[str, Any]:
         """The row's cells as service data (the work and unit still as codes)."""
         data: dict[str, Any] = {
             "site": cells.text(SITE_CODE, 16, required=True).upper(),
@@ -221,7 +218,7 @@ class FilingImporter(Importer):
         data["valid_until"] = cells.date("备案有效期至", required=True)
         return data
 
-    def _finish(self, pending: list[tuple[int, dict, list[RowError]]], problems: Problems) -> None:
+    def resolve(self, pending: list[PendingRow], problems: Problems) -> None:
         sites = {
             s.public_code: s
             for s in filing_sites(self.actor)
@@ -274,32 +271,10 @@ class FilingImporter(Importer):
                 if key == "site":
                     continue
                 add(HEADER_OF.get(key, USCC if key == "user_unit" else SITE_CODE), message)
-            if cell_errors:
-                problems.add_all(cell_errors)
-            elif not problems.total:
-                self._clean.append(clean)
-
-    def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
-        problems = Problems()
-        pending: list[tuple[int, dict, list[RowError]]] = []
-        count = 0
-        with SheetRows(
-            fh, headers=HEADERS, required_headers=REQUIRED, sheet_name=SHEET, limit=MAX_ROWS, blank_if_unread=True
-        ) as rows:
-            for number, raw in rows:
-                errors: list[RowError] = []
-                pending.append((number, self._cells(RowCells(number, raw, errors, epoch=rows.epoch)), errors))
-                count += 1
-            self._finish(pending, problems)
-        if count == 0:
-            raise ImportFileError(f"文件中没有数据：请从第 2 行起填写使用备案（工作表“{SHEET}”）")
-        progress(count, count)
-        if problems.total:
-            self._clean = []
-        return count, problems
+            self.keep(clean, cell_errors, problems)
 
     def write(self, fh: IO[bytes]) -> int:
-        created = self.create_in_bulk(UseFiling, self._clean)
+        created = self.create_in_bulk(UseFiling, self.clean_rows)
         FilingStateChange.objects.bulk_create(
             FilingStateChange(
                 filing=f, from_state="", to_state=f.state, changed_on=f.filed_on, actor=self.actor, reason="批量导入"

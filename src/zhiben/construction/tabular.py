@@ -18,20 +18,17 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
-from django.db.models import Model
 from django.utils import timezone
 
 from zhiben.core.tabular import (
     CHOICE,
     DATE,
     Column,
-    ImportFileError,
     Problems,
     RowCells,
     RowError,
-    SheetRows,
     add_field_errors,
     build_template,
     by_label,
@@ -41,7 +38,7 @@ from zhiben.core.tabular import (
     write_sheet,
 )
 from zhiben.hazards.choices import HazardStatus
-from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
+from zhiben.imports.registry import Exporter, ExportProgress, PendingRow, SheetImporter, with_progress
 from zhiben.org.choices import OrgKind
 from zhiben.org.models import Organization, User
 
@@ -302,23 +299,20 @@ class MajorHazardExporter(Exporter):
 # --- Imports -----------------------------------------------------------------------------
 
 
-class _RegisterImporter(Importer):
+class _RegisterImporter(SheetImporter):
     """What the 危大工程 and 起重机械 importers share: the rows' project by 场所码,
     text/date/choice/yes-no cells, the service's checks, bulk write, one audit row."""
 
-    model: ClassVar[type[Model]]
-    columns: ClassVar[tuple[Column, ...]]
     choices: ClassVar[dict[str, Any]] = {}  # key -> TextChoices
     defaults: ClassVar[dict[str, str]] = {}
     flags: ClassVar[tuple[str, ...]] = ()
-    audit_action: ClassVar[str] = ""
-    object_label: ClassVar[str] = ""
+    max_rows = MAX_ROWS
     denied_message = "只有工地的施工单位、行业主管部门、属地街道或区安委办可以批量导入"
     page_notes = ("工程按场所码关联已登记的建筑工地（工地详情页可见）；导出的台账可改正后重新导入（多余的列不读）。",)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._clean: list[dict[str, Any]] = []
+        self._seen: set = set()
 
     @classmethod
     def can_import(cls, user: User) -> bool:
@@ -342,7 +336,7 @@ class _RegisterImporter(Importer):
             [(cls.sheet, cls.columns)], title=f"{cls.title}填写说明", notes=notes, options=cls.options()
         )
 
-    def _cells(self, cells: RowCells) -> dict[str, Any]:
+    def parse_row(self, cells: RowCells) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for column in self.columns:
             key, header, required = column.key, column.header, column.required
@@ -373,7 +367,7 @@ class _RegisterImporter(Importer):
     def check(self, data: dict[str, Any], today) -> tuple[dict[str, Any], dict[str, str], str]:
         """``(clean data, errors by field, the state rule's refusal)`` of one row."""
 
-    def _finish(self, pending: list, problems: Problems, seen: set) -> None:
+    def resolve(self, pending: list[PendingRow], problems: Problems) -> None:
         codes = {data["site"] for _, data, _ in pending if data.get("site")}
         sites = {s.public_code: s for s in manageable_projects(self.actor).filter(public_code__in=codes)}
         today = timezone.localdate()
@@ -389,51 +383,13 @@ class _RegisterImporter(Importer):
                 cell_errors.append(RowError(number, header["status"], rule))
             duplicate = self.duplicate_key(clean)
             if duplicate is not None and not cell_errors:
-                if duplicate in seen:
+                if duplicate in self._seen:
                     cell_errors.append(RowError(number, header.get("record_no", SITE_CODE), "与文件中前面的行重复"))
-                seen.add(duplicate)
-            if cell_errors:
-                problems.add_all(cell_errors)
-            elif not problems.total:
-                self._clean.append(clean)
+                self._seen.add(duplicate)
+            self.keep(clean, cell_errors, problems)
 
     def duplicate_key(self, data: dict[str, Any]):
         return None
-
-    def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
-        problems = Problems()
-        count = 0
-        pending: list = []
-        seen: set = set()
-        required = tuple(c.header for c in self.columns if c.required)
-        with SheetRows(
-            fh,
-            headers=headers(self.columns),
-            required_headers=required,
-            sheet_name=self.sheet,
-            limit=MAX_ROWS,
-            blank_if_unread=True,
-        ) as rows:
-            for number, raw in rows:
-                errors: list[RowError] = []
-                pending.append((number, self._cells(RowCells(number, raw, errors, epoch=rows.epoch)), errors))
-                count += 1
-                if len(pending) >= 2000:
-                    self._finish(pending, problems, seen)
-                    pending = []
-                    progress(count, max(rows.estimate, count))
-            self._finish(pending, problems, seen)
-        if count == 0:
-            raise ImportFileError(f"文件中没有数据：请从第 2 行起填写（工作表“{self.sheet}”）")
-        progress(count, count)
-        if problems.total:
-            self._clean = []
-        return count, problems
-
-    def write(self, fh: IO[bytes]) -> int:
-        created = self.create_in_bulk(self.model, self._clean)
-        self.audit_import(self.audit_action, self.object_label, created)
-        return len(created)
 
 
 class WorkImporter(_RegisterImporter):
@@ -453,8 +409,8 @@ class WorkImporter(_RegisterImporter):
     choices = {"work_type": WorkType, "expert_conclusion": ExpertConclusion, "status": WorkStatus}
     defaults = {"status": str(WorkStatus.NOT_STARTED.label)}
     flags = ("over_scale", "monitoring_required")
-    audit_action = "dangerous_work.import"
-    object_label = "construction.dangerouswork"
+    import_action = "dangerous_work.import"
+    object_type = "construction.dangerouswork"
 
     def check(self, data, today):
         clean, errors = clean_work(data, today)
@@ -477,8 +433,8 @@ class CraneImporter(_RegisterImporter):
     columns = CRANE_COLUMNS
     choices = {"crane_type": CraneType, "inspection_result": InspectionResult, "status": CraneStatus}
     defaults = {"status": str(CraneStatus.INSTALLING.label)}
-    audit_action = "crane.import"
-    object_label = "construction.crane"
+    import_action = "crane.import"
+    object_type = "construction.crane"
 
     def check(self, data, today):
         clean, errors = clean_crane(data, today)

@@ -17,7 +17,9 @@ override of :meth:`Importer.template`. Reading and parsing the sheet is
 What most importers then do with their clean rows is here too:
 :meth:`Importer.create_in_bulk` (``bulk_create`` in chunks, ``created_by``
 the actor) and :meth:`Importer.audit_import` (the job's ONE audit row
-``{"job", "created", "first_id", "last_id"}``). An :class:`Exporter` declares
+``{"job", "created", "first_id", "last_id"}``); :class:`SheetImporter` is the
+whole read-check-keep-write run of an importer of one sheet written in bulk. An
+:class:`Exporter` declares
 its list's ``selector`` and ``sheet_writer`` the same way; with
 ``strict_filters`` it refuses invalid filters (:func:`valid_filter_rows`).
 
@@ -49,7 +51,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from zhiben.audit.services import audit_record
-from zhiben.core.tabular import RowError
+from zhiben.core.tabular import Column, ImportFileError, Problems, RowCells, RowError, SheetRows
 
 if TYPE_CHECKING:
     from django.db import models
@@ -195,6 +197,88 @@ class Importer(ABC):
             object_type=object_type,
             after={"job": self.job.pk, "created": len(created), "first_id": created[0].pk, "last_id": created[-1].pk},
         )
+
+
+PendingRow = tuple[int, dict[str, Any], list[RowError]]  # (Excel row, parsed cells, the row's problems)
+
+
+class SheetImporter(Importer):
+    """An importer of one sheet whose rows are checked in chunks, kept in memory and written
+    in bulk (有限空间, 危大工程/起重机械, 人防使用备案):
+
+    ``validate`` reads the sheet ``sheet`` (the headers of ``columns``, the required ones
+    required, at most ``max_rows`` data rows); :meth:`parse_row` turns each row's
+    :class:`~zhiben.core.tabular.RowCells` into data (references still as codes); every ``chunk``
+    rows (None: once, at the end, with a progress report every ``progress_every`` rows read)
+    :meth:`resolve` gets the parsed rows — it resolves the codes
+    in one query, applies the services' rules and hands each row to :meth:`keep`. A file
+    without data rows is refused (“请从第 2 行起填写{empty_what}”). ``write`` creates the kept
+    rows of ``model`` with :meth:`create_in_bulk` and ONE :meth:`audit_import` row
+    ``import_action`` on ``object_type``."""
+
+    columns: ClassVar[tuple[Column, ...]] = ()
+    max_rows: ClassVar[int] = 20_000
+    chunk: ClassVar[int | None] = 2000
+    progress_every: ClassVar[int | None] = None
+    empty_what: ClassVar[str] = ""
+    model: ClassVar[type[models.Model]]
+    import_action: ClassVar[str] = ""
+    object_type: ClassVar[str] = ""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.clean_rows: list[dict[str, Any]] = []
+
+    @abstractmethod
+    def parse_row(self, cells: RowCells) -> dict[str, Any]:
+        """One row's cells as data (problems go to ``cells``)."""
+
+    @abstractmethod
+    def resolve(self, pending: list[PendingRow], problems: Problems) -> None:
+        """Check a chunk of parsed rows against the database and the services' rules; pass
+        each row's clean data to :meth:`keep`."""
+
+    def keep(self, clean: dict[str, Any], errors: list[RowError], problems: Problems) -> None:
+        """A row checked: its problems to ``problems``, or its clean data kept while the file is clean."""
+        if errors:
+            problems.add_all(errors)
+        elif not problems.total:
+            self.clean_rows.append(clean)
+
+    def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
+        problems = Problems()
+        count = 0
+        pending: list[PendingRow] = []
+        with SheetRows(
+            fh,
+            headers=tuple(c.header for c in self.columns),
+            required_headers=tuple(c.header for c in self.columns if c.required),
+            sheet_name=self.sheet,
+            limit=self.max_rows,
+            blank_if_unread=True,
+        ) as rows:
+            for number, raw in rows:
+                errors: list[RowError] = []
+                pending.append((number, self.parse_row(RowCells(number, raw, errors, epoch=rows.epoch)), errors))
+                count += 1
+                if self.chunk and len(pending) >= self.chunk:
+                    self.resolve(pending, problems)
+                    pending = []
+                    progress(count, max(rows.estimate, count))
+                elif self.progress_every and count % self.progress_every == 0:
+                    progress(count, max(rows.estimate, count))
+            self.resolve(pending, problems)
+        if count == 0:
+            raise ImportFileError(f"文件中没有数据：请从第 2 行起填写{self.empty_what}（工作表“{self.sheet}”）")
+        progress(count, count)
+        if problems.total:
+            self.clean_rows = []
+        return count, problems
+
+    def write(self, fh: IO[bytes]) -> int:
+        created = self.create_in_bulk(self.model, self.clean_rows, chunk=self.chunk or 2000)
+        self.audit_import(self.import_action, self.object_type, created)
+        return len(created)
 
 
 def register(kind: str, importer: str | type[Importer]) -> None:

@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 from abc import abstractmethod
 from collections.abc import Iterator
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
 from django.utils import timezone
 
@@ -29,22 +29,19 @@ from zhiben.core.tabular import (
     CellError,
     ChoiceParser,
     Column,
-    ImportFileError,
     Problems,
     RowCells,
     RowError,
-    SheetRows,
     add_field_errors,
     build_template,
     header_of,
-    headers,
     labels,
     parse_cells,
     parse_date,
     parse_text,
     write_sheet,
 )
-from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
+from zhiben.imports.registry import Exporter, ExportProgress, PendingRow, SheetImporter, with_progress
 from zhiben.org.models import User
 from zhiben.registry.crypto import mask_phone
 
@@ -199,14 +196,13 @@ RIDER_COLUMNS: tuple[Column, ...] = (
 )
 
 
-class _RegisterImporter(Importer):
+class _RegisterImporter(SheetImporter):
     """Validate every row (cells, then references and the service's rules), write in bulk."""
 
-    columns: ClassVar[tuple[Column, ...]] = ()
-    required: ClassVar[tuple[str, ...]] = ()
-    model: ClassVar[type] = Vehicle
-    action: ClassVar[str] = ""
-    object_type: ClassVar[str] = ""
+    max_rows = MAX_ROWS
+    chunk = None  # the references of the whole file are checked at once
+    progress_every = 1000
+    model = Vehicle
     options: ClassVar[dict[str, list[str]]] = {}
     notes: ClassVar[tuple[str, ...]] = ()
     list_label = "返回列表"
@@ -214,7 +210,6 @@ class _RegisterImporter(Importer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._clean: list[dict[str, Any]] = []
         self.today = timezone.localdate()
 
     @classmethod
@@ -235,53 +230,24 @@ class _RegisterImporter(Importer):
         )
 
     @abstractmethod
-    def resolve(self, pending: list[tuple[int, dict, list[RowError]]]) -> None:
+    def check_rows(self, pending: list[PendingRow]) -> None:
         """Turn codes into objects and apply the service rules, adding to each row's errors."""
 
     def _errors(self, number: int, errors: dict[str, str], cell_errors: list[RowError]) -> None:
         add_field_errors(cell_errors, number, errors, header_of(self.columns), self.columns[0].header)
 
-    def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
-        problems = Problems()
-        pending: list[tuple[int, dict, list[RowError]]] = []
-        with SheetRows(
-            fh,
-            headers=headers(self.columns),
-            required_headers=self.required,
-            sheet_name=self.sheet,
-            limit=MAX_ROWS,
-            blank_if_unread=True,
-        ) as rows:
-            for number, raw in rows:
-                errors: list[RowError] = []
-                data: dict[str, Any] = {}
-                parse_cells(self.columns, number, raw, data, errors)
-                cells = RowCells(number, raw, errors)
-                for column in self.columns:
-                    if column.parse is None:
-                        data[column.key] = cells.text(column.header, 100)
-                pending.append((number, data, errors))
-                if len(pending) % 1000 == 0:
-                    progress(len(pending), max(rows.estimate, len(pending)))
-        if not pending:
-            raise ImportFileError(f"文件中没有数据：请从第 2 行起填写（工作表“{self.sheet}”）")
-        self.resolve(pending)
-        for number, data, errors in pending:
-            if errors:
-                problems.add_all(errors)
-            else:
-                data["_row"] = number
-                self._clean.append(data)
-        progress(len(pending), len(pending))
-        if problems.total:
-            self._clean = []
-        return len(pending), problems
+    def parse_row(self, cells: RowCells) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        parse_cells(self.columns, cells.number, cells.raw, data, cells.errors)
+        for column in self.columns:
+            if column.parse is None:
+                data[column.key] = cells.text(column.header, 100)
+        return data
 
-    def write(self, fh: IO[bytes]) -> int:
-        rows = ({k: v for k, v in data.items() if not k.startswith("_")} for data in self._clean)
-        created = self.create_in_bulk(self.model, rows)
-        self.audit_import(self.action, self.object_type, created)
-        return len(created)
+    def resolve(self, pending: list[PendingRow], problems: Problems) -> None:
+        self.check_rows(pending)
+        for _number, data, errors in pending:
+            self.keep(data, errors, problems)
 
     def _units(self, pending) -> dict[str, Any]:
         codes = {str(d.get("unit") or "").upper() for _, d, _ in pending if d.get("unit")}
@@ -309,16 +275,15 @@ class VehicleImporter(_RegisterImporter):
     template_filename = "车辆导入模板.xlsx"
     denied_message = "只有运输企业、其行业主管部门或区安委办可以批量导入车辆"
     columns = VEHICLE_COLUMNS
-    required = (USCC, "车牌号码", "车辆类型")
     model = Vehicle
-    action = "transport.vehicle_import"
+    import_action = "transport.vehicle_import"
     object_type = "transport.vehicle"
     options: ClassVar[dict[str, list[str]]] = {
         "车辆类型": list(map(str, VehicleType.labels)),
         "状态": list(map(str, VehicleStatus.labels)),
     }
 
-    def resolve(self, pending) -> None:
+    def check_rows(self, pending) -> None:
         units = self._units(pending)
         plates = [normalize_plate(d.get("plate")) for _, d, _ in pending]
         taken = set(
@@ -356,16 +321,15 @@ class DriverImporter(_RegisterImporter):
     template_filename = "驾驶员导入模板.xlsx"
     denied_message = "只有运输企业、其行业主管部门或区安委办可以批量导入驾驶员"
     columns = DRIVER_COLUMNS
-    required = (USCC, "姓名", "准驾车型")
     model = Driver
-    action = "transport.driver_import"
+    import_action = "transport.driver_import"
     object_type = "transport.driver"
     options: ClassVar[dict[str, list[str]]] = {
         "准驾车型": list(LicenceClass.values),
         "状态": list(map(str, DriverStatus.labels)),
     }
 
-    def resolve(self, pending) -> None:
+    def check_rows(self, pending) -> None:
         units = self._units(pending)
         for number, data, errors in pending:
             data["unit"] = self._unit_of(number, data, errors, units)
@@ -388,9 +352,8 @@ class ViolationImporter(_RegisterImporter):
     template_filename = "违法记录导入模板.xlsx"
     denied_message = "只有运输企业、其行业主管部门或区安委办可以批量导入违法记录"
     columns = VIOLATION_COLUMNS
-    required = ("违法日期", "违法行为", "来源")
     model = Violation
-    action = "transport.violation_import"
+    import_action = "transport.violation_import"
     object_type = "transport.violation"
     options: ClassVar[dict[str, list[str]]] = {
         "违法行为": list(map(str, ViolationKind.labels)),
@@ -398,7 +361,7 @@ class ViolationImporter(_RegisterImporter):
     }
     notes = ("5. 车辆按车牌号码、驾驶员按所属企业内的姓名对应已登记的记录；同一企业有同名驾驶员时请在系统中逐条登记。",)
 
-    def resolve(self, pending) -> None:
+    def check_rows(self, pending) -> None:
         units = self._units(pending)
         allowed = fleet_units(self.actor)
         plates = {normalize_plate(d.get("vehicle")) for _, d, _ in pending if d.get("vehicle")}
@@ -466,9 +429,8 @@ class RiderImporter(_RegisterImporter):
     template_filename = "骑手交通违法导入模板.xlsx"
     denied_message = "只有区安委办和行业部门可以导入骑手交通违法名单"
     columns = RIDER_COLUMNS
-    required = ("骑手姓名", "违法日期", "违法行为")
     model = RiderViolation
-    action = "transport.rider_import"
+    import_action = "transport.rider_import"
     object_type = "transport.riderviolation"
     notes = (
         "5. 平台和站点可分两列填写，也可填在“平台/站点名称”一列，以“/”分隔（如 美团/北外滩站）。",
@@ -480,7 +442,7 @@ class RiderImporter(_RegisterImporter):
     def can_import(cls, user: User) -> bool:
         return can_import_riders(user)
 
-    def resolve(self, pending) -> None:
+    def check_rows(self, pending) -> None:
         for number, data, errors in pending:
             combined = data.pop("combined", "")
             if combined and not (data.get("platform") or data.get("station")):

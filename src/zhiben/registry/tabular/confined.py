@@ -22,11 +22,10 @@ from zhiben.core.tabular import (
     CHOICE,
     DATE,
     Column,
-    ImportFileError,
     Problems,
     RowCells,
     RowError,
-    SheetRows,
+    add_field_errors,
     build_template,
     by_label,
     header_of,
@@ -34,7 +33,7 @@ from zhiben.core.tabular import (
     labels,
     write_sheet,
 )
-from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, with_progress
+from zhiben.imports.registry import Exporter, ExportProgress, PendingRow, SheetImporter, with_progress
 from zhiben.org.models import User
 
 from ..access import can_register_confined, confined_units
@@ -139,7 +138,6 @@ CONFINED_COLUMNS: tuple[Column, ...] = (
 )
 CONFINED_HEADERS = headers(CONFINED_COLUMNS)
 CONFINED_HEADER_OF = header_of(CONFINED_COLUMNS)
-CONFINED_REQUIRED = (USCC, "名称", "类型")
 YES_NO = {"是": True, "否": False, "": False}
 
 
@@ -162,7 +160,7 @@ def confined_template() -> bytes:
     )
 
 
-class ConfinedSpaceImporter(Importer):
+class ConfinedSpaceImporter(SheetImporter):
     """有限空间批量导入 (kind "confined_spaces")."""
 
     kind = "confined_spaces"
@@ -178,20 +176,23 @@ class ConfinedSpaceImporter(Importer):
     upload_url_name = "registry:confined_import"
     denied_message = "只有单位、其行业主管部门或区安委办可以批量导入有限空间"
     page_notes = ("所属单位按统一社会信用代码关联已登记的单位；作业审批请在有限空间页面登记。",)
+    columns = CONFINED_COLUMNS
+    max_rows = MAX_ROWS
+    chunk = CHUNK
+    empty_what = "有限空间"
+    model = ConfinedSpace
+    import_action = "confined.import"
+    object_type = "registry.confinedspace"
 
     types = by_label(ConfinedSpaceType, short=True)
     hazards = by_label(ConfinedHazard, short=True)
     statuses = by_label(ConfinedSpaceStatus, short=True)
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._clean: list[dict[str, Any]] = []
-
     @classmethod
     def can_import(cls, user: User) -> bool:
         return can_register_confined(user)
 
-    def _cells(self, cells: RowCells) -> dict[str, Any]:
+    def parse_row(self, cells: RowCells) -> dict[str, Any]:
         """The row's cells as service data (the unit still as its code)."""
         data: dict[str, Any] = {"unit": cells.text(USCC, 18, required=True).upper()}
         for key, (_label, limit) in TEXT_LIMITS.items():
@@ -218,7 +219,7 @@ class ConfinedSpaceImporter(Importer):
         )
         return data
 
-    def _finish(self, pending: list[tuple[int, dict, list[RowError]]], problems: Problems) -> None:
+    def resolve(self, pending: list[PendingRow], problems: Problems) -> None:
         codes = {data["unit"] for _, data, _ in pending if data["unit"]}
         units = {u.uscc: u for u in confined_units(self.actor).filter(uscc__in=codes)}
         for number, data, cell_errors in pending:
@@ -227,45 +228,5 @@ class ConfinedSpaceImporter(Importer):
             if code and data["unit"] is None and not any(e.column == USCC for e in cell_errors):
                 cell_errors.append(RowError(number, USCC, f"单位“{code}”不存在或您无权为其登记有限空间"))
             clean, errors = clean_space(data)
-            taken = {e.column for e in cell_errors}
-            for key, message in errors.items():
-                header = CONFINED_HEADER_OF.get(key, USCC)
-                if header not in taken:
-                    cell_errors.append(RowError(number, header, message))
-            if cell_errors:
-                problems.add_all(cell_errors)
-            elif not problems.total:
-                self._clean.append(clean)
-
-    def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
-        problems = Problems()
-        count = 0
-        pending: list[tuple[int, dict, list[RowError]]] = []
-        with SheetRows(
-            fh,
-            headers=CONFINED_HEADERS,
-            required_headers=CONFINED_REQUIRED,
-            sheet_name=CONFINED_SHEET,
-            limit=MAX_ROWS,
-            blank_if_unread=True,
-        ) as rows:
-            for number, raw in rows:
-                errors: list[RowError] = []
-                pending.append((number, self._cells(RowCells(number, raw, errors)), errors))
-                count += 1
-                if len(pending) >= CHUNK:
-                    self._finish(pending, problems)
-                    pending = []
-                    progress(count, max(rows.estimate, count))
-            self._finish(pending, problems)
-        if count == 0:
-            raise ImportFileError(f"文件中没有数据：请从第 2 行起填写有限空间（工作表“{CONFINED_SHEET}”）")
-        progress(count, count)
-        if problems.total:
-            self._clean = []
-        return count, problems
-
-    def write(self, fh: IO[bytes]) -> int:
-        created = self.create_in_bulk(ConfinedSpace, self._clean, chunk=CHUNK)
-        self.audit_import("confined.import", "registry.confinedspace", created)
-        return len(created)
+            add_field_errors(cell_errors, number, errors, CONFINED_HEADER_OF, USCC)
+            self.keep(clean, cell_errors, problems)
