@@ -227,7 +227,7 @@ class SheetImporter(Importer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.clean_rows: list[dict[str, Any]] = []
+        self.clean_rows: list[Any] = []  # what resolve() kept: a row's clean data, by default
 
     @abstractmethod
     def parse_row(self, cells: RowCells) -> dict[str, Any]:

@@ -28,20 +28,17 @@ from zhiben.core.tabular import (
     CHOICE,
     DATE,
     Column,
-    ImportFileError,
     Problems,
     RowCells,
     RowError,
-    SheetRows,
     add_field_errors,
     build_template,
     by_label,
     header_of,
-    headers,
     labels,
     write_sheet,
 )
-from zhiben.imports.registry import Exporter, ExportProgress, Importer, Progress, RowsRefused, with_progress
+from zhiben.imports.registry import Exporter, ExportProgress, PendingRow, RowsRefused, SheetImporter, with_progress
 from zhiben.org.models import User
 from zhiben.org.tabular import OrgLookup, org_labels
 from zhiben.registry.models import Site
@@ -161,53 +158,27 @@ def listing_template() -> bytes:
     )
 
 
-class _TrafficImporter(Importer):
-    """Shared run: read rows, check each with ``_row``, write each through ``_create``."""
+class _TrafficImporter(SheetImporter):
+    """Shared run: read rows, check each (references, duplicates and rights included) with
+    ``parse_row``, then write each kept ``(row, data)`` through ``create_service``."""
 
-    columns: tuple[Column, ...] = ()
+    max_rows = MAX_ROWS
+    chunk = None
+    progress_every = 200
     create_service: Callable[..., Any]
-    import_action = ""
-    object_type = ""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._clean: list[tuple[int, dict[str, Any]]] = []
 
     @abstractmethod
-    def _row(self, cells: RowCells) -> dict[str, Any] | None:
+    def parse_row(self, cells: RowCells) -> dict[str, Any] | None:
         """The row as service data (None when it has errors, which go to ``cells.errors``)."""
 
-    def validate(self, fh: IO[bytes], progress: Progress) -> tuple[int, list[RowError]]:
-        problems = Problems()
-        count = 0
-        with SheetRows(
-            fh,
-            headers=headers(self.columns),
-            required_headers=tuple(c.header for c in self.columns if c.required),
-            sheet_name=self.sheet,
-            limit=MAX_ROWS,
-            blank_if_unread=True,
-        ) as rows:
-            for number, raw in rows:
-                count += 1
-                errors: list[RowError] = []
-                data = self._row(RowCells(number, raw, errors))
-                if errors:
-                    problems.add_all(errors)
-                elif data is not None:
-                    self._clean.append((number, data))
-                if count % 200 == 0:
-                    progress(count, max(rows.estimate, count))
-        if count == 0:
-            raise ImportFileError(f"文件中没有数据：请从第 2 行起填写（工作表“{self.sheet}”）")
-        progress(count, count)
-        if problems.total:
-            self._clean = []
-        return count, problems
+    def resolve(self, pending: list[PendingRow], problems: Problems) -> None:
+        for number, data, errors in pending:
+            if errors or data is not None:
+                self.keep((number, data), errors, problems)
 
     def write(self, fh: IO[bytes]) -> int:
         created = []
-        for number, data in self._clean:
+        for number, data in self.clean_rows:
             try:
                 created.append(type(self).create_service(actor=self.actor, data=data))
             except ServiceError as exc:
@@ -255,7 +226,7 @@ class ListingImporter(_TrafficImporter):
     def can_import(cls, user: User) -> bool:
         return can_list_spots(user)
 
-    def _row(self, cells: RowCells) -> dict[str, Any] | None:
+    def parse_row(self, cells: RowCells) -> dict[str, Any] | None:
         code = cells.text(CODE, 16, required=True)
         site = self._sites.get(code.upper())
         if code and site is None:
@@ -389,7 +360,7 @@ class PlanImporter(_TrafficImporter):
     def can_import(cls, user: User) -> bool:
         return can_plan_schools(user)
 
-    def _row(self, cells: RowCells) -> dict[str, Any] | None:
+    def parse_row(self, cells: RowCells) -> dict[str, Any] | None:
         code = cells.text(CODE, 16, required=True)
         site = self._sites.get(code.upper())
         if code and site is None:
