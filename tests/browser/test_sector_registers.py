@@ -188,6 +188,12 @@ def test_civil_defence_work_filed_then_idle(phone, live_server, reference, orgs,
     assert UseFiling.objects.get().state == "idle"
     assert_fits(phone)
 
+    # 区国动办 supervises no transport operator: no empty vehicle form, a Chinese reason instead
+    phone.goto(f"{live_server.url}/transport/vehicles/new/")
+    phone.wait_for_url(f"{live_server.url}/transport/vehicles/")
+    assert "没有您可登记车辆的企业" in phone.inner_text(".alert-warning")
+    assert phone.locator("main a[href$='/transport/vehicles/new/']").count() == 0
+
 
 def test_vehicle_with_a_bad_plate_then_a_good_one(phone, live_server, orgs, users):
     unit = Unit.objects.create(

@@ -34,7 +34,7 @@ def filing_list(request):
         "filter": filterset,
         "total": qs.count(),
         "today": today,
-        "can_create": access.can_register_filings(request.user),
+        "can_create": access.can_register_filings(request.user) and access.filing_sites(request.user).exists(),
         **paginate(request, qs),
     }
     return render(request, "civildefence/filing_list.html", context)
@@ -45,6 +45,12 @@ def filing_list(request):
 def filing_create(request):
     if not access.can_register_filings(request.user):
         raise PermissionDenied(REFUSED)
+    if not access.filing_sites(request.user).exists():
+        messages.warning(
+            request,
+            "没有您可登记备案的人防工程：只有工程负责部门（及其科室）或区安委办可以登记，工程须先在“场所与点位”登记。",
+        )
+        return redirect("civildefence:list")
     initial = {"filed_on": timezone.localdate()}
     if request.GET.get("site", "").isdigit():
         initial["site"] = access.filing_sites(request.user).filter(pk=request.GET["site"]).first()

@@ -36,6 +36,17 @@ def _project_or_404(user, pk: int, action: str = "view") -> Site:
     return site
 
 
+NO_PROJECT = (
+    "没有您可登记的建筑工地：只有工地的施工单位、行业主管部门、属地街道或区安委办可以登记。"
+    "工地须先在“场所与点位”登记为建筑工地。"
+)
+
+
+def _can_register(user) -> bool:
+    """Offer 登记/导入 only to those who may and have a construction site to register on."""
+    return access.can_register(user) and access.manageable_projects(user).exists()
+
+
 def _reason(request) -> str:
     return request.POST.get("reason", "")[:300]
 
@@ -108,7 +119,7 @@ def work_list(request):
     context = {
         "filter": filterset,
         "total": qs.count(),
-        "can_create": access.can_register(request.user),
+        "can_create": _can_register(request.user),
         **paginate(request, qs.select_related("site")),
     }
     return render(request, "construction/work_list.html", context)
@@ -125,6 +136,9 @@ def work_create(request):
     if not access.can_register(request.user):
         raise PermissionDenied(DENIED)
     sites = access.manageable_projects(request.user).order_by("name")
+    if not sites.exists():
+        messages.warning(request, NO_PROJECT)
+        return redirect("construction:work_list")
     form = WorkForm(request.POST or None, sites=sites, initial=_initial_site(request, sites))
     if request.method == "POST" and form.is_valid():
         try:
@@ -187,7 +201,7 @@ def crane_list(request):
     context = {
         "filter": filterset,
         "total": qs.count(),
-        "can_create": access.can_register(request.user),
+        "can_create": _can_register(request.user),
         "today": timezone.localdate(),
         **paginate(request, qs.select_related("site")),
     }
@@ -199,6 +213,9 @@ def crane_create(request):
     if not access.can_register(request.user):
         raise PermissionDenied(DENIED)
     sites = access.manageable_projects(request.user).order_by("name")
+    if not sites.exists():
+        messages.warning(request, NO_PROJECT)
+        return redirect("construction:crane_list")
     form = CraneForm(request.POST or None, sites=sites, initial=_initial_site(request, sites))
     if request.method == "POST" and form.is_valid():
         try:
@@ -258,6 +275,9 @@ def point_create(request):
     if not access.can_register(request.user):
         raise PermissionDenied(DENIED)
     works = selectors.pit_works(request.user).select_related("site")
+    if not works.exists():
+        messages.warning(request, "没有您可设置监测点的基坑工程：请先在您管理的工地登记类别为“基坑工程”的危大工程。")
+        return redirect("construction:work_list")
     initial = {}
     if request.GET.get("work", "").isdigit():
         initial["work"] = works.filter(pk=request.GET["work"]).first()

@@ -46,7 +46,7 @@ def listing_list(request):
     context = {
         "filter": filterset,
         "total": qs.count(),
-        "can_create": access.can_list_spots(request.user),
+        "can_create": access.can_list_spots(request.user) and selectors.road_spots_for(request.user).exists(),
         **paginate(request, qs),
     }
     return render(request, "traffic/listing_list.html", context)
@@ -58,6 +58,12 @@ def listing_create(request):
     if not access.can_list_spots(request.user):
         raise PermissionDenied("只有区安委办和部门人员可以挂牌登记事故多发点段")
     sites = selectors.road_spots_for(request.user)
+    if not sites.exists():
+        messages.warning(
+            request,
+            "没有您可挂牌登记的道路点段：点段须由本部门负责或在本街道，并先在“场所与点位”登记为道路点段。",
+        )
+        return redirect("traffic:listing_list")
     initial = {"year": timezone.localdate().year}
     if request.GET.get("site", "").isdigit():
         initial["site"] = sites.filter(pk=request.GET["site"]).first()
@@ -228,7 +234,7 @@ def plan_list(request):
         "coverage": coverage,
         "without": coverage["without"][:100],
         "without_more": max(0, coverage["total"] - coverage["covered"] - 100),
-        "can_create": access.can_plan_schools(request.user),
+        "can_create": access.can_plan_schools(request.user) and selectors.schools_for(request.user).exists(),
         **paginate(request, qs),
     }
     return render(request, "traffic/plan_list.html", context)
@@ -240,6 +246,11 @@ def plan_create(request):
     if not access.can_plan_schools(request.user):
         raise PermissionDenied("只有区安委办、部门和街道人员可以编制一校一方案")
     sites = selectors.schools_for(request.user)
+    if not sites.exists():
+        messages.warning(
+            request, "没有您可编制方案的学校：学校须由本部门负责或在本街道，并先在“场所与点位”登记为学校周边。"
+        )
+        return redirect("traffic:plan_list")
     initial = {"school_year": current_school_year(timezone.localdate())}
     if request.GET.get("site", "").isdigit():
         initial["site"] = sites.filter(pk=request.GET["site"]).first()

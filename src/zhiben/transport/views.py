@@ -56,11 +56,25 @@ def vehicle_list(request):
     context = {
         "filter": filterset,
         "total": qs.count(),
-        "can_create": access.can_register_fleet(request.user),
+        "can_create": _can_register(request.user),
         "today": timezone.localdate(),
         **paginate(request, qs),
     }
     return render(request, "transport/vehicle_list.html", context)
+
+
+def _can_register(user) -> bool:
+    """Offer 登记/导入 only to those who may and have a unit to register for."""
+    return access.can_register_fleet(user) and selectors.units_for_fleet(user).exists()
+
+
+def _no_units(request, what: str, back: str):
+    messages.warning(
+        request,
+        f"没有您可登记{what}的企业：只能为本企业，或本部门、本街道监管的道路运输企业登记。"
+        "请先在“生产经营单位”中登记该企业。",
+    )
+    return redirect(back)
 
 
 @login_required
@@ -68,6 +82,8 @@ def vehicle_create(request):
     if not access.can_register_fleet(request.user):
         raise PermissionDenied(FLEET_DENIED + "车辆")
     units = selectors.units_for_fleet(request.user)
+    if not units.exists():
+        return _no_units(request, "车辆", "transport:vehicle_list")
     form = VehicleForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
@@ -139,7 +155,7 @@ def driver_list(request):
     context = {
         "filter": filterset,
         "total": qs.count(),
-        "can_create": access.can_register_fleet(request.user),
+        "can_create": _can_register(request.user),
         "today": timezone.localdate(),
         **paginate(request, qs),
     }
@@ -153,7 +169,10 @@ def driver_list(request):
 def driver_create(request):
     if not access.can_register_fleet(request.user):
         raise PermissionDenied(FLEET_DENIED + "驾驶员")
-    form = DriverForm(request.POST or None, units=selectors.units_for_fleet(request.user))
+    units = selectors.units_for_fleet(request.user)
+    if not units.exists():
+        return _no_units(request, "驾驶员", "transport:driver_list")
+    form = DriverForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
             driver = services.driver_create(actor=request.user, data=dict(form.cleaned_data))
