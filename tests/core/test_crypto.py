@@ -82,6 +82,7 @@ def test_every_encrypted_column_is_found():
         "registry.unit": ["legal_rep_phone", "safety_contact_phone"],
         "tips.tip": ["reporter_name", "reporter_phone"],
         "delivery.subscription": ["secret"],
+        "transport.driver": ["id_number", "phone"],
     }
 
 

@@ -58,7 +58,13 @@ def _read_until(proc, lines: list[str], done, timeout: float = 60) -> None:
 def _stop(proc) -> None:
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=15) == 0
+    try:
+        code = proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:  # never leave a scheduler behind, enqueuing into later tests
+        proc.kill()
+        proc.wait()
+        raise
+    assert code == 0
     assert time.monotonic() - started < 15
 
 

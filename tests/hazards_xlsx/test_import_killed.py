@@ -61,6 +61,7 @@ def test_a_worker_killed_while_writing_is_recovered_by_the_next_worker(users, re
             time.sleep(0.05)
         os.kill(worker.pid, signal.SIGKILL)
     finally:
+        worker.kill()  # a no-op once killed above; never leave a worker behind
         worker.wait(timeout=60)
     job.refresh_from_db()
     assert job.status == ImportStatus.IMPORTING and job.worker_pid == worker.pid
@@ -79,7 +80,13 @@ def test_a_worker_killed_while_writing_is_recovered_by_the_next_worker(users, re
         task.refresh_from_db()
     finally:
         restarted.send_signal(signal.SIGTERM)
-        assert restarted.wait(timeout=30) == 0
+        try:
+            code = restarted.wait(timeout=90)
+        except subprocess.TimeoutExpired:  # never leave a worker behind to take later tests' jobs
+            restarted.kill()
+            restarted.wait()
+            raise
+    assert code == 0  # a graceful stop
 
     assert (job.status, job.message) == (ImportStatus.FAILED, ABANDONED_MESSAGE)
     assert Hazard.objects.count() == before  # … and undone

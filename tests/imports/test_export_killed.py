@@ -63,6 +63,7 @@ def test_a_worker_killed_while_writing_an_export_leaves_a_failed_job_and_no_file
             time.sleep(0.02)
         os.kill(worker.pid, signal.SIGKILL)
     finally:
+        worker.kill()  # a no-op once killed above; never leave a worker behind
         worker.wait(timeout=60)
     job.refresh_from_db()
     assert job.status == ExportStatus.RUNNING and 0 < job.processed_rows < ROWS, "killed mid-export"
