@@ -87,6 +87,14 @@ def test_pit_reading_over_threshold_raises_the_alarm(phone, live_server, referen
     )
 
     login(phone, live_server, "t_jgw")
+    # 住建部令第37号: an over-scale work without 专家论证 may not start; said next to 状态
+    phone.goto(f"{live_server.url}/construction/works/{work.pk}/edit/")
+    phone.select_option("#id_status", "in_progress")
+    phone.click("main form button[type=submit]")
+    phone.wait_for_selector(".invalid-feedback")
+    assert "尚未通过专家论证" in " ".join(field_error(phone, "id_status"))
+    assert_fits(phone)
+
     phone.goto(f"{live_server.url}/construction/points/{point.pk}/")
     assert phone.locator("[data-testid=point-alarm]").count() == 0
     assert "未达报警值" in phone.inner_text("[data-testid=point-latest]")

@@ -47,6 +47,17 @@ def _can_register(user) -> bool:
     return access.can_register(user) and access.manageable_projects(user).exists()
 
 
+# The 37号令/166号令 rules refuse a status; their message goes next to the 状态 field.
+STATUS_RULES = ("work_not_ready", "crane_not_ready")
+
+
+def _refused(form, exc: ServiceError) -> None:
+    if getattr(exc, "code", "") in STATUS_RULES and "status" in form.fields:
+        form.add_error("status", exc.message)
+    else:
+        apply_service_error(form, exc)
+
+
 def _reason(request) -> str:
     return request.POST.get("reason", "")[:300]
 
@@ -144,7 +155,7 @@ def work_create(request):
         try:
             work = services.work_create(actor=request.user, data=dict(form.cleaned_data))
         except ServiceError as exc:
-            apply_service_error(form, exc)
+            _refused(form, exc)
         else:
             messages.success(request, f"危大工程“{work.name}”已登记。")
             return redirect("construction:work_detail", pk=work.pk)
@@ -164,7 +175,7 @@ def work_edit(request, pk: int):
         try:
             services.work_update(actor=request.user, work=work, data=data, reason=_reason(request))
         except ServiceError as exc:
-            apply_service_error(form, exc)
+            _refused(form, exc)
         else:
             messages.success(request, "危大工程信息已修改。")
             return redirect("construction:work_detail", pk=work.pk)
@@ -221,7 +232,7 @@ def crane_create(request):
         try:
             crane = services.crane_create(actor=request.user, data=dict(form.cleaned_data))
         except ServiceError as exc:
-            apply_service_error(form, exc)
+            _refused(form, exc)
         else:
             messages.success(request, f"起重机械“{crane.record_no}”已登记。")
             return redirect("construction:crane_detail", pk=crane.pk)
@@ -241,7 +252,7 @@ def crane_edit(request, pk: int):
         try:
             services.crane_update(actor=request.user, crane=crane, data=data, reason=_reason(request))
         except ServiceError as exc:
-            apply_service_error(form, exc)
+            _refused(form, exc)
         else:
             messages.success(request, "起重机械信息已修改。")
             return redirect("construction:crane_detail", pk=crane.pk)
