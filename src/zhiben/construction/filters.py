@@ -94,7 +94,7 @@ class MajorHazardFilterSet(_Styled):
     placeholder = "工程、隐患编号或描述"
     q = django_filters.CharFilter(label="关键词", method="filter_q", max_length=100)
     closed = django_filters.ChoiceFilter(
-        label="销号", choices=[("0", "未销号"), ("1", "已销号")], empty_label="全部", method="filter_closed"
+        label="销号", choices=[("0", "未销号"), ("1", "已销号")], empty_label="销号状态：全部", method="filter_closed"
     )
     found_from = django_filters.DateFilter(
         label="排查日期起", field_name="found_on", lookup_expr="gte", widget=DateInput()
