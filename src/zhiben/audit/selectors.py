@@ -27,3 +27,14 @@ def audit_events(
     if object_id:
         qs = qs.filter(object_id=object_id)
     return qs
+
+
+def record_events(object_type: str, object_id, limit: int = 30) -> QuerySet[AuditEvent]:
+    """The last ``limit`` audit events of one record (``"registry.site"``, pk), newest
+    first, with their actors: the 变更记录 of a detail page (shown to whoever may see
+    the record)."""
+    return (
+        AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id))
+        .select_related("actor")
+        .order_by("-id")[:limit]
+    )

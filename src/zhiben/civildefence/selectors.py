@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from zhiben.audit.models import AuditEvent
 from zhiben.inspections.access import visible_inspections
 from zhiben.inspections.choices import InspectionStatus
 from zhiben.inspections.models import Checklist, ChecklistVersion, Inspection
@@ -54,12 +53,6 @@ def visible_site_ids(user, site_ids) -> set[int]:
 
 def filing_history(filing: UseFiling) -> QuerySet[FilingStateChange]:
     return filing.changes.select_related("actor").order_by("changed_on", "pk")
-
-
-def recent_events(filing: UseFiling, limit: int = 30) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type="civildefence.usefiling", object_id=str(filing.pk)).order_by("-id")[
-        :limit
-    ]
 
 
 # --- Months -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from zhiben.audit.selectors import record_events
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.imports.views import export_list
@@ -120,7 +121,7 @@ def filing_detail(request, pk: int):
         "can_edit": not filing.is_final and access.can_manage_filing(request.user, filing),
         "checklist_version": version,
         "site_visible": bool(selectors.visible_site_ids(request.user, [filing.site_id])),
-        "events": selectors.recent_events(filing),
+        "events": record_events("civildefence.usefiling", filing.pk),
     }
     return render(request, "civildefence/filing_detail.html", context)
 

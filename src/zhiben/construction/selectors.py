@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from zhiben.audit.models import AuditEvent
 from zhiben.hazards.access import visible_hazards
 from zhiben.hazards.choices import HazardLevel, HazardStatus
 from zhiben.hazards.models import Hazard
@@ -111,7 +110,3 @@ def possible_recipients(site: Site) -> QuerySet[User]:
     if site.unit_id:
         q |= Q(memberships__unit_id=site.unit_id, memberships__role=Role.ENTERPRISE)
     return User.objects.filter(q, is_active=True, memberships__is_active=True).distinct().order_by("username")
-
-
-def recent_events(object_type: str, pk: int, limit: int = 30) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type=object_type, object_id=str(pk)).order_by("-id")[:limit]

@@ -234,7 +234,7 @@ def project_update(*, actor: User, site: Site, data: dict[str, Any], responsible
         people = list({u.pk: u for u in responsible}.values())
         if len(people) > MAX_RESPONSIBLE:
             errors["responsible"] = f"监测预警接收人不超过{MAX_RESPONSIBLE}人"
-        blind = [u.get_full_name() or u.username for u in people if not visible_sites(u).filter(pk=site.pk).exists()]
+        blind = [str(u) for u in people if not visible_sites(u).filter(pk=site.pk).exists()]
         if blind:
             errors["responsible"] = "这些人无权查看该工地，不能接收预警：" + "、".join(blind)
     _fail("工程", errors)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from zhiben.audit.selectors import record_events
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.hazards.models import Hazard
@@ -91,7 +92,7 @@ def project_detail(request, pk: int):
         "can_edit": access.can_manage_project(request.user, site),
         "unit_visible": bool(site.unit_id) and visible_units(request.user).filter(pk=site.unit_id).exists(),
         "today": timezone.localdate(),
-        "events": selectors.recent_events("registry.site", site.pk, limit=10),
+        "events": record_events("registry.site", site.pk, limit=10),
     }
     return render(request, "construction/project_detail.html", context)
 
@@ -192,7 +193,7 @@ def work_detail(request, pk: int):
         "not_ready": services.work_not_ready(
             {**{f: getattr(work, f) for f in services.WORK_FIELDS}, "status": "in_progress"}
         ),
-        "events": selectors.recent_events("construction.dangerouswork", work.pk),
+        "events": record_events("construction.dangerouswork", work.pk),
     }
     return render(request, "construction/work_detail.html", context)
 
@@ -267,7 +268,7 @@ def crane_detail(request, pk: int):
         "crane": crane,
         "inspection": crane.inspection_state(),
         "can_edit": access.can_manage_project(request.user, crane.site),
-        "events": selectors.recent_events("construction.crane", crane.pk),
+        "events": record_events("construction.crane", crane.pk),
     }
     return render(request, "construction/crane_detail.html", context)
 
@@ -345,7 +346,7 @@ def _point_page(request, point, form, status=200):
         "chart": chart,
         "form": form,
         "can_edit": access.can_manage_project(request.user, point.work.site),
-        "events": selectors.recent_events("construction.pitmonitoringpoint", point.pk, limit=10),
+        "events": record_events("construction.pitmonitoringpoint", point.pk, limit=10),
     }
     return render(request, "construction/point_detail.html", context, status=status)
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from zhiben.audit.models import AuditEvent
-
 from .access import visible_confined_spaces, visible_grids, visible_sites, visible_units
 from .filters import SiteFilterSet, UnitFilterSet
 from .models import ConfinedSpace, Grid, Site, Unit
@@ -39,11 +37,6 @@ def filtered_units(request) -> tuple[UnitFilterSet, QuerySet[Unit]]:
 def filtered_sites(request) -> tuple[SiteFilterSet, QuerySet[Site]]:
     """The site list page's filter and sites (``request.GET``, ``request.user``)."""
     return filter_sites(request.user, request.GET)
-
-
-def recent_events(object_type: str, pk: int, limit: int = 30) -> QuerySet[AuditEvent]:
-    """The last ``limit`` audit events of one record (``registry.unit`` / ``registry.site``)."""
-    return AuditEvent.objects.filter(object_type=object_type, object_id=str(pk)).order_by("-id")[:limit]
 
 
 def grid_list(user) -> QuerySet[Grid]:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from zhiben.audit.selectors import record_events
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.files.access import file_link_or_404
@@ -148,7 +149,7 @@ def _unit_context(request, unit: Unit, **forms) -> dict:
         "flag_form": forms.get("flag") or FlagForm(initial={"start": today}),
         "document_form": forms.get("document") or DocumentForm(),
         "lift_form": ReasonForm(),
-        "events": selectors.recent_events("registry.unit", unit.pk),
+        "events": record_events("registry.unit", unit.pk),
     }
 
 
@@ -373,7 +374,7 @@ def site_detail(request, pk: int):
         "can_edit": access.can_manage_site(request.user, site.owner, site.street),
         "can_assess": access.can_assess(request.user, site),
         "unit_visible": selectors.unit_is_visible(request.user, site.unit_id),
-        "events": selectors.recent_events("registry.site", site.pk),
+        "events": record_events("registry.site", site.pk),
     }
     return render(request, "registry/site_detail.html", context)
 
@@ -526,7 +527,7 @@ def confined_detail(request, pk: int):
         "correctable": {p.pk for p in permits if access.can_correct_permit(request.user, p)},
         "can_edit": access.can_manage_confined(request.user, space.unit),
         "unit_visible": selectors.unit_is_visible(request.user, space.unit_id),
-        "events": selectors.recent_events("registry.confinedspace", space.pk),
+        "events": record_events("registry.confinedspace", space.pk),
     }
     return render(request, "registry/confined_detail.html", context)
 

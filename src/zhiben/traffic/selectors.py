@@ -6,14 +6,10 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
-from zhiben.audit.models import AuditEvent
-
 from .access import visible_listings, visible_road_spots, visible_school_plans, visible_schools
 from .filters import BlackSpotFilterSet, SchoolPlanFilterSet
 from .indicators import YearProgress, progress
 from .models import BlackSpotListing, SchoolSafetyPlan, current_school_year
-
-EVENTS_SHOWN = 30
 
 
 def filter_listings(user, params) -> tuple[BlackSpotFilterSet, QuerySet[BlackSpotListing]]:
@@ -58,7 +54,3 @@ def school_coverage(user, today: dt.date) -> dict:
 
 def black_spot_progress(user, today: dt.date) -> list[YearProgress]:
     return progress(visible_listings(user), today)
-
-
-def recent_events(object_type: str, object_id: int):
-    return AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("-id")[:EVENTS_SHOWN]

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from zhiben.audit.selectors import record_events
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.imports.views import export_list
@@ -123,7 +124,7 @@ def _detail_context(request, listing: BlackSpotListing, **forms) -> dict:
         or RectificationForm(initial={"measures": rect.measures, "evidence": rect.evidence}),
         "can_edit": access.can_manage_listing(request.user, listing.site, listing.lead_org),
         "can_handle": access.can_handle_rectification(request.user, listing),
-        "events": selectors.recent_events("traffic.blackspotlisting", listing.pk),
+        "events": record_events("traffic.blackspotlisting", listing.pk),
     }
 
 
@@ -304,7 +305,7 @@ def plan_detail(request, pk: int):
     context = {
         "plan": plan,
         "can_edit": access.can_manage_school_plan(request.user, plan.site),
-        "events": selectors.recent_events("traffic.schoolsafetyplan", plan.pk),
+        "events": record_events("traffic.schoolsafetyplan", plan.pk),
         "current_year": current_school_year(timezone.localdate()),
     }
     return render(request, "traffic/plan_detail.html", context)

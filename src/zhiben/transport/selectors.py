@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from zhiben.audit.models import AuditEvent
 from zhiben.registry.models import Unit
 
 from .access import (
@@ -100,10 +99,6 @@ def filter_riders(user, params, month: dt.date | None = None) -> tuple[RiderFilt
 def units_for_fleet(user) -> QuerySet[Unit]:
     """The units whose vehicles and drivers ``user`` may register (the forms' choices)."""
     return fleet_units(user).order_by("name")
-
-
-def recent_events(object_type: str, pk: int, limit: int = 30) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type=object_type, object_id=str(pk)).order_by("-id")[:limit]
 
 
 def vehicle_violations(vehicle: Vehicle, limit: int = 100) -> QuerySet[Violation]:

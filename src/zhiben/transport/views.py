@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from zhiben.audit.selectors import record_events
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ServiceError
 from zhiben.imports.views import export_list
@@ -124,7 +125,7 @@ def vehicle_detail(request, pk: int):
         "violations": selectors.vehicle_violations(vehicle),
         "can_edit": access.can_manage_fleet(request.user, vehicle.unit),
         "today": timezone.localdate(),
-        "events": selectors.recent_events("transport.vehicle", vehicle.pk),
+        "events": record_events("transport.vehicle", vehicle.pk),
     }
     return render(request, "transport/vehicle_detail.html", context)
 
@@ -213,7 +214,7 @@ def driver_detail(request, pk: int):
         "violations": selectors.driver_violations(driver),
         "can_edit": access.can_manage_fleet(request.user, driver.unit),
         "today": timezone.localdate(),
-        "events": selectors.recent_events("transport.driver", driver.pk),
+        "events": record_events("transport.driver", driver.pk),
     }
     return render(request, "transport/driver_detail.html", context)
 
@@ -308,7 +309,7 @@ def violation_detail(request, pk: int):
     context = {
         "violation": violation,
         "can_edit": access.can_edit_violation(request.user, violation),
-        "events": selectors.recent_events("transport.violation", violation.pk),
+        "events": record_events("transport.violation", violation.pk),
     }
     return render(request, "transport/violation_detail.html", context)
 

@@ -10,7 +10,9 @@
   var data = JSON.parse(source.textContent);
   var chart = window.echarts.init(holder);
   var points = data.values.map(function (value, i) {
-    return data.alarms[i] ? { value: value, itemStyle: { color: "#dc3545" } } : value;
+    return data.alarms[i]
+      ? { value: value, symbol: "circle", symbolSize: 10, itemStyle: { color: "#dc3545" } }
+      : value;
   });
   chart.setOption({
     grid: { left: 48, right: 16, top: 24, bottom: 32 },
@@ -23,10 +25,11 @@
         type: "line",
         data: points,
         symbolSize: 6,
+        showAllSymbol: true,
         markLine: {
           symbol: "none",
           lineStyle: { color: "#dc3545", type: "dashed" },
-          label: { formatter: "报警值 {c}" },
+          label: { position: "insideEndTop", formatter: "报警值 {c}" },
           data: [{ yAxis: data.threshold }, { yAxis: -data.threshold }],
         },
       },
