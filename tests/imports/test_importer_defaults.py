@@ -117,16 +117,34 @@ def test_an_exporter_declares_its_selector_and_writer():
 
 
 def test_strict_filters_refuse_an_invalid_filter(users):
-    class Lenient(Exporter):
-        kind = "lenient_units"
+    class Strict(Exporter):
+        kind = "strict_units"
         selector = "zhiben.registry.selectors.filter_units"
         sheet_writer = staticmethod(lambda qs, fh, progress=None: 0)
 
-    class Strict(Lenient):
-        kind = "strict_units"
-        strict_filters = True
+    class Lenient(Strict):
+        kind = "lenient_units"
+        strict_filters = False
 
     params = QueryDict("sector=99999999")
     assert Lenient.select(users["admin"], params) is not None
     with pytest.raises(ExportFilterError, match="筛选条件有误"):
         Strict.select(users["admin"], params)
+
+
+@pytest.mark.parametrize(
+    "kind, query",
+    [
+        ("units", "street=99999999"),
+        ("sites", "street=99999999"),
+        ("confined_spaces", "status=bogus"),
+        ("black_spots", "street=99999999"),
+        ("civildefence_filings", "street=99999999"),
+    ],
+)
+def test_every_list_export_refuses_an_invalid_filter_rather_than_export_everything(kind, query, users):
+    """A filter the list cannot honour refuses the export with the filters' message."""
+    from zhiben.imports.registry import get_exporter
+
+    with pytest.raises(ExportFilterError, match="筛选条件有误"):
+        get_exporter(kind).select(users["admin"], QueryDict(query))

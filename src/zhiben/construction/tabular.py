@@ -170,7 +170,6 @@ class WorkExporter(Exporter):
     object_type = "construction.dangerouswork"
     list_url = "construction:work_list"
     selector = "zhiben.construction.selectors.filter_works"
-    strict_filters = True
     sheet_writer = staticmethod(export_works)
 
 
@@ -184,7 +183,6 @@ class CraneExporter(Exporter):
     object_type = "construction.crane"
     list_url = "construction:crane_list"
     selector = "zhiben.construction.selectors.filter_cranes"
-    strict_filters = True
     sheet_writer = staticmethod(export_cranes)
 
 
@@ -292,7 +290,6 @@ class MajorHazardExporter(Exporter):
     object_type = "hazards.hazard"
     list_url = "construction:major_hazards"
     selector = "zhiben.construction.selectors.filter_major_hazards"
-    strict_filters = True
     sheet_writer = staticmethod(export_major_hazards)
 
 

@@ -323,9 +323,9 @@ class Exporter:
     object_type: ClassVar[str] = ""  # the audit row's object type, e.g. "hazards.hazard"
     list_url: ClassVar[str] = ""  # URL name of the list page (the job page links back to it)
     selector: ClassVar[str] = ""
-    # True: an invalid filter refuses the export (:func:`valid_filter_rows`); False: the
-    # selector's queryset is exported as it is.
-    strict_filters: ClassVar[bool] = False
+    # True (the rule): an invalid filter refuses the export (:func:`valid_filter_rows`) rather than
+    # exporting the whole list the user did not ask for; False: the selector's queryset as it is.
+    strict_filters: ClassVar[bool] = True
     sheet_writer: ClassVar[Callable[..., int] | None] = None
 
     def __init_subclass__(cls, **kwargs):

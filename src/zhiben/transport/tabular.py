@@ -566,7 +566,6 @@ class VehicleExporter(Exporter):
     object_type = "transport.vehicle"
     list_url = "transport:vehicle_list"
     selector = "zhiben.transport.selectors.filter_vehicles"
-    strict_filters = True
     sheet_writer = staticmethod(export_vehicles)
 
 
@@ -578,7 +577,6 @@ class DriverExporter(Exporter):
     object_type = "transport.driver"
     list_url = "transport:driver_list"
     selector = "zhiben.transport.selectors.filter_drivers"
-    strict_filters = True
 
     @classmethod
     def write(cls, qs, fh, *, user, progress=None) -> int:
@@ -593,7 +591,6 @@ class ViolationExporter(Exporter):
     object_type = "transport.violation"
     list_url = "transport:violation_list"
     selector = "zhiben.transport.selectors.filter_violations"
-    strict_filters = True
     sheet_writer = staticmethod(export_violations)
 
 
