@@ -333,6 +333,10 @@ def test_api_create_list_detail_and_permit(users, units, login):
     assert [c["id"] for c in listed["items"]] == [pk]
     detail = client.get(f"/api/v1/confined-spaces/{pk}").json()
     assert detail["hazards"] == ["anoxia", "poisoning"] and detail["permits"][0]["content"] == "检修水泵"
+    # a wall-clock time without an offset, declared so in the schema (JSON Schema's "time" wants one)
+    assert detail["permits"][0]["start_time"] == "09:00"
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["ConfinedPermitOut"]
+    assert "format" not in schema["properties"]["start_time"] and "pattern" in schema["properties"]["start_time"]
     admin_list = login(users["admin"]).get("/api/v1/confined-spaces").json()
     assert len(admin_list["items"]) == 2
 

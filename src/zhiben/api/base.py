@@ -34,7 +34,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import AfterValidator, ConfigDict, Field, create_model
+from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
 from zhiben.core import context
@@ -180,6 +180,30 @@ _past_day = Annotated[dt.date, AfterValidator(functools.partial(_date_in_range, 
 def Day(*, past_only: bool = False) -> Any:
     """A date from 2000-01-01 to 2100-12-31; ``past_only``: not after today (发现日期)."""
     return _past_day if past_only else _day
+
+
+def _local_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise PydanticCustomError("local_time", "请填写北京时间的时:分（如 09:30），不带时区")
+    return value.replace(second=0, microsecond=0)
+
+
+_TIME_SCHEMA = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}
+
+LocalTime = Annotated[
+    dt.time,
+    AfterValidator(_local_time),
+    WithJsonSchema({**_TIME_SCHEMA, "description": "北京时间 时:分（HH:MM）"}),
+]
+"""An input wall-clock time of day in Asia/Shanghai, "HH:MM" (JSON Schema's "time"
+format would demand a UTC offset, which a 作业时间 written on a permit does not have)."""
+
+LocalTimeOut = Annotated[
+    dt.time,
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({**_TIME_SCHEMA, "description": "北京时间 时:分（HH:MM）"}),
+]
+"""The same time in a response: "HH:MM"."""
 
 
 def Money(max_digits: int = 10, decimal_places: int = 2) -> Any:

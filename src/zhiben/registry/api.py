@@ -11,7 +11,19 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from zhiben.api.base import Cursor, Day, Id, Limit, StrictSchema, Text, filter_query, filtered, paginate_by_id
+from zhiben.api.base import (
+    Cursor,
+    Day,
+    Id,
+    Limit,
+    LocalTime,
+    LocalTimeOut,
+    StrictSchema,
+    Text,
+    filter_query,
+    filtered,
+    paginate_by_id,
+)
 from zhiben.api.idempotency import idempotent
 from zhiben.core.access import get_scoped_or_404
 from zhiben.core.errors import ValidationFailed
@@ -396,8 +408,8 @@ class ConfinedPermitOut(Schema):
     id: int
     space_id: int
     work_date: dt.date
-    start_time: dt.time
-    end_time: dt.time
+    start_time: LocalTimeOut
+    end_time: LocalTimeOut
     content: str
     contractor: str
     approver_name: str
@@ -439,8 +451,8 @@ class ConfinedSpaceIn(StrictSchema):
 
 class ConfinedPermitIn(StrictSchema):
     work_date: Day()
-    start_time: dt.time
-    end_time: dt.time
+    start_time: LocalTime
+    end_time: LocalTime
     content: Text(300, min_length=1)
     contractor: Text(100) = ""
     approver_name: Text(50, min_length=1)
@@ -457,8 +469,8 @@ class ConfinedPermitPatch(StrictSchema):
     """更正: only the fields sent change; ``reason`` says why (kept on the audit trail)."""
 
     work_date: Day() | None = None
-    start_time: dt.time | None = None
-    end_time: dt.time | None = None
+    start_time: LocalTime | None = None
+    end_time: LocalTime | None = None
     content: Text(300, min_length=1) | None = None
     contractor: Text(100) | None = None
     approver_name: Text(50, min_length=1) | None = None
